@@ -1,0 +1,88 @@
+/**
+ * The one naming module: every resource name, SSM parameter name, export and tag key that
+ * stacks and products share comes from here, so a hub stack and a product launched months
+ * later agree on where to find each other.
+ */
+
+/** Tag keys on every resource, and read by IAM conditions and resource groups. */
+export const TAG_KEYS = {
+  /** Which deployment of this app owns the resource (value: the prefix). */
+  system: 'DataScienceSystem',
+  projectName: 'ProjectName',
+  environmentType: 'EnvironmentType',
+  /** Notebook owner, used for git identity in the notebook. */
+  ownerUserName: 'OwnerUserName',
+  ownerEmail: 'OwnerEmail',
+} as const;
+
+/** Stack kinds, in deployment order. */
+export type StackKind = 'admin-principals' | 'admin-portfolio';
+
+/** Names derived from the configured prefix. Parts may be CloudFormation tokens (e.g. a ProjectName parameter). */
+export class Names {
+  constructor(readonly prefix: string) {}
+
+  stackName(kind: StackKind): string {
+    return `${this.prefix}-${kind}`;
+  }
+
+  /** Role the project administrators assume to launch project environments. */
+  get projectAdministratorRole(): string {
+    return `${this.prefix}-project-administrator`;
+  }
+
+  /** Service Catalog launch role of the Project Environment product. */
+  get environmentLaunchRole(): string {
+    return `${this.prefix}-environment-launch`;
+  }
+
+  /** Permissions boundary every role created for a project must carry. */
+  get projectBoundaryPolicy(): string {
+    return `${this.prefix}-project-boundary`;
+  }
+
+  /** Start of every per-project resource name; admin-layer names never start with it. */
+  get projectNamespace(): string {
+    return `${this.prefix}-proj-`;
+  }
+
+  /** Name of a per-project resource, e.g. `sds-proj-alpha-dev-user`. */
+  projectResource(projectName: string, envType: string, suffix: string): string {
+    return `${this.projectNamespace}${projectName}-${envType}-${suffix}`;
+  }
+
+  /** Name pattern (IAM wildcard) that matches every per-project resource name and nothing of the admin layer. */
+  get projectPattern(): string {
+    return `${this.projectNamespace}*`;
+  }
+
+  /** SSM parameter published by the administration layer. */
+  sharedParameter(key: string): string {
+    return `/${this.prefix}/shared/${key}`;
+  }
+
+  /** SSM parameter published by one project environment. */
+  projectParameter(projectName: string, envType: string, key: string): string {
+    return `/${this.prefix}/projects/${projectName}/${envType}/${key}`;
+  }
+
+  /** Path (IAM wildcard, no leading slash) of every SSM parameter this deployment publishes. */
+  get parameterPath(): string {
+    return `${this.prefix}/*`;
+  }
+
+  /** Path (IAM wildcard, no leading slash) of the SSM parameters and log groups projects own. */
+  get projectPath(): string {
+    return `${this.prefix}/projects/*`;
+  }
+}
+
+/** Project names: lower-case so they fit S3 names; at most 20 characters so every derived name stays within S3's 63 and IAM's 64. */
+export const PROJECT_NAME = {
+  pattern: '^[a-z][a-z0-9-]{1,18}[a-z0-9]$',
+  description: '3-20 lower-case letters, digits or hyphens, starting with a letter and ending with a letter or digit',
+} as const;
+
+/** Environment types a project can be launched as. */
+export const ENV_TYPES = ['dev', 'test', 'prod'] as const;
+export type EnvType = (typeof ENV_TYPES)[number];

@@ -1,0 +1,431 @@
+import { Aws, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { Names, TAG_KEYS } from '../../config/names';
+
+/** Props of {@link EnvironmentLaunchRole}. */
+export interface EnvironmentLaunchRoleProps {
+  readonly names: Names;
+  /** Boundary every role the product creates must carry. */
+  readonly projectBoundary: iam.IManagedPolicy;
+}
+
+/**
+ * Service Catalog launch role of the Project Environment product: CloudFormation acts with it
+ * to create one project's network, keys, buckets, repository, roles and portfolio. Only Service
+ * Catalog can assume it, and wherever an ARN carries a name it is limited to the project
+ * namespace of this deployment (never the admin layer's own resources); roles it creates must carry the project boundary, and it cannot delete keys.
+ */
+export class EnvironmentLaunchRole extends Construct {
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: EnvironmentLaunchRoleProps) {
+    super(scope, id);
+    const { names } = props;
+    const prefixed = names.projectPattern;
+    const arn = (service: string, resource: string, region = Aws.REGION) =>
+      `arn:${Aws.PARTITION}:${service}:${region}:${Aws.ACCOUNT_ID}:${resource}`;
+    const iamArn = (resource: string) => `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:${resource}`;
+    const systemTag = { [`aws:ResourceTag/${TAG_KEYS.system}`]: names.prefix };
+
+    this.role = new iam.Role(this, 'Role', {
+      roleName: names.environmentLaunchRole,
+      description: 'Service Catalog launch role: provisions Data Science Project Environments',
+      assumedBy: new iam.ServicePrincipal('servicecatalog.amazonaws.com'),
+    });
+
+    const statements: iam.PolicyStatement[] = [
+      // Service Catalog runs the product through CloudFormation stacks it names SC-<account>-pp-*.
+      new iam.PolicyStatement({
+        sid: 'ProvisionStacks',
+        actions: [
+          'cloudformation:CreateStack',
+          'cloudformation:UpdateStack',
+          'cloudformation:DeleteStack',
+          'cloudformation:DescribeStacks',
+          'cloudformation:DescribeStackEvents',
+          'cloudformation:SetStackPolicy',
+          'cloudformation:CreateChangeSet',
+          'cloudformation:DescribeChangeSet',
+          'cloudformation:ExecuteChangeSet',
+          'cloudformation:DeleteChangeSet',
+          'cloudformation:TagResource',
+          'cloudformation:UntagResource',
+        ],
+        resources: [arn('cloudformation', `stack/SC-${Aws.ACCOUNT_ID}-pp-*`)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'InspectTemplates',
+        actions: ['cloudformation:GetTemplateSummary', 'cloudformation:ValidateTemplate'],
+        resources: ['*'],
+      }),
+      // Templates Service Catalog stages for provisioning carry this tag (AWS-documented launch role statement).
+      new iam.PolicyStatement({
+        sid: 'ReadStagedTemplates',
+        actions: ['s3:GetObject'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: {
+            's3:ExistingObjectTag/servicecatalog:provisioning': 'true',
+          },
+        },
+      }),
+      // Roles a project gets must carry the project boundary, so nothing they do exceeds it.
+      new iam.PolicyStatement({
+        sid: 'CreateBoundedRoles',
+        actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
+        resources: [iamArn(`role/${prefixed}`)],
+        conditions: {
+          StringEquals: {
+            'iam:PermissionsBoundary': props.projectBoundary.managedPolicyArn,
+          },
+        },
+      }),
+      new iam.PolicyStatement({
+        sid: 'ManageProjectRoles',
+        actions: [
+          'iam:GetRole',
+          'iam:DeleteRole',
+          'iam:UpdateRole',
+          'iam:UpdateRoleDescription',
+          'iam:UpdateAssumeRolePolicy',
+          'iam:TagRole',
+          'iam:UntagRole',
+          'iam:ListRoleTags',
+          'iam:GetRolePolicy',
+          'iam:PutRolePolicy',
+          'iam:DeleteRolePolicy',
+          'iam:ListRolePolicies',
+          'iam:ListAttachedRolePolicies',
+        ],
+        resources: [iamArn(`role/${prefixed}`)],
+      }),
+      // Only this deployment's own managed policies can be attached: never AdministratorAccess and the like.
+      new iam.PolicyStatement({
+        sid: 'AttachOwnPolicies',
+        actions: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+        resources: [iamArn(`role/${prefixed}`)],
+        conditions: {
+          ArnLike: { 'iam:PolicyARN': iamArn(`policy/${prefixed}`) },
+        },
+      }),
+      new iam.PolicyStatement({
+        sid: 'ManageProjectPolicies',
+        actions: [
+          'iam:CreatePolicy',
+          'iam:DeletePolicy',
+          'iam:GetPolicy',
+          'iam:GetPolicyVersion',
+          'iam:ListPolicyVersions',
+          'iam:CreatePolicyVersion',
+          'iam:DeletePolicyVersion',
+          'iam:TagPolicy',
+          'iam:UntagPolicy',
+        ],
+        resources: [iamArn(`policy/${prefixed}`)],
+      }),
+      // The boundary itself is the platform team's: never rewritten by a launch.
+      new iam.PolicyStatement({
+        sid: 'DenyBoundaryChanges',
+        effect: iam.Effect.DENY,
+        actions: [
+          'iam:CreatePolicyVersion',
+          'iam:DeletePolicy',
+          'iam:DeletePolicyVersion',
+          'iam:SetDefaultPolicyVersion',
+        ],
+        resources: [props.projectBoundary.managedPolicyArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DenyBoundaryRemoval',
+        effect: iam.Effect.DENY,
+        actions: ['iam:DeleteRolePermissionsBoundary'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'PassProjectRoles',
+        actions: ['iam:PassRole'],
+        resources: [iamArn(`role/${prefixed}`)],
+        conditions: {
+          StringEquals: {
+            'iam:PassedToService': [
+              'servicecatalog.amazonaws.com',
+              'vpc-flow-logs.amazonaws.com',
+              'sagemaker.amazonaws.com',
+            ],
+          },
+        },
+      }),
+      // Project portfolio, notebook product and their constraints; catalog ids are random, so no name scoping.
+      new iam.PolicyStatement({
+        sid: 'ProjectPortfolio',
+        actions: [
+          'servicecatalog:CreatePortfolio',
+          'servicecatalog:UpdatePortfolio',
+          'servicecatalog:DeletePortfolio',
+          'servicecatalog:DescribePortfolio',
+          'servicecatalog:AssociatePrincipalWithPortfolio',
+          'servicecatalog:DisassociatePrincipalFromPortfolio',
+          'servicecatalog:ListPrincipalsForPortfolio',
+          'servicecatalog:CreateProduct',
+          'servicecatalog:UpdateProduct',
+          'servicecatalog:DeleteProduct',
+          'servicecatalog:DescribeProductAsAdmin',
+          'servicecatalog:ListPortfoliosForProduct',
+          'servicecatalog:CreateProvisioningArtifact',
+          'servicecatalog:DescribeProvisioningArtifact',
+          'servicecatalog:ListProvisioningArtifacts',
+          'servicecatalog:DeleteProvisioningArtifact',
+          'servicecatalog:UpdateProvisioningArtifact',
+          'servicecatalog:CreateConstraint',
+        ],
+        resources: [arn('catalog', 'portfolio/*'), arn('catalog', 'product/*')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ProjectPortfolioLinks',
+        actions: [
+          'servicecatalog:AssociateProductWithPortfolio',
+          'servicecatalog:DisassociateProductFromPortfolio',
+          'servicecatalog:DescribeConstraint',
+          'servicecatalog:UpdateConstraint',
+          'servicecatalog:DeleteConstraint',
+          'servicecatalog:TagResource',
+          'servicecatalog:UntagResource',
+        ],
+        resources: ['*'],
+      }),
+      // Keys: created tagged for this deployment and managed only while they carry that tag; never scheduled for deletion.
+      new iam.PolicyStatement({
+        sid: 'CreateTaggedKeys',
+        actions: ['kms:CreateKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { [`aws:RequestTag/${TAG_KEYS.system}`]: names.prefix },
+        },
+      }),
+      new iam.PolicyStatement({
+        sid: 'ManageTaggedKeys',
+        actions: [
+          'kms:DescribeKey',
+          'kms:GetKeyPolicy',
+          'kms:PutKeyPolicy',
+          'kms:GetKeyRotationStatus',
+          'kms:EnableKeyRotation',
+          'kms:UpdateKeyDescription',
+          'kms:ListResourceTags',
+          'kms:TagResource',
+          'kms:UntagResource',
+          'kms:CreateAlias',
+          'kms:UpdateAlias',
+          'kms:DeleteAlias',
+        ],
+        resources: [arn('kms', 'key/*')],
+        conditions: { StringEquals: systemTag },
+      }),
+      new iam.PolicyStatement({
+        sid: 'ProjectKeyAliases',
+        actions: ['kms:CreateAlias', 'kms:UpdateAlias', 'kms:DeleteAlias'],
+        resources: [arn('kms', `alias/${prefixed}`)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ListKeyAliases',
+        actions: ['kms:ListAliases'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ProjectBuckets',
+        actions: [
+          's3:CreateBucket',
+          's3:DeleteBucket',
+          's3:ListBucket',
+          's3:GetBucketLocation',
+          's3:GetBucketPolicy',
+          's3:PutBucketPolicy',
+          's3:DeleteBucketPolicy',
+          's3:GetBucketTagging',
+          's3:PutBucketTagging',
+          's3:GetBucketVersioning',
+          's3:PutBucketVersioning',
+          's3:GetEncryptionConfiguration',
+          's3:PutEncryptionConfiguration',
+          's3:GetBucketPublicAccessBlock',
+          's3:PutBucketPublicAccessBlock',
+          's3:GetBucketOwnershipControls',
+          's3:PutBucketOwnershipControls',
+          's3:GetBucketLogging',
+          's3:PutBucketLogging',
+          's3:GetLifecycleConfiguration',
+          's3:PutLifecycleConfiguration',
+          's3:GetBucketAcl',
+          's3:GetBucketObjectLockConfiguration',
+        ],
+        resources: [`arn:${Aws.PARTITION}:s3:::${prefixed}`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ProjectParameters',
+        actions: [
+          'ssm:PutParameter',
+          'ssm:DeleteParameter',
+          'ssm:GetParameter',
+          'ssm:GetParameters',
+          'ssm:AddTagsToResource',
+          'ssm:RemoveTagsFromResource',
+          'ssm:ListTagsForResource',
+        ],
+        resources: [arn('ssm', `parameter/${names.projectPath}`)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DescribeParameters',
+        actions: ['ssm:DescribeParameters'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ProjectLogGroups',
+        actions: [
+          'logs:CreateLogGroup',
+          'logs:DeleteLogGroup',
+          'logs:PutRetentionPolicy',
+          'logs:DeleteRetentionPolicy',
+          'logs:AssociateKmsKey',
+          'logs:DisassociateKmsKey',
+          'logs:TagResource',
+          'logs:UntagResource',
+          'logs:ListTagsForResource',
+          'logs:TagLogGroup',
+        ],
+        resources: [arn('logs', `log-group:/${names.projectPath}`)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DescribeLogGroups',
+        actions: ['logs:DescribeLogGroups'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ProjectRepository',
+        actions: [
+          'codecommit:CreateRepository',
+          'codecommit:DeleteRepository',
+          'codecommit:GetRepository',
+          'codecommit:UpdateRepositoryDescription',
+          'codecommit:UpdateRepositoryEncryptionKey',
+          'codecommit:TagResource',
+          'codecommit:UntagResource',
+          'codecommit:ListTagsForResource',
+        ],
+        resources: [arn('codecommit', prefixed)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ProjectLifecycleConfig',
+        actions: [
+          'sagemaker:CreateNotebookInstanceLifecycleConfig',
+          'sagemaker:UpdateNotebookInstanceLifecycleConfig',
+          'sagemaker:DeleteNotebookInstanceLifecycleConfig',
+          'sagemaker:DescribeNotebookInstanceLifecycleConfig',
+          'sagemaker:AddTags',
+          'sagemaker:DeleteTags',
+          'sagemaker:ListTags',
+        ],
+        resources: [arn('sagemaker', `notebook-instance-lifecycle-config/${prefixed}`)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ProjectResourceGroup',
+        actions: [
+          'resource-groups:CreateGroup',
+          'resource-groups:UpdateGroup',
+          'resource-groups:UpdateGroupQuery',
+          'resource-groups:DeleteGroup',
+          'resource-groups:GetGroup',
+          'resource-groups:GetGroupQuery',
+          'resource-groups:GetTags',
+          'resource-groups:Tag',
+          'resource-groups:Untag',
+        ],
+        resources: [arn('resource-groups', `group/${prefixed}`)],
+      }),
+      // Project network: EC2 ids are generated, so these act on '*'; the boundary-free launch role is only usable by Service Catalog for this fixed template.
+      new iam.PolicyStatement({
+        sid: 'ProjectNetwork',
+        actions: [
+          'ec2:CreateVpc',
+          'ec2:DeleteVpc',
+          'ec2:ModifyVpcAttribute',
+          'ec2:CreateSubnet',
+          'ec2:DeleteSubnet',
+          'ec2:CreateRouteTable',
+          'ec2:DeleteRouteTable',
+          'ec2:AssociateRouteTable',
+          'ec2:DisassociateRouteTable',
+          'ec2:CreateSecurityGroup',
+          'ec2:DeleteSecurityGroup',
+          'ec2:AuthorizeSecurityGroupIngress',
+          'ec2:AuthorizeSecurityGroupEgress',
+          'ec2:RevokeSecurityGroupIngress',
+          'ec2:RevokeSecurityGroupEgress',
+          'ec2:CreateVpcEndpoint',
+          'ec2:ModifyVpcEndpoint',
+          'ec2:DeleteVpcEndpoints',
+          'ec2:CreateFlowLogs',
+          'ec2:DeleteFlowLogs',
+          'ec2:CreateTags',
+          'ec2:DeleteTags',
+          'ec2:DescribeVpcs',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeRouteTables',
+          'ec2:DescribeSecurityGroups',
+          'ec2:DescribeSecurityGroupRules',
+          'ec2:DescribeVpcEndpoints',
+          'ec2:DescribeVpcEndpointServices',
+          'ec2:DescribePrefixLists',
+          'ec2:DescribeFlowLogs',
+          'ec2:DescribeAvailabilityZones',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeTags',
+          'route53:AssociateVPCWithHostedZone',
+        ],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'NoInternetPaths',
+        effect: iam.Effect.DENY,
+        actions: [
+          'ec2:CreateInternetGateway',
+          'ec2:AttachInternetGateway',
+          'ec2:CreateEgressOnlyInternetGateway',
+          'ec2:CreateNatGateway',
+          'ec2:CreateVpcPeeringConnection',
+        ],
+        resources: ['*'],
+      }),
+    ];
+    const policy = new iam.ManagedPolicy(this, 'Policy', {
+      managedPolicyName: names.environmentLaunchRole,
+      description: 'Provisions one Data Science Project Environment',
+      roles: [this.role],
+      statements,
+    });
+
+    const star =
+      'Actions with no resource type (GetTemplateSummary, ValidateTemplate, ListAliases, DescribeParameters, DescribeLogGroups, constraint and association calls), S3 reads limited by the servicecatalog:provisioning object tag, tag-conditioned CreateKey, EC2 network resources with generated ids, and explicit denies.';
+    Validations.of(policy).acknowledge(
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: star },
+      ...[
+        `arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/SC-<AWS::AccountId>-pp-*`,
+        `arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${prefixed}`,
+        `arn:<AWS::Partition>:iam::<AWS::AccountId>:policy/${prefixed}`,
+        `arn:<AWS::Partition>:catalog:<AWS::Region>:<AWS::AccountId>:portfolio/*`,
+        `arn:<AWS::Partition>:catalog:<AWS::Region>:<AWS::AccountId>:product/*`,
+        `arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*`,
+        `arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:alias/${prefixed}`,
+        `arn:<AWS::Partition>:s3:::${prefixed}`,
+        `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.projectPath}`,
+        `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/${names.projectPath}`,
+        `arn:<AWS::Partition>:codecommit:<AWS::Region>:<AWS::AccountId>:${prefixed}`,
+        `arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance-lifecycle-config/${prefixed}`,
+        `arn:<AWS::Partition>:resource-groups:<AWS::Region>:<AWS::AccountId>:group/${prefixed}`,
+      ].map((resource) => ({
+        id: `AwsSolutions-IAM5[Resource::${resource}]`,
+        reason: `Launch role acts on resources that each project names at launch time; limited to this deployment's project namespace (${names.projectNamespace}), Service Catalog's stack names or, for keys, the ${TAG_KEYS.system} tag.`,
+      })),
+    );
+  }
+}

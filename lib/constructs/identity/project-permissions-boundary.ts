@@ -1,0 +1,258 @@
+import { Aws, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { Names } from '../../config/names';
+
+/** Props of {@link ProjectPermissionsBoundary}. */
+export interface ProjectPermissionsBoundaryProps {
+  readonly names: Names;
+}
+
+/** SageMaker create calls that accept a VPC configuration (condition key `sagemaker:VpcSubnets`). */
+export const SAGEMAKER_VPC_CREATE_ACTIONS = [
+  'sagemaker:CreateNotebookInstance',
+  'sagemaker:CreateTrainingJob',
+  'sagemaker:CreateProcessingJob',
+  'sagemaker:CreateHyperParameterTuningJob',
+  'sagemaker:CreateModel',
+  'sagemaker:CreateAutoMLJob',
+  'sagemaker:CreateAutoMLJobV2',
+  'sagemaker:CreateCompilationJob',
+  'sagemaker:CreateDataQualityJobDefinition',
+  'sagemaker:CreateModelBiasJobDefinition',
+  'sagemaker:CreateModelExplainabilityJobDefinition',
+  'sagemaker:CreateModelQualityJobDefinition',
+  'sagemaker:CreateMonitoringSchedule',
+];
+
+/**
+ * The ceiling of every role a project creates (admin, user, notebook launch and execution
+ * roles): the services data science needs, and hard denies no identity policy can lift —
+ * no escaping the boundary, no internet paths, no SageMaker outside a VPC.
+ */
+export class ProjectPermissionsBoundary extends Construct {
+  readonly policy: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: ProjectPermissionsBoundaryProps) {
+    super(scope, id);
+    const { names } = props;
+    const boundaryArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:policy/${names.projectBoundaryPolicy}`;
+    const projectRoles = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${names.projectPattern}`;
+
+    // Ceiling only: identity policies of each role grant the narrow subset.
+    const dataScience = new iam.PolicyStatement({
+      sid: 'DataScienceServices',
+      actions: [
+        ...['Create*', 'Describe*', 'List*', 'Search*', 'Start*', 'Stop*', 'Update*', 'Delete*', 'Add*'].map(
+          (verb) => `sagemaker:${verb}`,
+        ),
+        ...['Get*', 'Put*', 'Batch*', 'Associate*', 'Disassociate*', 'InvokeEndpoint*', 'Query*', 'Retry*'].map(
+          (verb) => `sagemaker:${verb}`,
+        ),
+        // Data: read, write and list; deleting object versions (losing data) is not in the ceiling.
+        's3:GetObject*',
+        's3:PutObject',
+        's3:PutObjectTagging',
+        's3:DeleteObject',
+        's3:AbortMultipartUpload',
+        's3:ListBucket*',
+        's3:ListMultipartUploadParts',
+        's3:GetBucketLocation',
+        's3:GetEncryptionConfiguration',
+        // Key use, and what the notebook product needs to create its volume key; never deletion or disabling.
+        'kms:Encrypt',
+        'kms:Decrypt',
+        'kms:ReEncrypt*',
+        'kms:GenerateDataKey*',
+        'kms:DescribeKey',
+        'kms:CreateGrant',
+        'kms:ListGrants',
+        'kms:RetireGrant',
+        'kms:RevokeGrant',
+        'kms:CreateKey',
+        'kms:PutKeyPolicy',
+        'kms:GetKeyPolicy',
+        'kms:EnableKeyRotation',
+        'kms:GetKeyRotationStatus',
+        'kms:TagResource',
+        'kms:ListResourceTags',
+        'kms:ListAliases',
+        'logs:CreateLogGroup',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'logs:Describe*',
+        'logs:Get*',
+        'logs:FilterLogEvents',
+        'logs:StartQuery',
+        'logs:StopQuery',
+        'cloudwatch:PutMetricData',
+        'cloudwatch:GetMetric*',
+        'cloudwatch:ListMetrics',
+        'cloudwatch:Describe*',
+        'ecr:GetAuthorizationToken',
+        'ecr:BatchGetImage',
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:GetDownloadUrlForLayer',
+        'ecr:Describe*',
+        'ecr:List*',
+        'codecommit:GitPull',
+        'codecommit:GitPush',
+        'codecommit:Get*',
+        'codecommit:List*',
+        'codecommit:BatchGet*',
+        'codecommit:Describe*',
+        'codecommit:CreateBranch',
+        'codecommit:CreateCommit',
+        'codecommit:CreatePullRequest',
+        'codecommit:UpdatePullRequest*',
+        'codecommit:Merge*',
+        'codecommit:PostComment*',
+        'ssm:GetParameter',
+        'ssm:GetParameters',
+        'ssm:GetParametersByPath',
+        'ssm:DescribeParameters',
+        'servicecatalog:Describe*',
+        'servicecatalog:List*',
+        'servicecatalog:Search*',
+        'servicecatalog:Scan*',
+        'servicecatalog:ProvisionProduct',
+        'servicecatalog:UpdateProvisionedProduct',
+        'servicecatalog:TerminateProvisionedProduct',
+        'servicecatalog:GetProvisionedProductOutputs',
+        'servicecatalog:AssociatePrincipalWithPortfolio',
+        'servicecatalog:DisassociatePrincipalFromPortfolio',
+        'cloudformation:Describe*',
+        'cloudformation:List*',
+        'cloudformation:Get*',
+        'cloudformation:ValidateTemplate',
+        'cloudformation:CreateStack',
+        'cloudformation:UpdateStack',
+        'cloudformation:DeleteStack',
+        'cloudformation:CreateChangeSet',
+        'cloudformation:ExecuteChangeSet',
+        'cloudformation:DeleteChangeSet',
+        'cloudformation:SetStackPolicy',
+        'cloudformation:TagResource',
+        'cloudformation:UntagResource',
+        'ec2:Describe*',
+        'ec2:CreateNetworkInterface',
+        'ec2:CreateNetworkInterfacePermission',
+        'ec2:DeleteNetworkInterface',
+        'ec2:DeleteNetworkInterfacePermission',
+        'ec2:CreateTags',
+        'lambda:Get*',
+        'lambda:List*',
+        'resource-groups:Get*',
+        'resource-groups:List*',
+        'resource-groups:Search*',
+        'tag:GetResources',
+        'sts:GetCallerIdentity',
+        'iam:GetRole',
+        'iam:GetRolePolicy',
+        'iam:ListRolePolicies',
+        'iam:ListAttachedRolePolicies',
+        'iam:ListRoleTags',
+      ],
+      resources: ['*'],
+    });
+
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      managedPolicyName: names.projectBoundaryPolicy,
+      description: 'Ceiling of every role created for a data science project',
+      statements: [
+        dataScience,
+        // Roles a project creates (notebook execution roles) must carry this same boundary.
+        new iam.PolicyStatement({
+          sid: 'CreateOnlyBoundedProjectRoles',
+          actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
+          resources: [projectRoles],
+          conditions: {
+            StringEquals: { 'iam:PermissionsBoundary': boundaryArn },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'ManageProjectRoles',
+          actions: [
+            'iam:DeleteRole',
+            'iam:TagRole',
+            'iam:UntagRole',
+            'iam:PutRolePolicy',
+            'iam:DeleteRolePolicy',
+            'iam:PassRole',
+          ],
+          resources: [projectRoles],
+        }),
+        // Prevents removing or rewriting the ceiling itself.
+        new iam.PolicyStatement({
+          sid: 'DenyBoundaryTampering',
+          effect: iam.Effect.DENY,
+          actions: [
+            'iam:DeleteRolePermissionsBoundary',
+            'iam:CreatePolicyVersion',
+            'iam:DeletePolicy',
+            'iam:DeletePolicyVersion',
+            'iam:SetDefaultPolicyVersion',
+          ],
+          resources: ['*'],
+        }),
+        // Prevents attaching any managed policy (AdministratorAccess, or this boundary as a grant).
+        new iam.PolicyStatement({
+          sid: 'DenyManagedPolicyAttachment',
+          effect: iam.Effect.DENY,
+          actions: ['iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:AttachGroupPolicy', 'iam:CreatePolicy'],
+          resources: ['*'],
+        }),
+        // Prevents opening a path to the internet from a project network.
+        new iam.PolicyStatement({
+          sid: 'DenyInternetPaths',
+          effect: iam.Effect.DENY,
+          actions: [
+            'ec2:CreateInternetGateway',
+            'ec2:AttachInternetGateway',
+            'ec2:CreateEgressOnlyInternetGateway',
+            'ec2:CreateNatGateway',
+            'ec2:CreateVpcPeeringConnection',
+            'ec2:AcceptVpcPeeringConnection',
+            'ec2:AssociateAddress',
+            'sagemaker:CreatePresignedDomainUrl',
+          ],
+          resources: ['*'],
+        }),
+        // Prevents SageMaker workloads outside a VPC, whoever the caller in the project.
+        new iam.PolicyStatement({
+          sid: 'DenySageMakerWithoutVpc',
+          effect: iam.Effect.DENY,
+          actions: SAGEMAKER_VPC_CREATE_ACTIONS,
+          resources: ['*'],
+          conditions: { Null: { 'sagemaker:VpcSubnets': 'true' } },
+        }),
+        // Prevents notebooks with internet access or root.
+        new iam.PolicyStatement({
+          sid: 'DenyOpenNotebooks',
+          effect: iam.Effect.DENY,
+          actions: ['sagemaker:CreateNotebookInstance', 'sagemaker:UpdateNotebookInstance'],
+          resources: ['*'],
+          conditions: {
+            StringEqualsIfExists: {
+              'sagemaker:DirectInternetAccess': 'Enabled',
+              'sagemaker:RootAccess': 'Enabled',
+            },
+          },
+        }),
+      ],
+    });
+
+    const wildcardActions = dataScience.actions.filter((action) => action.includes('*'));
+    Validations.of(this.policy).acknowledge(
+      ...[
+        ...wildcardActions.map((action) => `Action::${action}`),
+        'Resource::*',
+        `Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${names.projectPattern}`,
+      ].map((finding) => ({
+        id: `AwsSolutions-IAM5[${finding}]`,
+        reason:
+          'Permissions boundary: a ceiling that grants nothing by itself; each project role has a narrow identity policy under it, and the explicit denies here hold whatever those say.',
+      })),
+    );
+  }
+}

@@ -1,0 +1,29 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+
+const ACCOUNT_ID = /^\d{12}$/;
+const ACCOUNT_ROOT = /^arn:aws[a-z-]*:iam::(\d{12}):root$/;
+
+/** Condition that makes an account-wide trust require a session signed in with MFA. */
+export const MFA_PRESENT = { Bool: { 'aws:MultiFactorAuthPresent': 'true' } };
+
+/**
+ * Principals allowed to assume a human-facing role, from config values (account ids, role or
+ * user ARNs). Trusting an account means "any principal there the account lets assume us", so it
+ * always requires MFA; named roles and users are trusted as they are (SSO permission-set roles
+ * carry no MFA flag, their sign-in enforces it). Empty means this account, with MFA.
+ */
+export function humanTrust(principals: readonly string[]): iam.IPrincipal {
+  const parsed = principals.length > 0 ? principals.map(toPrincipal) : [mfaOnly(new iam.AccountRootPrincipal())];
+  return parsed.length === 1 ? parsed[0] : new iam.CompositePrincipal(...parsed);
+}
+
+function toPrincipal(value: string): iam.IPrincipal {
+  if (ACCOUNT_ID.test(value)) return mfaOnly(new iam.AccountPrincipal(value));
+  const root = ACCOUNT_ROOT.exec(value);
+  if (root) return mfaOnly(new iam.AccountPrincipal(root[1]));
+  return new iam.ArnPrincipal(value);
+}
+
+function mfaOnly(principal: iam.IPrincipal): iam.IPrincipal {
+  return new iam.PrincipalWithConditions(principal, MFA_PRESENT);
+}

@@ -1,0 +1,110 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+/** Settings no bucket of this app may change. */
+const NON_NEGOTIABLE = {
+  enforceSSL: true,
+  minimumTLSVersion: 1.2,
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  versioned: true,
+  removalPolicy: RemovalPolicy.RETAIN,
+  autoDeleteObjects: false,
+} satisfies s3.BucketProps;
+
+/** Old versions of access logs are kept a year, then expire to bound cost; data buckets keep every version. */
+const NONCURRENT_LOG_RETENTION = Duration.days(365);
+
+/** Replication is a per-organization disaster-recovery decision this app does not make for its users. */
+function acknowledgeNoReplication(bucket: s3.Bucket, what: string): void {
+  const reason = `${what}: versioned and retained on delete; cross-region replication needs a destination region and bucket chosen by the operator's DR policy, which this app does not own.`;
+  Validations.of(bucket).acknowledge(
+    { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason },
+    { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason },
+    { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason },
+  );
+}
+
+/** Props of {@link AccessLogBucket}. */
+export interface AccessLogBucketProps {
+  /** @default - a generated name */
+  readonly bucketName?: string;
+}
+
+/**
+ * Destination of S3 server access logs: versioned, TLS-only, private, retained.
+ * Encrypted with SSE-S3 because log delivery cannot write to SSE-KMS buckets.
+ */
+export class AccessLogBucket extends Construct {
+  readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: AccessLogBucketProps = {}) {
+    super(scope, id);
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: props.bucketName,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      lifecycleRules: [{ noncurrentVersionExpiration: NONCURRENT_LOG_RETENTION }],
+      ...NON_NEGOTIABLE,
+    });
+    const sseS3 =
+      'S3 server access log delivery only supports SSE-S3 on the destination bucket; the logs hold request metadata, not data.';
+    const noSelfLogging =
+      'This is the access-log destination; logging it into itself would loop and into another bucket would only move the problem.';
+    Validations.of(this.bucket).acknowledge(
+      { id: 'AwsSolutions-S1', reason: noSelfLogging },
+      { id: 'HIPAA.Security-S3BucketLoggingEnabled', reason: noSelfLogging },
+      { id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason: noSelfLogging },
+      { id: 'PCI.DSS.321-S3BucketLoggingEnabled', reason: noSelfLogging },
+      { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: sseS3 },
+      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: sseS3 },
+      { id: 'PCI.DSS.321-S3DefaultEncryptionKMS', reason: sseS3 },
+    );
+    acknowledgeNoReplication(this.bucket, 'Access-log bucket');
+  }
+}
+
+/** Props of {@link SecureBucket}. */
+export interface SecureBucketProps {
+  /** Bucket that receives this bucket's server access logs. */
+  readonly accessLogs: AccessLogBucket;
+  /** Prefix of this bucket's logs in the log bucket. @default - the construct id and a slash */
+  readonly accessLogsPrefix?: string;
+  /** @default - a new key with rotation enabled, retained on delete */
+  readonly encryptionKey?: kms.IKey;
+  /** @default - a generated name */
+  readonly bucketName?: string;
+  /** What the bucket holds, for the replication acknowledgement. @default 'Bucket' */
+  readonly purpose?: string;
+}
+
+/**
+ * A bucket for data that must not be lost or leaked: SSE-KMS with a customer key, versioned,
+ * TLS 1.2+ only, public access blocked, ACLs disabled, access-logged and retained on delete.
+ */
+export class SecureBucket extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly encryptionKey: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: SecureBucketProps) {
+    super(scope, id);
+    this.encryptionKey =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', {
+        description: `Encrypts ${this.node.path}`,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: props.bucketName,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.encryptionKey,
+      bucketKeyEnabled: true,
+      serverAccessLogsBucket: props.accessLogs.bucket,
+      serverAccessLogsPrefix: props.accessLogsPrefix ?? `${id}/`,
+      ...NON_NEGOTIABLE,
+    });
+    acknowledgeNoReplication(this.bucket, props.purpose ?? 'Bucket');
+  }
+}
