@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Tags, Validations } from 'aws-cdk-lib';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { loadConfig } from '../lib/config/config';
-import { Names } from '../lib/config/names';
+import { Names, TAG_KEYS } from '../lib/config/names';
 import { AdminPortfolioStack } from '../lib/stacks/admin-portfolio-stack';
 import { AdminPrincipalsStack } from '../lib/stacks/admin-principals-stack';
 
@@ -28,9 +29,13 @@ new AdminPortfolioStack(app, 'AdminPortfolio', {
   environmentLaunchRole: principals.environmentLaunchRole,
 });
 
+Tags.of(app).add(TAG_KEYS.system, config.prefix);
+
 Validations.of(app).addPlugins(
   new AwsSolutionsChecks(app),
   new HIPAASecurityChecks(app),
   new NIST80053R5Checks(app),
   new PCIDSS321Checks(app),
+  // Control Tower proactive controls; it does not see product templates, which `npm run check:templates` covers.
+  new CfnGuardValidator({ controlTowerRulesEnabled: true }),
 );

@@ -1,9 +1,9 @@
-import { RemovalPolicy, Tags } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import { Tags } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
 import { Names, TAG_KEYS } from '../config/names';
+import { EncryptionKey } from '../constructs/encryption/encryption-key';
 import { addProjectParameters } from './project-parameters';
 
 /** Props of {@link NotebookProduct}. */
@@ -25,10 +25,6 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     Tags.of(this).add(TAG_KEYS.projectName, projectName.valueAsString);
     Tags.of(this).add(TAG_KEYS.environmentType, envType.valueAsString);
 
-    new kms.Key(this, 'VolumeKey', {
-      description: 'Encrypts the notebook instance storage volume',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    new EncryptionKey(this, 'VolumeKey', { description: 'Encrypts the notebook instance storage volume' });
   }
 }

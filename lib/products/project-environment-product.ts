@@ -56,14 +56,14 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
 
     const boundary = iam.ManagedPolicy.fromManagedPolicyName(this, 'ProjectBoundary', names.projectBoundaryPolicy);
     const notebookLaunchRole = new iam.Role(this, 'NotebookLaunchRole', {
-      roleName: names.projectResource(`${project}-${env}`, 'notebook-launch'),
+      roleName: names.projectResource(project, env, 'notebook-launch'),
       description: "Service Catalog launch role of this project's SageMaker Notebook product",
       assumedBy: new iam.ServicePrincipal('servicecatalog.amazonaws.com'),
       permissionsBoundary: boundary,
     });
 
     this.portfolio = new servicecatalog.Portfolio(this, 'Portfolio', {
-      displayName: names.projectResource(`${project}-${env}`, 'portfolio'),
+      displayName: names.projectResource(project, env, 'portfolio'),
       providerName: 'Data science platform team',
       description: 'Products the data scientists of this project may launch',
     });

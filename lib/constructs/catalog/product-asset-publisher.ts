@@ -2,6 +2,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, IConstruct } from 'constructs';
+import { acknowledgeGuardRule, acknowledgeLintRule } from '../guardrails/acknowledge';
 import { bucketObjectsFinding } from '../guardrails/findings';
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
 
@@ -55,6 +56,12 @@ function acknowledgeHandlerFindings(handler: IConstruct, assetBucket: s3.IBucket
   const concurrency = `${deployOnly}CloudFormation invokes it once per deploy, so there is no load to cap.`;
   const dlq = `${deployOnly}failures are reported synchronously to CloudFormation, which rolls the deploy back; there is no async event to keep.`;
   const inline = `${deployOnly}its grants are created by aws-cdk-lib as the role's default policy, scoped to the two buckets and the asset key.`;
+  acknowledgeGuardRule(handler, 'lambda_inside_vpc_check', inVpc);
+  acknowledgeLintRule(
+    handler,
+    'W3005',
+    `${deployOnly}aws-cdk-lib declares the DependsOn on its role and policy; only the role one is redundant, and it cannot be removed separately.`,
+  );
   Validations.of(handler).acknowledge(
     { id: 'HIPAA.Security-LambdaInsideVPC', reason: inVpc },
     { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: inVpc },

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { EncryptionKey } from '../encryption/encryption-key';
 
 /** Props of {@link EncryptedLogGroup}. */
 export interface EncryptedLogGroupProps {
@@ -28,11 +29,7 @@ export class EncryptedLogGroup extends Construct {
     if (props.encryptionKey) {
       this.encryptionKey = props.encryptionKey;
     } else {
-      const key = new kms.Key(this, 'Key', {
-        description: `Encrypts log group ${this.node.path}`,
-        enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
+      const key = new EncryptionKey(this, 'Key', { description: `Encrypts log group ${this.node.path}` });
       key.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'CloudWatchLogsInThisAccount',

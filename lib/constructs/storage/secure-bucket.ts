@@ -2,6 +2,8 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { EncryptionKey } from '../encryption/encryption-key';
+import { acknowledgeGuardRule } from '../guardrails/acknowledge';
 
 /** Settings no bucket of this app may change. */
 const NON_NEGOTIABLE = {
@@ -10,12 +12,27 @@ const NON_NEGOTIABLE = {
   blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
   objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
   versioned: true,
+  // Lets a compliance team put legal holds or retention on objects; no default retention is imposed.
+  objectLockEnabled: true,
   removalPolicy: RemovalPolicy.RETAIN,
   autoDeleteObjects: false,
 } satisfies s3.BucketProps;
 
+/**
+ * Sends object-level events to EventBridge, for detective controls and consumers such as the
+ * mirror sync. Set on the L1: the L2 `eventBridgeEnabled` adds a custom-resource Lambda per stack.
+ */
+function sendEventsToEventBridge(bucket: s3.Bucket): void {
+  const cfn = bucket.node.defaultChild as s3.CfnBucket;
+  cfn.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+}
+
+/** Incomplete uploads are never data; they only cost. */
+const ABORT_INCOMPLETE_UPLOADS = Duration.days(7);
+
 /** Old versions of access logs are kept a year, then expire to bound cost; data buckets keep every version. */
 const NONCURRENT_LOG_RETENTION = Duration.days(365);
+const NONCURRENT_TO_INFREQUENT_ACCESS = Duration.days(30);
 
 /** Replication is a per-organization disaster-recovery decision this app does not make for its users. */
 function acknowledgeNoReplication(bucket: s3.Bucket, what: string): void {
@@ -45,7 +62,12 @@ export class AccessLogBucket extends Construct {
     this.bucket = new s3.Bucket(this, 'Bucket', {
       bucketName: props.bucketName,
       encryption: s3.BucketEncryption.S3_MANAGED,
-      lifecycleRules: [{ noncurrentVersionExpiration: NONCURRENT_LOG_RETENTION }],
+      lifecycleRules: [
+        {
+          noncurrentVersionExpiration: NONCURRENT_LOG_RETENTION,
+          abortIncompleteMultipartUploadAfter: ABORT_INCOMPLETE_UPLOADS,
+        },
+      ],
       ...NON_NEGOTIABLE,
     });
     const sseS3 =
@@ -61,6 +83,9 @@ export class AccessLogBucket extends Construct {
       { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: sseS3 },
       { id: 'PCI.DSS.321-S3DefaultEncryptionKMS', reason: sseS3 },
     );
+    acknowledgeGuardRule(this.bucket, 's3_bucket_logging_enabled_check', noSelfLogging);
+    acknowledgeGuardRule(this.bucket, 's3_bucket_default_encryption_kms_check', sseS3);
+    sendEventsToEventBridge(this.bucket);
     acknowledgeNoReplication(this.bucket, 'Access-log bucket');
   }
 }
@@ -90,12 +115,7 @@ export class SecureBucket extends Construct {
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
     this.encryptionKey =
-      props.encryptionKey ??
-      new kms.Key(this, 'Key', {
-        description: `Encrypts ${this.node.path}`,
-        enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
+      props.encryptionKey ?? new EncryptionKey(this, 'Key', { description: `Encrypts bucket ${this.node.path}` });
     this.bucket = new s3.Bucket(this, 'Bucket', {
       bucketName: props.bucketName,
       encryption: s3.BucketEncryption.KMS,
@@ -103,8 +123,18 @@ export class SecureBucket extends Construct {
       bucketKeyEnabled: true,
       serverAccessLogsBucket: props.accessLogs.bucket,
       serverAccessLogsPrefix: props.accessLogsPrefix ?? `${id}/`,
+      // Every version is kept (nothing lost); old ones move to a cheaper class after a month.
+      lifecycleRules: [
+        {
+          noncurrentVersionTransitions: [
+            { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: NONCURRENT_TO_INFREQUENT_ACCESS },
+          ],
+          abortIncompleteMultipartUploadAfter: ABORT_INCOMPLETE_UPLOADS,
+        },
+      ],
       ...NON_NEGOTIABLE,
     });
+    sendEventsToEventBridge(this.bucket);
     acknowledgeNoReplication(this.bucket, props.purpose ?? 'Bucket');
   }
 }
