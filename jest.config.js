@@ -3,8 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // Transpile only: `npm run typecheck` type-checks once, far faster than per test file.
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  // Transpile only (isolatedModules in tsconfig): `npm run typecheck` type-checks once, far faster than per file.
+  transform: { '^.+\\.ts$': 'ts-jest' },
   setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
   snapshotFormat: { escapeString: false },
 };

@@ -99,7 +99,7 @@ export function controlTowerFindings(files: string[]): Finding[] {
     // Exit code 19 means "some rule failed" and still prints the report; anything else is a real failure.
     const failed = error as { status?: number; stdout?: string; stderr?: string };
     if (failed.status !== 19 || !failed.stdout) {
-      throw new Error(`cfn-guard failed (exit ${failed.status}): ${failed.stderr ?? String(error)}`);
+      throw new Error(`cfn-guard failed (exit ${failed.status}): ${failed.stderr ?? String(error)}`, { cause: error });
     }
     output = failed.stdout;
   }

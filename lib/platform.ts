@@ -1,0 +1,50 @@
+import { App, Tags, Validations } from 'aws-cdk-lib';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { AppConfig } from './config/config';
+import { Names, TAG_KEYS } from './config/names';
+import { AdminPortfolioStack } from './stacks/admin-portfolio-stack';
+import { AdminPrincipalsStack } from './stacks/admin-principals-stack';
+
+/** The stacks of one deployment, in deployment order. */
+export interface Platform {
+  readonly names: Names;
+  readonly principals: AdminPrincipalsStack;
+  readonly portfolio: AdminPortfolioStack;
+}
+
+/** Builds every stack of the platform into `app` from a validated config. */
+export function buildPlatform(app: App, config: AppConfig): Platform {
+  const names = new Names(config.prefix);
+  const principals = new AdminPrincipalsStack(app, 'AdminPrincipals', {
+    stackName: names.stackName('admin-principals'),
+    description: 'Data science platform: administration principals',
+    config,
+    names,
+  });
+  const portfolio = new AdminPortfolioStack(app, 'AdminPortfolio', {
+    stackName: names.stackName('admin-portfolio'),
+    description: 'Data science platform: administration portfolio and product assets',
+    config,
+    names,
+    projectAdministratorRole: principals.projectAdministratorRole,
+    environmentLaunchRole: principals.environmentLaunchRole,
+  });
+  Tags.of(app).add(TAG_KEYS.system, config.prefix);
+  return { names, principals, portfolio };
+}
+
+/**
+ * Registers every synth-time guardrail: the four cdk-nag packs (they see product templates too)
+ * and the Control Tower guard rules (stack templates; `npm run check:templates` covers products).
+ * Any unacknowledged finding makes synthesis fail.
+ */
+export function addGuardrails(app: App): void {
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app),
+    new HIPAASecurityChecks(app),
+    new NIST80053R5Checks(app),
+    new PCIDSS321Checks(app),
+    new CfnGuardValidator({ controlTowerRulesEnabled: true }),
+  );
+}

@@ -1,0 +1,135 @@
+import { getDenialReasons, getGrantReasons, runSimulation } from '@cloud-copilot/iam-simulate';
+import { DeployContext, resolve } from './intrinsics';
+import { CfnTemplate } from './synth';
+
+/** A policy document as IAM reads it. */
+export interface PolicyDocument {
+  Version?: string;
+  Statement: Record<string, unknown>[];
+}
+
+/** What a role may do: its identity policies and boundary, resolved to concrete ARNs. */
+export interface Principal {
+  readonly arn: string;
+  readonly identityPolicies: { name: string; policy: PolicyDocument }[];
+  readonly boundary?: PolicyDocument;
+}
+
+/** Identity policies and boundary of the role `roleLogicalId` in `template`, with intrinsics resolved. */
+export function principalFromTemplate(
+  template: CfnTemplate,
+  roleLogicalId: string,
+  ctx: DeployContext,
+  extra: { template: CfnTemplate; ctx: DeployContext }[] = [],
+): Principal {
+  const role = template.Resources[roleLogicalId];
+  if (role?.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId} is not a role`);
+  const props = role.Properties ?? {};
+  const roleName = resolve({ Ref: roleLogicalId }, template, ctx) as string;
+  const identityPolicies: Principal['identityPolicies'] = [];
+  for (const p of (props.Policies as { PolicyName: string; PolicyDocument: unknown }[] | undefined) ?? []) {
+    identityPolicies.push({ name: p.PolicyName, policy: resolve(p.PolicyDocument, template, ctx) as PolicyDocument });
+  }
+  if ((props.ManagedPolicyArns as unknown[] | undefined)?.length) {
+    throw new Error(`${roleLogicalId} has ManagedPolicyArns, which the simulation cannot read`);
+  }
+  // Policies that name this role, in this template or in others that reference it by name.
+  for (const source of [{ template, ctx }, ...extra]) {
+    for (const [id, r] of Object.entries(source.template.Resources)) {
+      if (r.Type !== 'AWS::IAM::Policy' && r.Type !== 'AWS::IAM::ManagedPolicy') continue;
+      const roles = (resolve(r.Properties?.Roles ?? [], source.template, source.ctx) as string[]) ?? [];
+      if (!roles.includes(roleName)) continue;
+      identityPolicies.push({
+        name: id,
+        policy: resolve(r.Properties?.PolicyDocument, source.template, source.ctx) as PolicyDocument,
+      });
+    }
+  }
+  return { arn: `arn:aws:iam::${ctx.account}:role/${roleName}`, identityPolicies, boundary: undefined };
+}
+
+/** The document of a managed policy resource, resolved. */
+export function managedPolicyDocument(template: CfnTemplate, logicalId: string, ctx: DeployContext): PolicyDocument {
+  const r = template.Resources[logicalId];
+  if (r?.Type !== 'AWS::IAM::ManagedPolicy') throw new Error(`${logicalId} is not a managed policy`);
+  return resolve(r.Properties?.PolicyDocument, template, ctx) as PolicyDocument;
+}
+
+/** Logical id of the only resource of `type` whose properties match `predicate`. */
+export function logicalIdOf(
+  template: CfnTemplate,
+  type: string,
+  predicate: (props: Record<string, unknown>) => boolean = () => true,
+): string {
+  const ids = Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === type && predicate(r.Properties ?? {}))
+    .map(([id]) => id);
+  if (ids.length !== 1) throw new Error(`Expected one ${type}, found ${ids.length}: ${ids.join(', ')}`);
+  return ids[0];
+}
+
+export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+
+/** One request to evaluate. */
+export interface Request {
+  readonly action: string;
+  readonly resource: string;
+  readonly context?: Record<string, string | string[]>;
+  readonly resourcePolicy?: PolicyDocument;
+  readonly vpcEndpointPolicy?: PolicyDocument;
+  /** Account owning the resource. @default - the principal's */
+  readonly resourceAccount?: string;
+}
+
+/** Evaluates `request` for `principal` with the IAM policy simulator; returns the decision and why. */
+export async function evaluate(principal: Principal, request: Request): Promise<{ decision: Decision; why: string }> {
+  const account = principal.arn.split(':')[4];
+  const result = await runSimulation(
+    {
+      request: {
+        principal: principal.arn,
+        action: request.action,
+        resource: { resource: request.resource, accountId: request.resourceAccount ?? account },
+        contextVariables: request.context ?? {},
+      },
+      identityPolicies: principal.identityPolicies,
+      permissionBoundaryPolicies: principal.boundary ? [{ name: 'boundary', policy: principal.boundary }] : undefined,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: request.resourcePolicy,
+      vpcEndpointPolicies: request.vpcEndpointPolicy
+        ? [{ name: 'endpoint', policy: request.vpcEndpointPolicy }]
+        : undefined,
+    },
+    {},
+  );
+  if (result.resultType === 'error') throw new Error(`Simulation error: ${JSON.stringify(result.errors)}`);
+  const analysis = result.resultType === 'single' ? result.result.analysis : result.results[0]?.analysis;
+  const reasons = !analysis
+    ? []
+    : result.overallResult === 'Allowed'
+      ? getGrantReasons(analysis)
+      : getDenialReasons(analysis);
+  const why = JSON.stringify(reasons).slice(0, 1500);
+  return { decision: result.overallResult as Decision, why };
+}
+
+/** Asserts a decision, showing the simulator's reasons when it differs. */
+export async function expectDecision(principal: Principal, request: Request, expected: Decision): Promise<void> {
+  const { decision, why } = await evaluate(principal, request);
+  if (decision !== expected) {
+    throw new Error(
+      `${request.action} on ${request.resource}: expected ${expected}, got ${decision}\nreasons: ${why}\ncontext: ${JSON.stringify(request.context ?? {})}`,
+    );
+  }
+}
+
+/** The key policy CDK gives every key unless told otherwise: the account may delegate key use through IAM. */
+export function accountRootKeyPolicy(account: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },
+    ],
+  };
+}

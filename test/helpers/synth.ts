@@ -1,0 +1,71 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
+import { AppConfig, loadConfig } from '../../lib/config/config';
+import { addGuardrails, buildPlatform, Platform } from '../../lib/platform';
+
+/** Template JSON as CloudFormation reads it. */
+export interface CfnTemplate {
+  Parameters?: Record<string, Record<string, unknown>>;
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
+  Outputs?: Record<string, unknown>;
+  Rules?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+}
+
+/** A synthesized platform with access to stack and product templates. */
+export interface Synthesized {
+  readonly config: AppConfig;
+  readonly platform: Platform;
+  readonly outdir: string;
+  /** Template of a stack, via the assertions API. */
+  stack(stack: keyof Omit<Platform, 'names'>): Template;
+  /** Template of a ProductStack, read from the assembly (Template.fromStack cannot read them). */
+  product(productStack: servicecatalog.ProductStack): CfnTemplate;
+}
+
+/** Config built from context-like values, exactly as bin/ does. */
+export function testConfig(context: Record<string, unknown> = {}): AppConfig {
+  const merged = { ...CDK_JSON_CONTEXT, ...context };
+  return loadConfig((key) => merged[key]);
+}
+
+/** The context of cdk.json (feature flags and config defaults), so tests synthesize what `cdk synth` does. */
+export const CDK_JSON_CONTEXT = (
+  JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  }
+).context;
+
+/** Synthesizes the whole platform into a temporary assembly. */
+export function synthesize(options: { context?: Record<string, unknown>; guardrails?: boolean } = {}): Synthesized {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-assembly-'));
+  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...options.context } });
+  const config = testConfig(options.context);
+  const platform = buildPlatform(app, config);
+  if (options.guardrails) addGuardrails(app);
+  app.synth();
+  return {
+    config,
+    platform,
+    outdir,
+    stack: (name) => Template.fromStack(platform[name]),
+    product: (productStack) =>
+      JSON.parse(fs.readFileSync(path.join(outdir, productStack.templateFile), 'utf8')) as CfnTemplate,
+  };
+}
+
+/** Replaces asset hashes (64 hex digits) so snapshots only change when the infrastructure does. */
+export function maskAssetHashes(template: unknown): unknown {
+  return JSON.parse(JSON.stringify(template).replace(/[0-9a-f]{64}/g, '<asset-hash>'));
+}
+
+/** Every resource of a type in a raw template. */
+export function resourcesOfType(template: CfnTemplate, type: string): [string, Record<string, unknown>][] {
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === type)
+    .map(([id, r]) => [id, r.Properties ?? {}]);
+}
