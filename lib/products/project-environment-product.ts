@@ -24,6 +24,8 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
   readonly envType: CfnParameter;
   readonly portfolio: servicecatalog.Portfolio;
   readonly notebookProduct: servicecatalog.CloudFormationProduct;
+  /** The nested ProductStack behind the notebook product. */
+  readonly notebookStack: NotebookProduct;
 
   constructor(scope: Construct, id: string, props: ProjectEnvironmentProductProps) {
     super(scope, id, {
@@ -67,7 +69,7 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       providerName: 'Data science platform team',
       description: 'Products the data scientists of this project may launch',
     });
-    const notebookStack = new NotebookProduct(this, 'NotebookProduct', {
+    this.notebookStack = new NotebookProduct(this, 'NotebookProduct', {
       names,
       assetBucket: props.assetBucket,
     });
@@ -78,7 +80,7 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       productVersions: [
         {
           productVersionName: 'v1',
-          cloudFormationTemplate: new NestedProductStackTemplate(notebookStack),
+          cloudFormationTemplate: new NestedProductStackTemplate(this.notebookStack),
         },
       ],
     });

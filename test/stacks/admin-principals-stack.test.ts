@@ -1,0 +1,126 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { maskAssetHashes, synthesize } from '../helpers/synth';
+
+const MFA = { Bool: { 'aws:MultiFactorAuthPresent': 'true' } };
+
+/** Every action an Allow statement of a managed policy grants, by policy name. */
+function allowedActions(template: ReturnType<ReturnType<typeof synthesize>['stack']>, policyName: string): string[] {
+  const policies = template.findResources('AWS::IAM::ManagedPolicy', {
+    Properties: { ManagedPolicyName: policyName },
+  });
+  const [policy] = Object.values(policies);
+  const statements = policy.Properties.PolicyDocument.Statement as { Effect: string; Action: string | string[] }[];
+  return statements.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat());
+}
+
+describe('AdminPrincipalsStack', () => {
+  const { stack } = synthesize();
+  const template = stack('principals');
+
+  test('trusts principals of this account only with MFA, by default', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'sds-project-administrator',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: {
+              AWS: {
+                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']],
+              },
+            },
+            Condition: MFA,
+          },
+        ],
+      },
+    });
+  });
+
+  test('trusts configured accounts with MFA and configured roles as they are', () => {
+    const configured = synthesize({
+      context: { projectAdministratorPrincipals: '210987654321,arn:aws:iam::123456789012:role/DataPlatformAdmins' },
+    }).stack('principals');
+    configured.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'sds-project-administrator',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::210987654321:root']] } },
+            Condition: MFA,
+          },
+          {
+            Action: 'sts:AssumeRole',
+            Principal: { AWS: 'arn:aws:iam::123456789012:role/DataPlatformAdmins' },
+            Condition: Match.absent(),
+          },
+        ],
+      },
+    });
+  });
+
+  test('only Service Catalog can assume the launch role', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'sds-environment-launch',
+      AssumeRolePolicyDocument: {
+        Statement: [{ Action: 'sts:AssumeRole', Principal: { Service: 'servicecatalog.amazonaws.com' } }],
+      },
+    });
+  });
+
+  test('uses no AWS managed policies and no inline policies', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.Policies).toBeUndefined();
+    }
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+  });
+
+  test('grants no service-wide or account-wide administrator actions', () => {
+    for (const name of ['sds-project-administrator', 'sds-environment-launch']) {
+      const actions = allowedActions(template, name);
+      expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+      expect(actions).not.toEqual(expect.arrayContaining(['kms:ScheduleKeyDeletion']));
+      expect(actions).not.toEqual(expect.arrayContaining(['kms:DisableKey']));
+    }
+  });
+
+  test('the launch role can tag everything the product creates', () => {
+    const actions = allowedActions(template, 'sds-environment-launch');
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'sagemaker:AddTags',
+        'ec2:CreateTags',
+        'iam:TagRole',
+        'kms:TagResource',
+        's3:PutBucketTagging',
+        'logs:TagResource',
+        'codecommit:TagResource',
+        'ssm:AddTagsToResource',
+        'cloudformation:TagResource',
+        'resource-groups:Tag',
+        'servicecatalog:TagResource',
+      ]),
+    );
+  });
+
+  test('outputs the switch-role link of the Project Administrator role', () => {
+    template.hasOutput('ProjectAdministratorSwitchRoleUrl', {
+      Value: {
+        'Fn::Join': [
+          '',
+          Match.arrayWith([
+            'https://signin.aws.amazon.com/switchrole?roleName=',
+            '&account=',
+            { Ref: 'AWS::AccountId' },
+          ]),
+        ],
+      },
+    });
+  });
+
+  test('matches the snapshot', () => {
+    expect(maskAssetHashes(template.toJSON())).toMatchSnapshot();
+  });
+});
