@@ -49,9 +49,9 @@ async function actionProblem(action: string): Promise<string | undefined> {
 const keyPattern = (documented: string) =>
   new RegExp(
     `^${documented
-      .replace(/\$\{[^}]+\}|<[^>]+>|tag-key/g, '\u0000')
+      .replace(/\$\{[^}]+\}|<[^>]+>|tag-key/g, '@@ANY@@')
       .replace(/[.+^${}()|[\]\\*?]/g, '\\$&')
-      .replace(/\u0000/g, '.+')}$`,
+      .replace(/@@ANY@@/g, '.+')}$`,
     'i',
   );
 
