@@ -5,12 +5,14 @@ import { AppConfig } from './config/config';
 import { Names, TAG_KEYS } from './config/names';
 import { AdminPortfolioStack } from './stacks/admin-portfolio-stack';
 import { AdminPrincipalsStack } from './stacks/admin-principals-stack';
+import { SharedServicesStack } from './stacks/shared-services-stack';
 
 /** The stacks of one deployment, in deployment order. */
 export interface Platform {
   readonly names: Names;
   readonly principals: AdminPrincipalsStack;
   readonly portfolio: AdminPortfolioStack;
+  readonly shared: SharedServicesStack;
 }
 
 /** Builds every stack of the platform into `app` from a validated config. */
@@ -30,8 +32,14 @@ export function buildPlatform(app: App, config: AppConfig): Platform {
     projectAdministratorRole: principals.projectAdministratorRole,
     environmentLaunchRole: principals.environmentLaunchRole,
   });
+  const shared = new SharedServicesStack(app, 'SharedServices', {
+    stackName: names.stackName('shared-services'),
+    description: 'Data science platform: shared-services network and private PyPI mirror',
+    config,
+    names,
+  });
   Tags.of(app).add(TAG_KEYS.system, config.prefix);
-  return { names, principals, portfolio };
+  return { names, principals, portfolio, shared };
 }
 
 /**

@@ -21,6 +21,11 @@ export interface AppConfig {
   readonly sharedServicesVpcCidr: string;
   /** Availability zones the shared-services VPC spans (1 to 3). */
   readonly sharedServicesAzCount: number;
+  /**
+   * TLS for the PyPI mirror: an ACM certificate in this account and region, and the DNS name
+   * it is issued for. @default - plain HTTP inside PrivateLink (see README)
+   */
+  readonly mirrorTls?: { readonly certificateArn: string; readonly domainName: string };
 }
 
 /** Reads one raw context value; `bin/` passes `key => app.node.tryGetContext(key)`. */
@@ -36,6 +41,8 @@ export const PREFIX_PATTERN = /^[a-z][a-z0-9]{1,7}$/;
 const ACCOUNT_PATTERN = /^\d{12}$/;
 const PRINCIPAL_ARN_PATTERN = /^arn:aws(-[a-z]+)*:iam::\d{12}:(root|(role|user)\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64})$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const ACM_ARN_PATTERN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
+const DOMAIN_PATTERN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** Builds and validates the config; throws one error naming every bad key, its value and what is allowed. */
 export function loadConfig(read: ContextReader, env: DeployEnvironment = {}): AppConfig {
@@ -82,6 +89,27 @@ export function loadConfig(read: ContextReader, env: DeployEnvironment = {}): Ap
     fail('sharedServicesAzCount', rawAzCount, 'expected a whole number from 1 to 3');
   }
 
+  const certificateArn = asString(read('mirrorCertificateArn')) || undefined;
+  const domainName = asString(read('mirrorDomainName')) || undefined;
+  if (certificateArn && !ACM_ARN_PATTERN.test(certificateArn)) {
+    fail(
+      'mirrorCertificateArn',
+      certificateArn,
+      'expected an ACM certificate ARN like arn:aws:acm:eu-west-1:123456789012:certificate/<id>',
+    );
+  }
+  if (domainName && !DOMAIN_PATTERN.test(domainName)) {
+    fail('mirrorDomainName', domainName, 'expected a lower-case DNS name like pypi.data.example.com');
+  }
+  if (Boolean(certificateArn) !== Boolean(domainName)) {
+    fail(
+      'mirrorCertificateArn',
+      certificateArn ?? '',
+      'mirrorCertificateArn and mirrorDomainName go together: set both or neither',
+    );
+  }
+  const mirrorTls = certificateArn && domainName ? { certificateArn, domainName } : undefined;
+
   if (errors.length > 0) {
     throw new Error(`Invalid configuration (cdk.json context or -c):\n  - ${errors.join('\n  - ')}`);
   }
@@ -92,6 +120,7 @@ export function loadConfig(read: ContextReader, env: DeployEnvironment = {}): Ap
     securityNotificationEmail,
     sharedServicesVpcCidr,
     sharedServicesAzCount,
+    mirrorTls,
   };
 }
 

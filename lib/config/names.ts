@@ -16,7 +16,7 @@ export const TAG_KEYS = {
 } as const;
 
 /** Stack kinds, in deployment order. */
-export type StackKind = 'admin-principals' | 'admin-portfolio';
+export type StackKind = 'admin-principals' | 'admin-portfolio' | 'shared-services';
 
 /** Names derived from the configured prefix. Parts may be CloudFormation tokens (e.g. a ProjectName parameter). */
 export class Names {
@@ -76,6 +76,21 @@ export class Names {
     return `${this.prefix}/projects/*`;
   }
 }
+
+/** Keys of the SSM parameters the shared-services stack publishes for project environments. */
+export const SHARED_PARAMETERS = {
+  vpcId: 'network/vpc-id',
+  mirrorEndpointServiceName: 'mirror/endpoint-service-name',
+  /** `http` or `https`. */
+  mirrorScheme: 'mirror/scheme',
+  mirrorPort: 'mirror/port',
+  /** DNS name the mirror's certificate is issued for; `none` without TLS. */
+  mirrorDomainName: 'mirror/domain-name',
+  packagesBucket: 'mirror/packages-bucket',
+} as const;
+
+/** Object key prefix of approved packages in the packages bucket. */
+export const PACKAGES_PREFIX = 'packages/';
 
 /** Project names: lower-case so they fit S3 names; at most 20 characters so every derived name stays within S3's 63 and IAM's 64. */
 export const PROJECT_NAME = {

@@ -1,8 +1,19 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { IConstruct } from 'constructs';
 
-/** The `Resource::` part of an AwsSolutions-IAM5 finding on every object of `bucket` (`<LogicalId.Arn>/*`). */
-export function bucketObjectsFinding(bucket: s3.IBucket): string {
-  const cfn = bucket.node.defaultChild as CfnResource;
-  return `Resource::<${Stack.of(bucket).getLogicalId(cfn)}.Arn>/*`;
+function arnToken(resource: IConstruct): string {
+  const cfn = resource.node.defaultChild as CfnResource;
+  return `<${Stack.of(resource).getLogicalId(cfn)}.Arn>`;
+}
+
+/** The `Resource::` part of an AwsSolutions-IAM5 finding on objects of `bucket` matching `keyPattern`. */
+export function bucketObjectsFinding(bucket: s3.IBucket, keyPattern = '*'): string {
+  return `Resource::${arnToken(bucket)}/${keyPattern}`;
+}
+
+/** The `Resource::` part of an AwsSolutions-IAM5 finding on the streams of `logGroup`. */
+export function logStreamsFinding(logGroup: logs.ILogGroup): string {
+  return `Resource::${arnToken(logGroup)}:*`;
 }
