@@ -1,0 +1,129 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { HeadBucketCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { parseOptions, StageOptions, stagePackages } from '../../scripts/stage-packages';
+
+describe('stage-packages', () => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-stage-'));
+  const requirements = path.join(scratch, 'requirements.txt');
+  fs.writeFileSync(requirements, 'xgboost==2.1.1\nshap==0.46.0\n');
+  const s3 = mockClient(S3Client);
+  const lines: string[] = [];
+  /** Stand-in for pip: writes the wheels pip would download, and a stray file pip leaves around. */
+  const fakePip = (options: StageOptions, dest: string) => {
+    for (const f of [
+      'xgboost-2.1.1-py3-none-manylinux2014_x86_64.whl',
+      'shap-0.46.0-cp310-cp310-manylinux2014_x86_64.whl',
+    ]) {
+      fs.writeFileSync(path.join(dest, f), `${options.pythonVersion}:${f}`);
+    }
+    fs.writeFileSync(path.join(dest, 'pip.log'), 'not a package');
+  };
+  const options = (overrides: Partial<StageOptions> = {}): StageOptions => ({
+    requirements,
+    bucket: 'sds-shared-approved-packages',
+    pythonVersion: '3.10',
+    platform: 'manylinux2014_x86_64',
+    dryRun: false,
+    downloadDir: fs.mkdtempSync(path.join(scratch, 'dl-')),
+    ...overrides,
+  });
+  const deps = {
+    download: fakePip,
+    s3: () => new S3Client({ region: 'eu-west-1' }),
+    log: (l: string) => lines.push(l),
+  };
+
+  beforeEach(() => {
+    s3.reset();
+    lines.length = 0;
+  });
+
+  test('a dry run lists what it would upload and calls no AWS API', async () => {
+    const plan = await stagePackages(options({ dryRun: true }), {
+      ...deps,
+      s3: () => {
+        throw new Error('no credentials here');
+      },
+    });
+    expect(plan.map((p) => p.key)).toEqual([
+      'packages/shap-0.46.0-cp310-cp310-manylinux2014_x86_64.whl',
+      'packages/xgboost-2.1.1-py3-none-manylinux2014_x86_64.whl',
+    ]);
+    expect(lines).toContain(
+      'would upload s3://sds-shared-approved-packages/packages/xgboost-2.1.1-py3-none-manylinux2014_x86_64.whl (52 bytes)',
+    );
+    expect(lines.at(-1)).toBe('Dry run: 2 files, nothing uploaded.');
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  test('uploads every wheel under the packages prefix', async () => {
+    s3.on(HeadBucketCommand).resolves({});
+    s3.on(PutObjectCommand).resolves({});
+    await stagePackages(options(), deps);
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
+      'packages/shap-0.46.0-cp310-cp310-manylinux2014_x86_64.whl',
+      'packages/xgboost-2.1.1-py3-none-manylinux2014_x86_64.whl',
+    ]);
+  });
+
+  test('fails when the requirements file is missing', async () => {
+    await expect(stagePackages(options({ requirements: path.join(scratch, 'nope.txt') }), deps)).rejects.toThrow(
+      /Requirements file not found: .*nope\.txt/,
+    );
+  });
+
+  test('fails with a clear message when the bucket does not exist', async () => {
+    s3.on(HeadBucketCommand).rejects(
+      new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } }),
+    );
+    await expect(stagePackages(options(), deps)).rejects.toThrow(
+      /Bucket sds-shared-approved-packages does not exist.*ApprovedPackagesBucket/,
+    );
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  test('fails with a clear message when there are no credentials', async () => {
+    s3.on(HeadBucketCommand).rejects(
+      Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+    );
+    await expect(stagePackages(options(), deps)).rejects.toThrow(/No AWS credentials: .*--dry-run/);
+  });
+
+  test('fails with a clear message when access is denied', async () => {
+    s3.on(HeadBucketCommand).resolves({});
+    s3.on(PutObjectCommand).rejects(
+      new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }),
+    );
+    await expect(stagePackages(options(), deps)).rejects.toThrow(
+      /Access denied to bucket sds-shared-approved-packages/,
+    );
+  });
+
+  test('fails when pip resolves to nothing', async () => {
+    await expect(stagePackages(options(), { ...deps, download: () => undefined })).rejects.toThrow(
+      /no distribution files/,
+    );
+  });
+
+  test('refuses an invalid bucket name before downloading anything', async () => {
+    const download = jest.fn();
+    await expect(stagePackages(options({ bucket: 'Not_A_Bucket' }), { ...deps, download })).rejects.toThrow(
+      /Not a bucket name/,
+    );
+    expect(download).not.toHaveBeenCalled();
+  });
+
+  test('parses the command line, with notebook defaults, and explains usage', () => {
+    expect(parseOptions(['-r', 'req.txt', '-b', 'bucket-name', '--dry-run'])).toMatchObject({
+      requirements: 'req.txt',
+      bucket: 'bucket-name',
+      pythonVersion: '3.10',
+      platform: 'manylinux2014_x86_64',
+      dryRun: true,
+    });
+    expect(() => parseOptions(['--dry-run'])).toThrow(/usage: npm run stage-packages/);
+  });
+});
