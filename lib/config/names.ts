@@ -80,6 +80,8 @@ export class Names {
 /** Keys of the SSM parameters the shared-services stack publishes for project environments. */
 export const SHARED_PARAMETERS = {
   vpcId: 'network/vpc-id',
+  /** Id of the AWS-managed prefix list of S3 in this region, for egress rules to the S3 gateway endpoint. */
+  s3PrefixListId: 'network/s3-prefix-list-id',
   mirrorEndpointServiceName: 'mirror/endpoint-service-name',
   /** `http` or `https`. */
   mirrorScheme: 'mirror/scheme',
@@ -87,6 +89,19 @@ export const SHARED_PARAMETERS = {
   /** DNS name the mirror's certificate is issued for; `none` without TLS. */
   mirrorDomainName: 'mirror/domain-name',
   packagesBucket: 'mirror/packages-bucket',
+} as const;
+
+/** Keys of the SSM parameters each project environment publishes, for its notebooks and tools. */
+export const PROJECT_PARAMETERS = {
+  vpcId: 'vpc-id',
+  subnetIds: 'subnet-ids',
+  securityGroupId: 'sagemaker-security-group-id',
+  kmsKeyArn: 'kms-key-arn',
+  dataBucket: 'data-bucket',
+  modelBucket: 'model-bucket',
+  repositoryCloneUrl: 'repository-clone-url',
+  lifecycleConfigName: 'lifecycle-config-name',
+  s3EndpointId: 's3-endpoint-id',
 } as const;
 
 /** Object key prefix of approved packages in the packages bucket. */

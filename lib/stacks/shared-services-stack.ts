@@ -9,6 +9,7 @@ import { Names, PACKAGES_PREFIX, SHARED_PARAMETERS } from '../config/names';
 import { PypiMirror } from '../constructs/mirror/pypi-mirror';
 import { IsolatedNetwork } from '../constructs/network/isolated-network';
 import { PrivateEndpoints } from '../constructs/network/private-endpoints';
+import { S3PrefixList } from '../constructs/network/s3-prefix-list';
 import { AccessLogBucket, SecureBucket } from '../constructs/storage/secure-bucket';
 
 /** Props of {@link SharedServicesStack}. */
@@ -92,6 +93,11 @@ export class SharedServicesStack extends Stack {
         description,
       });
     publish(SHARED_PARAMETERS.vpcId, vpc.vpcId, 'Shared-services VPC id');
+    publish(
+      SHARED_PARAMETERS.s3PrefixListId,
+      new S3PrefixList(this, 'S3PrefixList').prefixListId,
+      'S3 prefix list of this region, for egress rules to S3 gateway endpoints',
+    );
     publish(
       SHARED_PARAMETERS.mirrorEndpointServiceName,
       this.mirror.endpointService.vpcEndpointServiceName,

@@ -1,8 +1,8 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledgeGuardRule, acknowledgeLintRule } from '../guardrails/acknowledge';
+import { acknowledgeDeployTimeHandler } from '../guardrails/deploy-time-handler';
 import { bucketObjectsFinding } from '../guardrails/findings';
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
 
@@ -50,37 +50,8 @@ function handlerFunction(scope: Construct): IConstruct {
 }
 
 function acknowledgeHandlerFindings(handler: IConstruct, assetBucket: s3.IBucket): void {
-  const deployOnly =
-    'aws-cdk-lib BucketDeployment handler: runs only during CloudFormation deploys to copy product templates between two S3 buckets of this account; ';
-  const inVpc = `${deployOnly}it has no network path to protect and no VPC in this stack (S3 is reached over AWS endpoints with TLS).`;
-  const concurrency = `${deployOnly}CloudFormation invokes it once per deploy, so there is no load to cap.`;
-  const dlq = `${deployOnly}failures are reported synchronously to CloudFormation, which rolls the deploy back; there is no async event to keep.`;
-  const inline = `${deployOnly}its grants are created by aws-cdk-lib as the role's default policy, scoped to the two buckets and the asset key.`;
-  acknowledgeGuardRule(handler, 'lambda_inside_vpc_check', inVpc);
-  acknowledgeLintRule(
-    handler,
-    'W3005',
-    `${deployOnly}aws-cdk-lib declares the DependsOn on its role and policy; only the role one is redundant, and it cannot be removed separately.`,
-  );
-  Validations.of(handler).acknowledge(
-    { id: 'HIPAA.Security-LambdaInsideVPC', reason: inVpc },
-    { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: inVpc },
-    { id: 'PCI.DSS.321-LambdaInsideVPC', reason: inVpc },
-    { id: 'HIPAA.Security-LambdaConcurrency', reason: concurrency },
-    { id: 'NIST.800.53.R5-LambdaConcurrency', reason: concurrency },
-    { id: 'HIPAA.Security-LambdaDLQ', reason: dlq },
-    { id: 'NIST.800.53.R5-LambdaDLQ', reason: dlq },
-    { id: 'HIPAA.Security-IAMNoInlinePolicy', reason: inline },
-    { id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: inline },
-    { id: 'PCI.DSS.321-IAMNoInlinePolicy', reason: inline },
-    {
-      id: 'AwsSolutions-L1',
-      reason: `${deployOnly}aws-cdk-lib pins its Python runtime (a supported one) together with the handler code it ships.`,
-    },
-    {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: `${deployOnly}the AWS managed basic execution policy only allows writing its own logs.`,
-    },
+  const copies = 'copies product templates between two S3 buckets of this account';
+  acknowledgeDeployTimeHandler(handler, copies, [
     ...[
       's3:GetObject*',
       's3:GetBucket*',
@@ -91,14 +62,14 @@ function acknowledgeHandlerFindings(handler: IConstruct, assetBucket: s3.IBucket
       'kms:GenerateDataKey*',
     ].map((action) => ({
       id: `AwsSolutions-IAM5[Action::${action}]`,
-      reason: `${deployOnly}action groups from aws-cdk-lib's bucket grants, on the CDK staging bucket and the asset bucket only.`,
+      why: "action groups from aws-cdk-lib's bucket grants, on the CDK staging bucket and the asset bucket only.",
     })),
     ...[
       bucketObjectsFinding(assetBucket),
       'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
     ].map((finding) => ({
       id: `AwsSolutions-IAM5[${finding}]`,
-      reason: `${deployOnly}asset object keys are content hashes known only at deploy time; scoped to the staging and asset buckets.`,
+      why: 'asset object keys are content hashes known only at deploy time; scoped to the staging and asset buckets.',
     })),
-  );
+  ]);
 }
