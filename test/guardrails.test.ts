@@ -35,7 +35,7 @@ describe('synth-time guardrails', () => {
     visit(synthesized.platform.principals.node.root);
     expect(acknowledgements.length).toBeGreaterThan(0);
     expect(acknowledgements.filter((a) => a.onStack)).toEqual([]);
-    for (const a of acknowledgements) expect(a.reason.length).toBeGreaterThanOrEqual(60);
+    expect(acknowledgements.filter((a) => a.reason.length < 60)).toEqual([]);
   });
 
   test('fails synthesis when a resource breaks a rule', () => {

@@ -1,10 +1,51 @@
-import { Tags } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnDynamicReference,
+  CfnDynamicReferenceService,
+  CfnMapping,
+  CfnOutput,
+  CfnParameter,
+  Fn,
+  Tags,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
-import { Names, TAG_KEYS } from '../config/names';
+import { Names, PROJECT_PARAMETERS, TAG_KEYS } from '../config/names';
 import { EncryptionKey } from '../constructs/encryption/encryption-key';
+import { acknowledgeGuardRule } from '../constructs/guardrails/acknowledge';
+import { projectParameterName, ProjectContext, projectResourceName } from '../constructs/project/project-context';
+import { PROJECT_SUBNET_COUNT } from '../constructs/project/project-network';
+import {
+  acknowledgeWildcards,
+  dataScienceWildcardReasons,
+  notebookWildcardReasons,
+} from '../constructs/project/policy-acknowledgements';
+import { dataScienceStatements } from '../constructs/project/project-roles';
 import { addProjectParameters } from './project-parameters';
+
+/** Instance types a data scientist may choose: small, general-purpose, CPU. */
+export const NOTEBOOK_INSTANCE_TYPES = [
+  'ml.t3.medium',
+  'ml.t3.large',
+  'ml.t3.xlarge',
+  'ml.m5.xlarge',
+  'ml.m5.2xlarge',
+  'ml.c5.xlarge',
+] as const;
+
+/** Notebook owner user names: they become part of IAM role and notebook names. */
+export const OWNER_USER_NAME = {
+  pattern: '^[a-z][a-z0-9-]{0,18}[a-z0-9]$',
+  description: '2-20 lower-case letters, digits or hyphens, starting with a letter',
+} as const;
+
+/** Current notebook platform (Amazon Linux 2023, JupyterLab 4). */
+export const NOTEBOOK_PLATFORM = 'notebook-al2023-v1';
 
 /** Props of {@link NotebookProduct}. */
 export interface NotebookProductProps {
@@ -13,18 +54,209 @@ export interface NotebookProductProps {
   readonly assetBucket: s3.IBucket;
 }
 
-/** The "SageMaker Notebook" product a data scientist launches from the project portfolio. */
+/**
+ * The "SageMaker Notebook" product a data scientist launches from the project portfolio: a
+ * notebook with no internet and no root, in a project subnet, its volume encrypted with its own
+ * key, running as a per-user execution role bounded like every project role.
+ */
 export class NotebookProduct extends servicecatalog.ProductStack {
   constructor(scope: Construct, id: string, props: NotebookProductProps) {
     super(scope, id, {
       assetBucket: props.assetBucket,
       description: 'SageMaker notebook for one data scientist, inside the project network',
     });
+    const { names } = props;
     const { projectName, envType } = addProjectParameters(this);
-    Tags.of(this).add(TAG_KEYS.system, props.names.prefix);
-    Tags.of(this).add(TAG_KEYS.projectName, projectName.valueAsString);
-    Tags.of(this).add(TAG_KEYS.environmentType, envType.valueAsString);
+    const project: ProjectContext = { names, projectName: projectName.valueAsString, envType: envType.valueAsString };
+    const owner = new CfnParameter(this, 'OwnerUserName', {
+      type: 'String',
+      description: `Your user name: ${OWNER_USER_NAME.description}. Names the notebook and its role.`,
+      allowedPattern: OWNER_USER_NAME.pattern,
+      constraintDescription: `must be ${OWNER_USER_NAME.description}`,
+    });
+    const email = new CfnParameter(this, 'OwnerEmail', {
+      type: 'String',
+      description: 'Your e-mail address, used as your git identity.',
+      allowedPattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
+      maxLength: 254,
+      constraintDescription: 'must be an e-mail address like jane@example.com',
+    });
+    const instanceType = new CfnParameter(this, 'InstanceType', {
+      type: 'String',
+      description: 'Notebook instance type.',
+      allowedValues: [...NOTEBOOK_INSTANCE_TYPES],
+      default: 'ml.t3.medium',
+    });
+    const volumeSize = new CfnParameter(this, 'VolumeSizeInGB', {
+      type: 'Number',
+      description: 'Size of the notebook storage volume, in GB (5 to 512).',
+      minValue: 5,
+      maxValue: 512,
+      default: 20,
+      constraintDescription: 'must be a whole number of GB from 5 to 512',
+    });
+    const subnet = new CfnParameter(this, 'SubnetNumber', {
+      type: 'String',
+      description: 'Which of the project subnets (one per availability zone) the notebook runs in.',
+      allowedValues: [...Array(PROJECT_SUBNET_COUNT).keys()].map((i) => String(i + 1)),
+      default: '1',
+    });
+    this.templateOptions.metadata = {
+      'AWS::CloudFormation::Interface': {
+        ParameterGroups: [
+          { Label: { default: 'Owner' }, Parameters: [owner.logicalId, email.logicalId] },
+          {
+            Label: { default: 'Notebook' },
+            Parameters: [instanceType.logicalId, volumeSize.logicalId, subnet.logicalId],
+          },
+          {
+            Label: { default: 'Project (set by the portfolio)' },
+            Parameters: [projectName.logicalId, envType.logicalId],
+          },
+        ],
+        ParameterLabels: {
+          [owner.logicalId]: { default: 'User name' },
+          [email.logicalId]: { default: 'E-mail' },
+          [instanceType.logicalId]: { default: 'Instance type' },
+          [volumeSize.logicalId]: { default: 'Volume size (GB)' },
+          [subnet.logicalId]: { default: 'Subnet' },
+        },
+      },
+    };
+    Tags.of(this).add(TAG_KEYS.system, names.prefix);
+    Tags.of(this).add(TAG_KEYS.projectName, project.projectName);
+    Tags.of(this).add(TAG_KEYS.environmentType, project.envType);
+    Tags.of(this).add(TAG_KEYS.ownerUserName, owner.valueAsString);
+    Tags.of(this).add(TAG_KEYS.ownerEmail, email.valueAsString);
 
-    new EncryptionKey(this, 'VolumeKey', { description: 'Encrypts the notebook instance storage volume' });
+    // The project environment publishes these; they are resolved when the notebook is launched.
+    const setting = (key: string) =>
+      new CfnDynamicReference(CfnDynamicReferenceService.SSM, projectParameterName(project, key)).toString();
+    const subnetIds = Fn.split(',', setting(PROJECT_PARAMETERS.subnetIds), PROJECT_SUBNET_COUNT);
+    const securityGroupId = setting(PROJECT_PARAMETERS.securityGroupId);
+    const projectKeyArn = setting(PROJECT_PARAMETERS.kmsKeyArn);
+    // Bucket names follow the naming module (a dynamic reference in an IAM resource confuses the guardrail ids).
+    const bucketArns = ['data', 'models'].map(
+      (suffix) => `arn:${Aws.PARTITION}:s3:::${projectResourceName(project, suffix)}-${Aws.ACCOUNT_ID}`,
+    );
+    const userName = owner.valueAsString;
+    // Fn::Select takes its index from a mapping (it cannot compute number - 1).
+    const subnetIndex = new CfnMapping(this, 'SubnetIndex', {
+      mapping: Object.fromEntries([...Array(PROJECT_SUBNET_COUNT).keys()].map((i) => [String(i + 1), { Index: i }])),
+    });
+
+    const volumeKey = new EncryptionKey(this, 'VolumeKey', {
+      description: 'Encrypts the notebook instance storage volume',
+    });
+    const executionRole = new iam.Role(this, 'ExecutionRole', {
+      roleName: projectResourceName(project, `nb-${userName}`),
+      description: 'Execution role of one data scientist notebook and the SageMaker work it starts',
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+      permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyName(
+        this,
+        'ProjectBoundary',
+        names.projectBoundaryPolicy,
+      ),
+    });
+    const notebookName = projectResourceName(project, userName);
+    const statements = [
+      ...dataScienceStatements({
+        project,
+        subnetIds: [0, 1, 2].map((i) => Fn.select(i, subnetIds)),
+        securityGroupId,
+        keyArn: projectKeyArn,
+        bucketArns,
+        repositoryArn: `arn:${Aws.PARTITION}:codecommit:${Aws.REGION}:${Aws.ACCOUNT_ID}:${projectResourceName(project, 'notebooks')}`,
+      }),
+      // SageMaker attaches network interfaces in the project subnets with the execution role.
+      new iam.PolicyStatement({
+        sid: 'NetworkInterfacesForVpcWork',
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:CreateNetworkInterfacePermission',
+          'ec2:DeleteNetworkInterface',
+          'ec2:DeleteNetworkInterfacePermission',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeVpcs',
+          'ec2:DescribeDhcpOptions',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeSecurityGroups',
+        ],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'PullTrainingImages',
+        actions: [
+          'ecr:GetAuthorizationToken',
+          'ecr:BatchGetImage',
+          'ecr:GetDownloadUrlForLayer',
+          'ecr:BatchCheckLayerAvailability',
+        ],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'WriteSageMakerLogs',
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/*`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'PublishSageMakerMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } },
+      }),
+      // The lifecycle script reads the owner tags of its own notebook for the git identity.
+      new iam.PolicyStatement({
+        sid: 'ReadOwnNotebookTags',
+        actions: ['sagemaker:ListTags'],
+        resources: [`arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:notebook-instance/${notebookName}`],
+      }),
+    ];
+    // Inline: the notebook launch role carries the project boundary, which forbids creating managed policies.
+    const policy = new iam.Policy(this, 'ExecutionPolicy', { statements, roles: [executionRole] });
+    const bucketObjects = ['data', 'models'].map(
+      (suffix) =>
+        `Resource::arn:<AWS::Partition>:s3:::${names.projectNamespace}<ProjectName>-<EnvType>-${suffix}-<AWS::AccountId>/*`,
+    );
+    acknowledgeWildcards(policy, {
+      ...dataScienceWildcardReasons(names, bucketObjects),
+      ...notebookWildcardReasons(names),
+    });
+    Validations.of(policy).acknowledge(
+      ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
+        id: `${pack}-IAMNoInlinePolicy`,
+        reason:
+          'Deliberately inline: the notebook launch role carries the project boundary, which forbids creating or attaching managed policies so no project role can mint privileges.',
+      })),
+    );
+
+    const notebook = new sagemaker.CfnNotebookInstance(this, 'Notebook', {
+      notebookInstanceName: notebookName,
+      roleArn: executionRole.roleArn,
+      instanceType: instanceType.valueAsString,
+      volumeSizeInGb: volumeSize.valueAsNumber,
+      kmsKeyId: volumeKey.keyId,
+      subnetId: Fn.select(Token.asNumber(subnetIndex.findInMap(subnet.valueAsString, 'Index')), subnetIds),
+      securityGroupIds: [securityGroupId],
+      directInternetAccess: 'Disabled',
+      rootAccess: 'Disabled',
+      platformIdentifier: NOTEBOOK_PLATFORM,
+      instanceMetadataServiceConfiguration: { minimumInstanceMetadataServiceVersion: '2' },
+      defaultCodeRepository: setting(PROJECT_PARAMETERS.repositoryCloneUrl),
+      lifecycleConfigName: setting(PROJECT_PARAMETERS.lifecycleConfigName),
+    });
+    notebook.node.addDependency(policy);
+    const launchTimeSubnet =
+      'The subnet is one of the project subnets, read at launch from the parameters the project environment publishes, so the rule cannot follow the reference; DirectInternetAccess is Disabled and the project boundary refuses notebooks without the project VPC.';
+    acknowledgeGuardRule(notebook, 'sagemaker_notebook_no_direct_internet_access_check', launchTimeSubnet);
+    acknowledgeGuardRule(notebook, 'sagemaker_notebook_instance_inside_vpc_check', launchTimeSubnet);
+
+    new CfnOutput(this, 'NotebookUrl', {
+      description: 'Opens JupyterLab (sign in to the console as the project user first)',
+      value: `https://${Aws.REGION}.console.aws.amazon.com/sagemaker/home?region=${Aws.REGION}#/notebook-instances/openNotebook/${notebookName}?view=lab`,
+    });
+    new CfnOutput(this, 'NotebookInstanceName', { value: notebookName });
   }
 }

@@ -1,23 +1,41 @@
-import { CfnParameter, Fn, Tags } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnOutput, CfnParameter, Fn, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as resourcegroups from 'aws-cdk-lib/aws-resourcegroups';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { Names, TAG_KEYS } from '../config/names';
+import { Names, PROJECT_PARAMETERS, TAG_KEYS } from '../config/names';
 import { NestedProductStackTemplate } from '../constructs/catalog/product-stack-template';
+import { EncryptionKey } from '../constructs/encryption/encryption-key';
+import { switchRoleUrl } from '../constructs/identity/project-administrator-role';
+import { NotebookLifecycle } from '../constructs/project/notebook-lifecycle';
+import { projectParameterName, ProjectContext, projectResourceName } from '../constructs/project/project-context';
+import { ProjectNetwork } from '../constructs/project/project-network';
+import { ProjectRoles } from '../constructs/project/project-roles';
+import { ProjectStorage } from '../constructs/project/project-storage';
+import { NotebookLaunchRole } from '../constructs/project/notebook-launch-role';
 import { NotebookProduct } from './notebook-product';
 import { addProjectParameters } from './project-parameters';
+
+/** VPC CIDR of a project: a /16 to /22 network, split into three /24 subnets. */
+export const VPC_CIDR = {
+  pattern:
+    '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(1[6-9]|2[0-2])$',
+  description: 'an IPv4 network from /16 to /22, e.g. 10.0.0.0/16 (three /24 subnets are cut from its start)',
+} as const;
 
 /** Props of {@link ProjectEnvironmentProduct}. */
 export interface ProjectEnvironmentProductProps {
   readonly names: Names;
-  /** Catalog asset bucket (a literal name): holds the nested notebook product template. */
+  /** Catalog asset bucket (a literal name): holds the nested notebook product template and the notebook seed. */
   readonly assetBucket: s3.IBucket;
 }
 
 /**
- * The "Data Science Project Environment" product: everything one project needs, including
- * its own portfolio from which its data scientists launch notebooks.
+ * The "Data Science Project Environment" product: an isolated network, encrypted storage, the
+ * project roles and lifecycle configuration, and the project's own portfolio from which its data
+ * scientists launch notebooks.
  */
 export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
   readonly projectName: CfnParameter;
@@ -36,57 +54,148 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
     const { projectName, envType } = addProjectParameters(this);
     this.projectName = projectName;
     this.envType = envType;
-    const project = projectName.valueAsString;
-    const env = envType.valueAsString;
+    const vpcCidr = new CfnParameter(this, 'VpcCidr', {
+      type: 'String',
+      description: `Network of the project VPC: ${VPC_CIDR.description}. Projects may reuse a range: their VPCs are never connected.`,
+      default: '10.0.0.0/16',
+      allowedPattern: VPC_CIDR.pattern,
+      constraintDescription: `must be ${VPC_CIDR.description}`,
+    });
+    const project: ProjectContext = { names, projectName: projectName.valueAsString, envType: envType.valueAsString };
     Tags.of(this).add(TAG_KEYS.system, names.prefix);
-    Tags.of(this).add(TAG_KEYS.projectName, project);
-    Tags.of(this).add(TAG_KEYS.environmentType, env);
+    Tags.of(this).add(TAG_KEYS.projectName, project.projectName);
+    Tags.of(this).add(TAG_KEYS.environmentType, project.envType);
     this.templateOptions.metadata = {
       'AWS::CloudFormation::Interface': {
         ParameterGroups: [
-          {
-            Label: { default: 'Project' },
-            Parameters: [projectName.logicalId, envType.logicalId],
-          },
+          { Label: { default: 'Project' }, Parameters: [projectName.logicalId, envType.logicalId] },
+          { Label: { default: 'Network' }, Parameters: [vpcCidr.logicalId] },
         ],
         ParameterLabels: {
           [projectName.logicalId]: { default: 'Project name' },
-          [envType.logicalId]: { default: 'Environment type' },
+          [envType.logicalId]: { default: 'Environment type (dev: 1 AZ of endpoints, test: 2, prod: 3)' },
+          [vpcCidr.logicalId]: { default: 'VPC CIDR' },
         },
       },
     };
+    const isDev = new CfnCondition(this, 'IsDev', { expression: Fn.conditionEquals(envType.valueAsString, 'dev') });
+    const isProd = new CfnCondition(this, 'IsProd', { expression: Fn.conditionEquals(envType.valueAsString, 'prod') });
 
     const boundary = iam.ManagedPolicy.fromManagedPolicyName(this, 'ProjectBoundary', names.projectBoundaryPolicy);
-    const notebookLaunchRole = new iam.Role(this, 'NotebookLaunchRole', {
-      roleName: names.projectResource(project, env, 'notebook-launch'),
-      description: "Service Catalog launch role of this project's SageMaker Notebook product",
-      assumedBy: new iam.ServicePrincipal('servicecatalog.amazonaws.com'),
-      permissionsBoundary: boundary,
+    const key = new EncryptionKey(this, 'Key', {
+      description: 'Encrypts the data, models, repository and logs of one data science project',
+      alias: `alias/${projectResourceName(project, 'key')}`,
+    });
+    const network = new ProjectNetwork(this, 'Network', {
+      project,
+      cidr: vpcCidr.valueAsString,
+      key,
+      boundary,
+      isDev,
+      isProd,
+    });
+    const storage = new ProjectStorage(this, 'Storage', { project, key, s3EndpointId: network.s3Endpoint.ref });
+    const subnetIds = network.subnets.map((s) => s.ref);
+    const securityGroupId = network.sageMakerSecurityGroup.securityGroupId;
+    const lifecycle = new NotebookLifecycle(this, 'Lifecycle', {
+      project,
+      environment: {
+        vpcId: network.vpc.ref,
+        subnetIds,
+        securityGroupId,
+        kmsKeyArn: key.keyArn,
+        dataBucket: storage.dataBucket.bucketName,
+        modelBucket: storage.modelBucket.bucketName,
+        pipIndexUrl: network.mirrorUrl,
+        pipTrustedHost: network.mirrorTrustedHost,
+      },
     });
 
+    // The project's own catalog, with the notebook product pinned to this project.
     this.portfolio = new servicecatalog.Portfolio(this, 'Portfolio', {
-      displayName: names.projectResource(project, env, 'portfolio'),
+      displayName: projectResourceName(project, 'portfolio'),
       providerName: 'Data science platform team',
       description: 'Products the data scientists of this project may launch',
     });
-    this.notebookStack = new NotebookProduct(this, 'NotebookProduct', {
-      names,
-      assetBucket: props.assetBucket,
-    });
+    this.notebookStack = new NotebookProduct(this, 'NotebookProduct', { names, assetBucket: props.assetBucket });
     this.notebookProduct = new servicecatalog.CloudFormationProduct(this, 'Notebook', {
       productName: 'SageMaker Notebook',
       owner: 'Data science platform team',
       description: "A SageMaker notebook inside this project's network, with no internet access",
       productVersions: [
-        {
-          productVersionName: 'v1',
-          cloudFormationTemplate: new NestedProductStackTemplate(this.notebookStack),
-        },
+        { productVersionName: 'v1', cloudFormationTemplate: new NestedProductStackTemplate(this.notebookStack) },
       ],
     });
     this.portfolio.addProduct(this.notebookProduct);
-    this.portfolio.setLaunchRole(this.notebookProduct, notebookLaunchRole);
-    this.pinNotebookToProject(project, env);
+    const notebookLaunchRole = new NotebookLaunchRole(this, 'NotebookLaunchRole', { project, boundary });
+    this.portfolio.setLaunchRole(this.notebookProduct, notebookLaunchRole.role);
+    this.pinNotebookToProject(project.projectName, project.envType);
+
+    const arn = (service: string, resource: string) =>
+      `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+    const roles = new ProjectRoles(this, 'Roles', {
+      project,
+      boundary,
+      subnetIds,
+      securityGroupId,
+      key,
+      buckets: [storage.dataBucket, storage.modelBucket],
+      repositoryArn: storage.repository.repositoryArn,
+      notebookProductArn: arn('catalog', `product/${this.notebookProduct.productId}`),
+      portfolioArn: arn('catalog', `portfolio/${this.portfolio.portfolioId}`),
+    });
+    this.portfolio.giveAccessToRole(roles.admin);
+    this.portfolio.giveAccessToRole(roles.user);
+
+    // What notebooks, tools and the notebook product read at launch.
+    const publish = (keyName: string, value: string, description: string) =>
+      new ssm.StringParameter(this, `Parameter-${keyName}`, {
+        parameterName: projectParameterName(project, keyName),
+        // The name holds launch parameters, so CDK cannot tell whether it starts with a slash: it does.
+        simpleName: false,
+        stringValue: value,
+        description,
+      });
+    publish(PROJECT_PARAMETERS.vpcId, network.vpc.ref, 'Project VPC');
+    publish(PROJECT_PARAMETERS.subnetIds, Fn.join(',', subnetIds), 'Project subnets, comma-separated');
+    publish(PROJECT_PARAMETERS.securityGroupId, securityGroupId, 'Security group of SageMaker resources');
+    publish(PROJECT_PARAMETERS.kmsKeyArn, key.keyArn, 'Project KMS key');
+    publish(PROJECT_PARAMETERS.dataBucket, storage.dataBucket.bucketName, 'Project data bucket');
+    publish(PROJECT_PARAMETERS.modelBucket, storage.modelBucket.bucketName, 'Project model bucket');
+    publish(PROJECT_PARAMETERS.repositoryCloneUrl, storage.repository.repositoryCloneUrlHttp, 'Project repository');
+    publish(
+      PROJECT_PARAMETERS.lifecycleConfigName,
+      lifecycle.config.attrNotebookInstanceLifecycleConfigName,
+      'Notebook lifecycle configuration',
+    );
+    publish(PROJECT_PARAMETERS.s3EndpointId, network.s3Endpoint.ref, 'S3 gateway endpoint of the project VPC');
+
+    new resourcegroups.CfnGroup(this, 'ResourceGroup', {
+      name: projectResourceName(project, 'resources'),
+      description: 'Every resource of this data science project environment',
+      resourceQuery: {
+        type: 'TAG_FILTERS_1_0',
+        query: {
+          resourceTypeFilters: ['AWS::AllSupported'],
+          tagFilters: [
+            { key: TAG_KEYS.projectName, values: [project.projectName] },
+            { key: TAG_KEYS.environmentType, values: [project.envType] },
+          ],
+        },
+      },
+    });
+
+    new CfnOutput(this, 'ProjectAdministratorSwitchRoleUrl', {
+      description: 'Console link that switches into the project administrator role',
+      value: switchRoleUrl(roles.admin.roleName, 'ProjectAdmin'),
+    });
+    new CfnOutput(this, 'ProjectUserSwitchRoleUrl', {
+      description: 'Console link that switches into the project user (data scientist) role',
+      value: switchRoleUrl(roles.user.roleName, 'DataScientist'),
+    });
+    new CfnOutput(this, 'DataBucket', { value: storage.dataBucket.bucketName });
+    new CfnOutput(this, 'ModelBucket', { value: storage.modelBucket.bucketName });
+    new CfnOutput(this, 'RepositoryCloneUrl', { value: storage.repository.repositoryCloneUrlGrc });
   }
 
   /**

@@ -28,10 +28,12 @@ describe('ProjectEnvironmentProduct', () => {
   });
 
   test('groups and labels its parameters for the console', () => {
-    expect(template.Metadata?.['AWS::CloudFormation::Interface']).toEqual({
-      ParameterGroups: [{ Label: { default: 'Project' }, Parameters: ['ProjectName', 'EnvType'] }],
-      ParameterLabels: { ProjectName: { default: 'Project name' }, EnvType: { default: 'Environment type' } },
-    });
+    const ui = template.Metadata?.['AWS::CloudFormation::Interface'] as {
+      ParameterGroups: { Parameters: string[] }[];
+      ParameterLabels: Record<string, unknown>;
+    };
+    expect(ui.ParameterGroups.flatMap((g) => g.Parameters)).toEqual(['ProjectName', 'EnvType', 'VpcCidr']);
+    expect(Object.keys(ui.ParameterLabels)).toEqual(['ProjectName', 'EnvType', 'VpcCidr']);
   });
 
   test('offers the SageMaker Notebook product through a bounded launch role', () => {

@@ -222,6 +222,15 @@ export class EnvironmentLaunchRole extends Construct {
         resources: [arn('kms', 'key/*')],
         conditions: { StringEquals: systemTag },
       }),
+      // CodeCommit checks that the creator may use the repository key.
+      new iam.PolicyStatement({
+        sid: 'UseTaggedKeysForRepositories',
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [arn('kms', 'key/*')],
+        conditions: {
+          StringEquals: { ...systemTag, 'kms:ViaService': `codecommit.${Aws.REGION}.amazonaws.com` },
+        },
+      }),
       new iam.PolicyStatement({
         sid: 'ProjectKeyAliases',
         actions: ['kms:CreateAlias', 'kms:UpdateAlias', 'kms:DeleteAlias'],
@@ -258,6 +267,9 @@ export class EnvironmentLaunchRole extends Construct {
           's3:PutLifecycleConfiguration',
           's3:GetBucketAcl',
           's3:GetBucketObjectLockConfiguration',
+          's3:PutBucketObjectLockConfiguration',
+          's3:GetBucketNotification',
+          's3:PutBucketNotification',
         ],
         resources: [`arn:${Aws.PARTITION}:s3:::${prefixed}`],
       }),
@@ -273,6 +285,12 @@ export class EnvironmentLaunchRole extends Construct {
           'ssm:ListTagsForResource',
         ],
         resources: [arn('ssm', `parameter/${names.projectPath}`)],
+      }),
+      // Launch-time settings published by the shared-services stack (mirror, S3 prefix list).
+      new iam.PolicyStatement({
+        sid: 'ReadSharedParameters',
+        actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+        resources: [arn('ssm', `parameter/${names.prefix}/shared/*`)],
       }),
       new iam.PolicyStatement({
         sid: 'DescribeParameters',
@@ -380,7 +398,24 @@ export class EnvironmentLaunchRole extends Construct {
           'ec2:DescribeAvailabilityZones',
           'ec2:DescribeNetworkInterfaces',
           'ec2:DescribeTags',
+          'ec2:DescribeVpcAttribute',
+          'ec2:DescribeManagedPrefixLists',
           'route53:AssociateVPCWithHostedZone',
+        ],
+        resources: ['*'],
+      }),
+      // With TLS on the mirror, a private zone maps its name to the mirror endpoint inside the project VPC.
+      new iam.PolicyStatement({
+        sid: 'MirrorPrivateZone',
+        actions: [
+          'route53:CreateHostedZone',
+          'route53:DeleteHostedZone',
+          'route53:GetHostedZone',
+          'route53:ChangeResourceRecordSets',
+          'route53:ListResourceRecordSets',
+          'route53:GetChange',
+          'route53:ChangeTagsForResource',
+          'route53:ListHostedZonesByName',
         ],
         resources: ['*'],
       }),
@@ -405,7 +440,7 @@ export class EnvironmentLaunchRole extends Construct {
     });
 
     const star =
-      'Actions with no resource type (GetTemplateSummary, ValidateTemplate, ListAliases, DescribeParameters, DescribeLogGroups, constraint and association calls), S3 reads limited by the servicecatalog:provisioning object tag, tag-conditioned CreateKey, EC2 network resources with generated ids, and explicit denies.';
+      'Actions with no resource type (GetTemplateSummary, ValidateTemplate, ListAliases, DescribeParameters, DescribeLogGroups, constraint and association calls), S3 reads limited by the servicecatalog:provisioning object tag, tag-conditioned CreateKey, EC2 network resources and Route 53 private zones with generated ids, and explicit denies.';
     Validations.of(policy).acknowledge(
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: star },
       ...[
@@ -418,6 +453,7 @@ export class EnvironmentLaunchRole extends Construct {
         `arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:alias/${prefixed}`,
         `arn:<AWS::Partition>:s3:::${prefixed}`,
         `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.projectPath}`,
+        `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.prefix}/shared/*`,
         `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/${names.projectPath}`,
         `arn:<AWS::Partition>:codecommit:<AWS::Region>:<AWS::AccountId>:${prefixed}`,
         `arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance-lifecycle-config/${prefixed}`,

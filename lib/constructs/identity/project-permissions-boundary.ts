@@ -8,7 +8,10 @@ export interface ProjectPermissionsBoundaryProps {
   readonly names: Names;
 }
 
-/** SageMaker create calls that accept a VPC configuration (condition key `sagemaker:VpcSubnets`). */
+/**
+ * SageMaker create calls whose VPC configuration IAM can see (condition key `sagemaker:VpcSubnets`).
+ * CreateCompilationJob takes a VPC config but exposes no condition key: the detective control covers it.
+ */
 export const SAGEMAKER_VPC_CREATE_ACTIONS = [
   'sagemaker:CreateNotebookInstance',
   'sagemaker:CreateTrainingJob',
@@ -17,7 +20,6 @@ export const SAGEMAKER_VPC_CREATE_ACTIONS = [
   'sagemaker:CreateModel',
   'sagemaker:CreateAutoMLJob',
   'sagemaker:CreateAutoMLJobV2',
-  'sagemaker:CreateCompilationJob',
   'sagemaker:CreateDataQualityJobDefinition',
   'sagemaker:CreateModelBiasJobDefinition',
   'sagemaker:CreateModelExplainabilityJobDefinition',

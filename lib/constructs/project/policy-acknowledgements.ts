@@ -1,0 +1,57 @@
+import { Validations } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { Names } from '../../config/names';
+
+/** How cdk-nag renders a per-project name: `sds-proj-<ProjectName>-<EnvType>-<suffix>`. */
+function rendered(names: Names, suffix: string): string {
+  return `${names.projectNamespace}<ProjectName>-<EnvType>-${suffix}`;
+}
+
+/** Wildcard findings of the data science statements, with why each is as narrow as IAM allows. */
+export function dataScienceWildcardReasons(names: Names, bucketObjects: string[]): Record<string, string> {
+  const account = 'arn:<AWS::Partition>';
+  return {
+    'Resource::*':
+      'Actions without resource types (SageMaker Describe/List/Search, catalog search, metric reads) and denies that must hold everywhere.',
+    [`Resource::${account}:sagemaker:<AWS::Region>:<AWS::AccountId>:*`]:
+      'SageMaker resource names are chosen at create time; creates are bound to the project subnets, security group and ProjectName request tag, operations to the project tags.',
+    [`Resource::${account}:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint-config/*`]:
+      'Endpoint configuration names are chosen at create time; creation requires the project key and tag.',
+    [`Resource::${account}:iam::<AWS::AccountId>:role/${rendered(names, '*')}`]:
+      "PassRole of this project's roles, to SageMaker only (iam:PassedToService).",
+    [`Resource::${account}:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.prefix}/projects/<ProjectName>/<EnvType>/*`]:
+      'Read-only on the parameters this project publishes under its own path /<prefix>/projects/<project>/<env>/.',
+    [`Resource::${account}:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*`]:
+      'SageMaker names its log groups /aws/sagemaker/<kind> and streams per job at run time.',
+    'Action::sagemaker:Describe*': 'Read-only SageMaker metadata, needed by the SDK and the console.',
+    'Action::sagemaker:List*': 'Read-only SageMaker listings, needed by the SDK and the console.',
+    ...Object.fromEntries(
+      bucketObjects.map((finding) => [
+        finding,
+        'Objects of this project bucket only; object keys are the data scientists own, and the bucket policy adds the network restriction.',
+      ]),
+    ),
+  };
+}
+
+/** Acknowledges AwsSolutions-IAM5 findings on one policy, each with its own reason. */
+export function acknowledgeWildcards(policy: IConstruct, reasons: Record<string, string>): void {
+  Validations.of(policy).acknowledge(
+    ...Object.entries(reasons).map(([finding, reason]) => ({ id: `AwsSolutions-IAM5[${finding}]`, reason })),
+  );
+}
+
+/** Findings on the notebook launch role and execution role specific to notebooks. */
+export function notebookWildcardReasons(names: Names): Record<string, string> {
+  const account = 'arn:<AWS::Partition>';
+  return {
+    [`Resource::${account}:iam::<AWS::AccountId>:role/${rendered(names, 'nb-*')}`]:
+      "Execution roles of this project's notebooks, named after their owners at launch; created only with the project boundary.",
+    [`Resource::${account}:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/${rendered(names, '*')}`]:
+      'Notebook instances of this project, named after their owners at launch.',
+    [`Resource::${account}:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance-lifecycle-config/${rendered(names, '*')}`]:
+      "This project's lifecycle configuration, read when a notebook is created.",
+    [`Resource::${account}:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.prefix}/projects/<ProjectName>/<EnvType>/*`]:
+      'Read-only on the parameters this project publishes (resolved at notebook launch).',
+  };
+}

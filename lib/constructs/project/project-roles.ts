@@ -1,0 +1,379 @@
+import { Aws, Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { TAG_KEYS } from '../../config/names';
+import { SAGEMAKER_VPC_CREATE_ACTIONS } from '../identity/project-permissions-boundary';
+import { bucketObjectsFinding } from '../guardrails/findings';
+import { humanTrust } from '../identity/trust';
+import { acknowledgeWildcards, dataScienceWildcardReasons } from './policy-acknowledgements';
+import { projectParameterName, ProjectContext, projectResourceName } from './project-context';
+import { KEY_SERVICES } from './project-storage';
+
+/** Props of {@link ProjectRoles}. */
+export interface ProjectRolesProps {
+  readonly project: ProjectContext;
+  readonly boundary: iam.IManagedPolicy;
+  readonly subnetIds: string[];
+  readonly securityGroupId: string;
+  readonly key: kms.IKey;
+  readonly buckets: s3.IBucket[];
+  readonly repositoryArn: string;
+  /** ARN of the project's notebook product, the one product its users may launch. */
+  readonly notebookProductArn: string;
+  /** ARN of the project's portfolio, which its administrator manages. */
+  readonly portfolioArn: string;
+}
+
+/** SageMaker create calls that take volume and output keys (condition keys `sagemaker:*KmsKeyArn`). */
+const SAGEMAKER_KEYED_JOBS = [
+  'sagemaker:CreateTrainingJob',
+  'sagemaker:CreateProcessingJob',
+  'sagemaker:CreateHyperParameterTuningJob',
+  'sagemaker:CreateAutoMLJob',
+  'sagemaker:CreateAutoMLJobV2',
+  'sagemaker:CreateDataQualityJobDefinition',
+  'sagemaker:CreateModelBiasJobDefinition',
+  'sagemaker:CreateModelExplainabilityJobDefinition',
+  'sagemaker:CreateModelQualityJobDefinition',
+  'sagemaker:CreateMonitoringSchedule',
+];
+
+/**
+ * The project's two human roles, trusted by this account with MFA and bounded by the project
+ * boundary. The user runs the secure ML life cycle inside this project only; the administrator
+ * can also manage the project portfolio and read the project key's settings.
+ */
+export class ProjectRoles extends Construct {
+  readonly admin: iam.Role;
+  readonly user: iam.Role;
+
+  constructor(scope: Construct, id: string, props: ProjectRolesProps) {
+    super(scope, id);
+    const { project } = props;
+    const role = (roleId: string, suffix: string, description: string) =>
+      new iam.Role(this, roleId, {
+        roleName: projectResourceName(project, suffix),
+        description,
+        assumedBy: humanTrust([]),
+        permissionsBoundary: props.boundary,
+        maxSessionDuration: Duration.hours(8),
+      });
+    this.user = role('User', 'user', 'Data scientist of one project: notebooks, jobs and data of this project only');
+    this.admin = role('Admin', 'admin', 'Administrator of one project: its portfolio, people and settings');
+
+    const common = [
+      ...dataScienceStatements({
+        project,
+        subnetIds: props.subnetIds,
+        securityGroupId: props.securityGroupId,
+        keyArn: props.key.keyArn,
+        bucketArns: props.buckets.map((b) => b.bucketArn),
+        repositoryArn: props.repositoryArn,
+      }),
+      new iam.PolicyStatement({
+        sid: 'LaunchProjectNotebooks',
+        actions: [
+          'servicecatalog:DescribeProduct',
+          'servicecatalog:DescribeProvisioningParameters',
+          'servicecatalog:ListLaunchPaths',
+          'servicecatalog:ProvisionProduct',
+        ],
+        resources: [props.notebookProductArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'BrowseCatalog',
+        actions: [
+          'servicecatalog:SearchProducts',
+          'servicecatalog:DescribeProductView',
+          'servicecatalog:GetProvisionedProductOutputs',
+        ],
+        resources: ['*'],
+      }),
+    ];
+    const userPolicy = new iam.ManagedPolicy(this, 'UserPolicy', {
+      managedPolicyName: projectResourceName(project, 'user'),
+      description: 'Data scientist of this project',
+      roles: [this.user],
+      statements: [
+        ...common,
+        new iam.PolicyStatement({
+          sid: 'FollowOwnNotebookLaunches',
+          actions: PROVISIONED_PRODUCT_ACTIONS,
+          resources: ['*'],
+          conditions: { StringEquals: { 'servicecatalog:userLevel': 'self' } },
+        }),
+      ],
+    });
+    const adminPolicy = new iam.ManagedPolicy(this, 'AdminPolicy', {
+      managedPolicyName: projectResourceName(project, 'admin'),
+      description: 'Administrator of this project',
+      roles: [this.admin],
+      statements: [
+        ...common,
+        new iam.PolicyStatement({
+          sid: 'FollowProjectNotebookLaunches',
+          actions: PROVISIONED_PRODUCT_ACTIONS,
+          resources: ['*'],
+          conditions: { StringEquals: { 'servicecatalog:roleLevel': 'self' } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'ManageProjectPortfolio',
+          actions: [
+            'servicecatalog:DescribePortfolio',
+            'servicecatalog:ListPrincipalsForPortfolio',
+            'servicecatalog:AssociatePrincipalWithPortfolio',
+            'servicecatalog:DisassociatePrincipalFromPortfolio',
+          ],
+          resources: [props.portfolioArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadProjectKeySettings',
+          actions: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListResourceTags'],
+          resources: [props.key.keyArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadProjectBucketSettings',
+          actions: [
+            's3:GetBucketPolicy',
+            's3:GetBucketVersioning',
+            's3:GetEncryptionConfiguration',
+            's3:GetBucketLogging',
+          ],
+          resources: props.buckets.map((b) => b.bucketArn),
+        }),
+        // Data ingestion from a workstation: write-only (the bucket policy allows this one exception).
+        new iam.PolicyStatement({
+          sid: 'UploadProjectData',
+          actions: ['s3:PutObject'],
+          resources: props.buckets.map((b) => b.arnForObjects('*')),
+        }),
+      ],
+    });
+    const reasons = dataScienceWildcardReasons(
+      project.names,
+      props.buckets.map((b) => bucketObjectsFinding(b)),
+    );
+    acknowledgeWildcards(userPolicy, reasons);
+    acknowledgeWildcards(adminPolicy, reasons);
+  }
+}
+
+/** What the project's data science statements are about: values may be launch-time tokens. */
+export interface DataScienceScope {
+  readonly project: ProjectContext;
+  readonly subnetIds: string[];
+  readonly securityGroupId: string;
+  readonly keyArn: string;
+  readonly bucketArns: string[];
+  readonly repositoryArn: string;
+}
+
+/**
+ * The secure ML life cycle inside one project, as IAM statements shared by the project roles
+ * and the notebook execution roles: SageMaker work only in the project network with the
+ * project key and tags, project data, key use through services, the project repository.
+ */
+export function dataScienceStatements(input: DataScienceScope): iam.PolicyStatement[] {
+  const { project } = input;
+  const arn = (service: string, resource: string) =>
+    `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+  const projectTags = {
+    [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project.projectName,
+    [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: project.envType,
+  };
+  const inProjectNetwork = {
+    'ForAllValues:StringEquals': {
+      'sagemaker:VpcSubnets': input.subnetIds,
+      'sagemaker:VpcSecurityGroupIds': [input.securityGroupId],
+    },
+    Null: { 'sagemaker:VpcSubnets': 'false' },
+    StringEquals: { [`aws:RequestTag/${TAG_KEYS.projectName}`]: project.projectName },
+  };
+  return [
+    // Create SageMaker work only in this project's subnets and security group, tagged as this project's.
+    new iam.PolicyStatement({
+      sid: 'CreateInProjectNetwork',
+      actions: SAGEMAKER_VPC_CREATE_ACTIONS.filter((a) => a !== 'sagemaker:CreateNotebookInstance'),
+      resources: [arn('sagemaker', '*')],
+      conditions: inProjectNetwork,
+    }),
+    // Jobs must encrypt their volumes and outputs with the project key.
+    ...(['VolumeKmsKeyArn', 'OutputKmsKeyArn'] as const).flatMap((key) => [
+      new iam.PolicyStatement({
+        sid: `DenyJobsWithout${key}`,
+        effect: iam.Effect.DENY,
+        actions: SAGEMAKER_KEYED_JOBS,
+        resources: ['*'],
+        conditions: { Null: { [`sagemaker:${key}`]: 'true' } },
+      }),
+      new iam.PolicyStatement({
+        sid: `DenyJobsWithOther${key}`,
+        effect: iam.Effect.DENY,
+        actions: SAGEMAKER_KEYED_JOBS,
+        resources: ['*'],
+        conditions: { StringNotEquals: { [`sagemaker:${key}`]: input.keyArn } },
+      }),
+    ]),
+    // Endpoint configurations and endpoints: VPC-bound through the model, storage encrypted with the project key.
+    new iam.PolicyStatement({
+      sid: 'CreateEndpointConfigWithProjectKey',
+      actions: ['sagemaker:CreateEndpointConfig'],
+      resources: [arn('sagemaker', 'endpoint-config/*')],
+      conditions: {
+        StringEquals: {
+          'sagemaker:VolumeKmsKeyArn': input.keyArn,
+          [`aws:RequestTag/${TAG_KEYS.projectName}`]: project.projectName,
+        },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'CreateProjectEndpoints',
+      actions: [
+        'sagemaker:CreateEndpoint',
+        'sagemaker:CreateExperiment',
+        'sagemaker:CreateTrial',
+        'sagemaker:CreateTrialComponent',
+      ],
+      resources: [arn('sagemaker', '*')],
+      conditions: { StringEquals: { [`aws:RequestTag/${TAG_KEYS.projectName}`]: project.projectName } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'TagOnlyAsThisProject',
+      actions: ['sagemaker:AddTags'],
+      resources: [arn('sagemaker', '*')],
+      conditions: { StringEquals: { [`aws:RequestTag/${TAG_KEYS.projectName}`]: project.projectName } },
+    }),
+    // Another project's resource can never be re-tagged into this one.
+    new iam.PolicyStatement({
+      sid: 'DenyRetaggingOtherProjects',
+      effect: iam.Effect.DENY,
+      actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags'],
+      resources: ['*'],
+      conditions: {
+        StringNotEquals: { [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project.projectName },
+        Null: { [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'false' },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'OperateProjectResources',
+      actions: [
+        'sagemaker:StartNotebookInstance',
+        'sagemaker:StopNotebookInstance',
+        'sagemaker:CreatePresignedNotebookInstanceUrl',
+        'sagemaker:StopTrainingJob',
+        'sagemaker:StopProcessingJob',
+        'sagemaker:StopHyperParameterTuningJob',
+        'sagemaker:StopTransformJob',
+        'sagemaker:StopAutoMLJob',
+        'sagemaker:StopMonitoringSchedule',
+        'sagemaker:DeleteEndpoint',
+        'sagemaker:DeleteEndpointConfig',
+        'sagemaker:DeleteModel',
+        'sagemaker:DeleteMonitoringSchedule',
+        'sagemaker:UpdateEndpoint',
+        'sagemaker:InvokeEndpoint',
+      ],
+      resources: [arn('sagemaker', '*')],
+      conditions: { StringEquals: projectTags },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadSageMaker',
+      actions: ['sagemaker:Describe*', 'sagemaker:List*', 'sagemaker:Search', 'sagemaker:GetSearchSuggestions'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'PassProjectRolesToSageMaker',
+      actions: ['iam:PassRole'],
+      resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${projectResourceName(project, '*')}`],
+      conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ProjectData',
+      actions: [
+        's3:GetObject',
+        's3:PutObject',
+        's3:DeleteObject',
+        's3:AbortMultipartUpload',
+        's3:ListMultipartUploadParts',
+      ],
+      resources: input.bucketArns.map((b) => `${b}/*`),
+    }),
+    new iam.PolicyStatement({
+      sid: 'ListProjectData',
+      actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+      resources: input.bucketArns,
+    }),
+    new iam.PolicyStatement({
+      sid: 'ProjectKeyThroughServices',
+      actions: [
+        'kms:Encrypt',
+        'kms:Decrypt',
+        'kms:ReEncryptFrom',
+        'kms:ReEncryptTo',
+        'kms:GenerateDataKey',
+        'kms:GenerateDataKeyWithoutPlaintext',
+        'kms:DescribeKey',
+      ],
+      resources: [input.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': KEY_SERVICES.map((s) => `${s}.${Aws.REGION}.amazonaws.com`) } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ProjectKeyGrantsForSageMaker',
+      actions: ['kms:CreateGrant'],
+      resources: [input.keyArn],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ProjectRepository',
+      actions: [
+        'codecommit:GitPull',
+        'codecommit:GitPush',
+        'codecommit:GetRepository',
+        'codecommit:GetBranch',
+        'codecommit:GetCommit',
+        'codecommit:GetDifferences',
+        'codecommit:GetPullRequest',
+        'codecommit:ListBranches',
+        'codecommit:ListPullRequests',
+        'codecommit:BatchGetCommits',
+        'codecommit:CreateBranch',
+        'codecommit:CreateCommit',
+        'codecommit:CreatePullRequest',
+        'codecommit:UpdatePullRequestDescription',
+        'codecommit:UpdatePullRequestStatus',
+        'codecommit:MergePullRequestByFastForward',
+        'codecommit:MergePullRequestBySquash',
+        'codecommit:PostCommentForPullRequest',
+      ],
+      resources: [input.repositoryArn],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadProjectParameters',
+      actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
+      resources: [arn('ssm', `parameter${projectParameterName(project, '*')}`)],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadSageMakerLogsAndMetrics',
+      actions: ['logs:DescribeLogStreams', 'logs:GetLogEvents', 'logs:FilterLogEvents'],
+      resources: [arn('logs', 'log-group:/aws/sagemaker/*')],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadMetrics',
+      actions: ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics', 'logs:DescribeLogGroups'],
+      resources: ['*'],
+    }),
+  ];
+}
+
+/** Service Catalog calls on provisioned products; scoped by the servicecatalog:*Level condition keys. */
+const PROVISIONED_PRODUCT_ACTIONS = [
+  'servicecatalog:DescribeProvisionedProduct',
+  'servicecatalog:DescribeRecord',
+  'servicecatalog:ListRecordHistory',
+  'servicecatalog:ScanProvisionedProducts',
+  'servicecatalog:SearchProvisionedProducts',
+  'servicecatalog:UpdateProvisionedProduct',
+  'servicecatalog:TerminateProvisionedProduct',
+];

@@ -1,0 +1,161 @@
+import * as path from 'node:path';
+import { Aws, RemovalPolicy } from 'aws-cdk-lib';
+import * as codecommit from 'aws-cdk-lib/aws-codecommit';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { EncryptionKey } from '../encryption/encryption-key';
+import { AccessLogBucket, SecureBucket } from '../storage/secure-bucket';
+import { ProjectContext, projectResourceName } from './project-context';
+
+/** What the project repository is seeded with. */
+export const NOTEBOOKS_DIRECTORY = path.join(__dirname, '..', '..', '..', 'notebooks');
+
+/** Services through which project roles may use the project key. */
+export const KEY_SERVICES = ['s3', 'sagemaker', 'codecommit', 'logs'];
+
+/** Object actions that must come through the project network. */
+const DATA_ACTIONS = [
+  's3:GetObject',
+  's3:GetObjectVersion',
+  's3:GetObjectAttributes',
+  's3:DeleteObject',
+  's3:DeleteObjectVersion',
+  's3:ListBucket',
+  's3:ListBucketVersions',
+  's3:ListMultipartUploadParts',
+  's3:AbortMultipartUpload',
+  's3:RestoreObject',
+];
+
+/** Props of {@link ProjectStorage}. */
+export interface ProjectStorageProps {
+  readonly project: ProjectContext;
+  /** Id of the project's S3 gateway endpoint: data is reachable only through it. */
+  readonly s3EndpointId: string;
+  /** The project key; this construct adds the statements that let the project use it. */
+  readonly key: EncryptionKey;
+}
+
+/**
+ * The project's backing store: one rotating key, data and model buckets that only answer
+ * through the project network, an access-log bucket, and the CodeCommit repository seeded
+ * with the sample notebooks. Everything is retained when the environment is terminated.
+ */
+export class ProjectStorage extends Construct {
+  readonly key: EncryptionKey;
+  readonly dataBucket: s3.Bucket;
+  readonly modelBucket: s3.Bucket;
+  readonly repository: codecommit.Repository;
+  /** ARN pattern of every role of this project. */
+  readonly projectRolesPattern: string;
+  /** ARN of the project administrator role (named, created elsewhere). */
+  readonly adminRoleArn: string;
+
+  constructor(scope: Construct, id: string, props: ProjectStorageProps) {
+    super(scope, id);
+    const { project } = props;
+    const roleArn = (suffix: string) =>
+      `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${projectResourceName(project, suffix)}`;
+    this.projectRolesPattern = roleArn('*');
+    this.adminRoleArn = roleArn('admin');
+
+    this.key = props.key;
+    // Project roles use the key only through the services that store project data; never directly.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ProjectRolesThroughServices',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: {
+            'aws:PrincipalAccount': Aws.ACCOUNT_ID,
+            'kms:ViaService': KEY_SERVICES.map((s) => `${s}.${Aws.REGION}.amazonaws.com`),
+          },
+          ArnLike: { 'aws:PrincipalArn': this.projectRolesPattern },
+        },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ProjectLogGroups',
+        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${project.names.projectParameter(project.projectName, project.envType, '*')}`,
+          },
+        },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ProjectAdministratorReadsKeySettings',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListResourceTags'],
+        resources: ['*'],
+        conditions: { ArnEquals: { 'aws:PrincipalArn': this.adminRoleArn } },
+      }),
+    );
+
+    const accessLogs = new AccessLogBucket(this, 'AccessLogs', {
+      bucketName: `${projectResourceName(project, 'logs')}-${Aws.ACCOUNT_ID}`,
+    });
+    const bucket = (bucketId: string, suffix: string, purpose: string) => {
+      const secure = new SecureBucket(this, bucketId, {
+        bucketName: `${projectResourceName(project, suffix)}-${Aws.ACCOUNT_ID}`,
+        encryptionKey: this.key,
+        accessLogs,
+        purpose,
+      });
+      this.onlyThroughProjectNetwork(secure.bucket, props.s3EndpointId);
+      return secure.bucket;
+    };
+    this.dataBucket = bucket('Data', 'data', 'Project data bucket');
+    this.modelBucket = bucket('Models', 'models', 'Project model-artifact bucket');
+
+    this.repository = new codecommit.Repository(this, 'Repository', {
+      repositoryName: projectResourceName(project, 'notebooks'),
+      description: 'Notebooks and code of this data science project',
+      code: codecommit.Code.fromDirectory(NOTEBOOKS_DIRECTORY, 'main'),
+      kmsKey: this.key,
+    });
+    this.repository.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  }
+
+  /**
+   * Data is read, listed and deleted only through this project's S3 endpoint, whoever asks.
+   * Exceptions, each needed by a workload: requests AWS services make on a caller's behalf
+   * (SageMaker reading model artifacts, S3 replicating), which carry no endpoint; and uploads
+   * by the project administrator from a workstation, to bring data in (write-only: reading it
+   * back still needs the project network).
+   */
+  private onlyThroughProjectNetwork(bucket: s3.Bucket, endpointId: string): void {
+    const outsideNetwork = {
+      StringNotEquals: { 'aws:SourceVpce': endpointId },
+      BoolIfExists: { 'aws:ViaAWSService': 'false' },
+    };
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DataOnlyThroughProjectNetwork',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: DATA_ACTIONS,
+        resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+        conditions: outsideNetwork,
+      }),
+    );
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'UploadsOnlyThroughProjectNetworkOrByAdministrator',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects('*')],
+        conditions: { ...outsideNetwork, ArnNotEquals: { 'aws:PrincipalArn': this.adminRoleArn } },
+      }),
+    );
+  }
+}
