@@ -1,0 +1,103 @@
+/**
+ * `npm run cost`: the fixed monthly cost of an idle project environment per EnvType, computed
+ * from the synthesized product template (what it would create for each EnvType), at us-east-1
+ * list prices. Usage-based charges (data processed, flow-log ingestion, storage) and notebooks
+ * are excluded and listed as such.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ENV_TYPES, EnvType } from '../lib/config/names';
+
+/** us-east-1 list prices (USD), checked November 2026. */
+export const PRICES = {
+  /** Interface VPC endpoint, per AZ and hour. */
+  interfaceEndpointAzHour: 0.01,
+  /** Customer managed KMS key, per month (rotation included for the first two rotations). */
+  kmsKeyMonth: 1.0,
+  hoursPerMonth: 730,
+};
+
+interface Resource {
+  Type: string;
+  Condition?: string;
+  Properties?: Record<string, unknown>;
+}
+interface Template {
+  Resources: Record<string, Resource>;
+  Conditions?: Record<string, unknown>;
+}
+
+/** One line of the estimate. */
+export interface CostLine {
+  readonly item: string;
+  readonly quantity: number;
+  readonly monthly: number;
+}
+
+/** Truth of a template condition for an EnvType (only conditions on EnvType are decidable here). */
+function conditionHolds(template: Template, name: string, envType: EnvType): boolean {
+  const expression = template.Conditions?.[name] as { 'Fn::Equals'?: [unknown, unknown] } | undefined;
+  const equals = expression?.['Fn::Equals'];
+  if (!equals) throw new Error(`Condition ${name} does not depend on EnvType alone`);
+  const [left, right] = equals;
+  const value = (v: unknown) => ((v as { Ref?: string }).Ref === 'EnvType' ? envType : v);
+  return value(left) === value(right);
+}
+
+/** Evaluates Fn::If on EnvType conditions, leaving anything else as is. */
+function evaluate(value: unknown, template: Template, envType: EnvType): unknown {
+  if (Array.isArray(value)) return value.map((v) => evaluate(v, template, envType));
+  if (value && typeof value === 'object') {
+    const branch = (value as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
+    if (branch) {
+      const [condition, whenTrue, whenFalse] = branch;
+      return evaluate(conditionHolds(template, condition, envType) ? whenTrue : whenFalse, template, envType);
+    }
+  }
+  return value;
+}
+
+/** Fixed monthly cost of the resources `template` creates for `envType`. */
+export function idleMonthlyCost(template: Template, envType: EnvType): { lines: CostLine[]; total: number } {
+  const created = Object.values(template.Resources).filter((r) => {
+    if (!r.Condition) return true;
+    try {
+      return conditionHolds(template, r.Condition, envType);
+    } catch {
+      return false; // conditions on other settings (e.g. TLS) are off by default
+    }
+  });
+  const azHours = created
+    .filter((r) => r.Type === 'AWS::EC2::VPCEndpoint' && r.Properties?.VpcEndpointType === 'Interface')
+    .map((r) => (evaluate(r.Properties?.SubnetIds, template, envType) as unknown[]).length);
+  const keys = created.filter((r) => r.Type === 'AWS::KMS::Key').length;
+  const lines: CostLine[] = [
+    {
+      item: `interface endpoints (${azHours.length} endpoints, ${azHours.reduce((a, b) => a + b, 0)} endpoint-AZs)`,
+      quantity: azHours.reduce((a, b) => a + b, 0),
+      monthly: azHours.reduce((a, b) => a + b, 0) * PRICES.interfaceEndpointAzHour * PRICES.hoursPerMonth,
+    },
+    { item: 'KMS customer managed keys', quantity: keys, monthly: keys * PRICES.kmsKeyMonth },
+  ];
+  return { lines, total: lines.reduce((sum, l) => sum + l.monthly, 0) };
+}
+
+function main(): void {
+  const assembly = process.argv[2] ?? 'cdk.out';
+  const file = fs.readdirSync(assembly).find((f) => /ProjectEnvironment[0-9A-F]{8}\.product\.template\.json$/.test(f));
+  if (!file) throw new Error(`No project environment product template in ${assembly}: run 'npm run synth' first`);
+  const template = JSON.parse(fs.readFileSync(path.join(assembly, file), 'utf8')) as Template;
+  console.log(
+    `Idle fixed cost of one project environment (us-east-1 list prices; ${Object.keys(template.Resources).length} resources in the template)`,
+  );
+  for (const envType of ENV_TYPES) {
+    const { lines, total } = idleMonthlyCost(template, envType);
+    console.log(`\n${envType}: $${total.toFixed(2)}/month`);
+    for (const l of lines) console.log(`  ${l.item}: $${l.monthly.toFixed(2)}`);
+  }
+  console.log(
+    '\nExcluded: data processed by endpoints ($0.01/GB), flow-log ingestion ($0.50/GB), S3 storage and requests, notebooks and jobs.',
+  );
+}
+
+if (require.main === module) main();

@@ -1,0 +1,198 @@
+import { idleMonthlyCost } from '../../scripts/cost';
+import { PROJECT_INTERFACE_ENDPOINTS } from '../../lib/constructs/project/project-network';
+import { NOTEBOOK_INSTANCE_TYPES, NOTEBOOK_PLATFORM } from '../../lib/products/notebook-product';
+import { CfnTemplate, resourcesOfType, synthesize } from '../helpers/synth';
+
+const synthesized = synthesize();
+const environment = synthesized.platform.portfolio.projectEnvironment;
+const template = synthesized.product(environment);
+const notebook = synthesized.product(environment.notebookStack);
+const json = (v: unknown) => JSON.stringify(v);
+
+describe('project environment: network', () => {
+  test('has no way to the internet', () => {
+    for (const type of [
+      'AWS::EC2::InternetGateway',
+      'AWS::EC2::NatGateway',
+      'AWS::EC2::EgressOnlyInternetGateway',
+      'AWS::EC2::VPCGatewayAttachment',
+      'AWS::EC2::Route',
+      'AWS::EC2::VPCPeeringConnection',
+      'AWS::EC2::TransitGatewayAttachment',
+    ]) {
+      expect(resourcesOfType(template, type)).toEqual([]);
+    }
+    for (const [, subnet] of resourcesOfType(template, 'AWS::EC2::Subnet'))
+      expect(subnet.MapPublicIpOnLaunch).toBe(false);
+    expect(resourcesOfType(template, 'AWS::EC2::Subnet')).toHaveLength(3);
+  });
+
+  test('logs all traffic to a log group encrypted with the project key and kept', () => {
+    const [[, flowLog]] = resourcesOfType(template, 'AWS::EC2::FlowLog');
+    expect(flowLog).toMatchObject({ TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs', ResourceType: 'VPC' });
+    const [[id, group]] = resourcesOfType(template, 'AWS::Logs::LogGroup');
+    expect(group).toMatchObject({
+      RetentionInDays: 365,
+      KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] },
+    });
+    expect(template.Resources[id]).toMatchObject({ DeletionPolicy: 'Retain' });
+  });
+
+  test('security groups never open egress to the world', () => {
+    for (const [, group] of resourcesOfType(template, 'AWS::EC2::SecurityGroup')) {
+      for (const rule of (group.SecurityGroupEgress as Record<string, unknown>[]) ?? []) {
+        expect(rule.CidrIp === '0.0.0.0/0' || rule.CidrIpv6 === '::/0').toBe(false);
+      }
+      for (const rule of (group.SecurityGroupIngress as Record<string, unknown>[]) ?? [])
+        expect(rule.CidrIp).toBeUndefined();
+    }
+    for (const [, rule] of resourcesOfType(template, 'AWS::EC2::SecurityGroupEgress')) {
+      expect(rule.CidrIp).toBeUndefined();
+      expect(rule.DestinationPrefixListId ?? rule.DestinationSecurityGroupId).toBeDefined();
+    }
+    for (const [, rule] of resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress')) {
+      expect(rule.CidrIp).toBeUndefined();
+      expect(rule.SourceSecurityGroupId).toBeDefined();
+    }
+  });
+
+  test('reaches S3 only through the gateway endpoint, and the mirror through PrivateLink', () => {
+    const egress = resourcesOfType(template, 'AWS::EC2::SecurityGroupEgress').map(([, r]) => r);
+    expect(json(egress)).toContain('{{resolve:ssm:/sds/shared/network/s3-prefix-list-id}}');
+    const endpoints = resourcesOfType(template, 'AWS::EC2::VPCEndpoint').map(([, r]) => r);
+    expect(endpoints.filter((e) => e.VpcEndpointType === 'Gateway')).toHaveLength(1);
+    expect(json(endpoints)).toContain('{{resolve:ssm:/sds/shared/mirror/endpoint-service-name}}');
+  });
+
+  test('has every interface endpoint notebooks, jobs and models need, each admitting only this account', () => {
+    const endpoints = resourcesOfType(template, 'AWS::EC2::VPCEndpoint').map(([, r]) => r);
+    const names = json(endpoints.map((e) => e.ServiceName));
+    for (const service of Object.values(PROJECT_INTERFACE_ENDPOINTS)) expect(names).toContain(`.${service}`);
+    for (const endpoint of endpoints.filter((e) => e.PolicyDocument)) {
+      expect(endpoint.PolicyDocument).toMatchObject({
+        Statement: [{ Condition: { StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } } }],
+      });
+    }
+    // Only the mirror endpoint (an endpoint service, which takes no policy) and the gateway lack an allow-all-free policy.
+    expect(endpoints.filter((e) => !e.PolicyDocument && e.VpcEndpointType === 'Interface')).toHaveLength(1);
+  });
+
+  test('costs at most $66/month idle in dev, and spends on availability in prod', () => {
+    const dev = idleMonthlyCost(template as never, 'dev').total;
+    const prod = idleMonthlyCost(template as never, 'prod').total;
+    expect(dev).toBeLessThanOrEqual(66);
+    expect(prod).toBeGreaterThan(dev * 2);
+  });
+});
+
+describe('project environment: storage', () => {
+  const key = resourcesOfType(template, 'AWS::KMS::Key');
+
+  test('one rotating, retained project key that project roles use only through AWS services', () => {
+    expect(key).toHaveLength(1);
+    const [[keyId, props]] = key;
+    expect(props.EnableKeyRotation).toBe(true);
+    expect(template.Resources[keyId]).toMatchObject({ DeletionPolicy: 'Retain' });
+    const statements = (props.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+    const projectUse = statements.find((s) => s.Sid === 'ProjectRolesThroughServices')!;
+    expect(json(projectUse.Condition)).toContain('kms:ViaService');
+    // The 2020 policy granted use *outside* the endpoint (StringNotEquals aws:sourceVpce); nothing here negates a network condition to allow.
+    for (const s of statements.filter((st) => st.Effect === 'Allow'))
+      expect(json(s.Condition ?? {})).not.toMatch(/StringNotEquals[^}]*SourceVpce/i);
+  });
+
+  test('data and model buckets: project key, versioned, private, logged, retained, reachable only through the project endpoint', () => {
+    const buckets = resourcesOfType(template, 'AWS::S3::Bucket').filter(([, b]) => b.LoggingConfiguration);
+    expect(buckets).toHaveLength(2);
+    for (const [id, bucket] of buckets) {
+      expect(template.Resources[id]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(json(bucket.BucketEncryption)).toContain(key[0][0]);
+      expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      const [[, policy]] = resourcesOfType(template, 'AWS::S3::BucketPolicy').filter(
+        ([, p]) => json(p.Bucket) === json({ Ref: id }),
+      );
+      const statements = (policy.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+      expect(statements.find((s) => s.Sid === 'DataOnlyThroughProjectNetwork')).toMatchObject({
+        Effect: 'Deny',
+        Condition: { StringNotEquals: { 'aws:SourceVpce': { Ref: expect.stringMatching(/^NetworkS3/) } } },
+      });
+      expect(json(statements)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+
+  test('the repository is encrypted with the project key, seeded from notebooks/, and retained', () => {
+    const [[id, repo]] = resourcesOfType(template, 'AWS::CodeCommit::Repository');
+    expect(repo.KmsKeyId).toBeDefined();
+    expect(repo.Code).toMatchObject({ BranchName: 'main', S3: { Bucket: 'sds-catalog-assets' } });
+    expect(template.Resources[id]).toMatchObject({ DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('project environment: principals and catalog', () => {
+  test('every role it creates carries the project boundary', () => {
+    const roles = resourcesOfType(template, 'AWS::IAM::Role');
+    expect(roles.length).toBeGreaterThanOrEqual(4);
+    for (const [, role] of roles) expect(json(role.PermissionsBoundary)).toContain(':policy/sds-project-boundary');
+    for (const [, role] of resourcesOfType(notebook, 'AWS::IAM::Role'))
+      expect(json(role.PermissionsBoundary)).toContain(':policy/sds-project-boundary');
+  });
+
+  test('human roles require MFA; no role uses AWS managed policies', () => {
+    for (const [, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      expect(role.ManagedPolicyArns).toBeUndefined();
+      const trust = json(role.AssumeRolePolicyDocument);
+      if (trust.includes(':root')) expect(trust).toContain('"aws:MultiFactorAuthPresent":"true"');
+    }
+  });
+
+  test('gives the project admin and user roles the project portfolio, and outputs their switch-role links', () => {
+    expect(resourcesOfType(template, 'AWS::ServiceCatalog::PortfolioPrincipalAssociation')).toHaveLength(2);
+    expect(Object.keys(template.Outputs ?? {})).toEqual(
+      expect.arrayContaining(['ProjectAdministratorSwitchRoleUrl', 'ProjectUserSwitchRoleUrl']),
+    );
+  });
+
+  test('groups its resources by project tags', () => {
+    const [[, group]] = resourcesOfType(template, 'AWS::ResourceGroups::Group');
+    expect(json(group.ResourceQuery)).toContain('"Key":"ProjectName"');
+  });
+});
+
+describe('notebook product', () => {
+  const [[, instance]] = resourcesOfType(notebook, 'AWS::SageMaker::NotebookInstance');
+
+  test('has no internet and no root, an encrypted volume, IMDSv2 and the current platform', () => {
+    expect(instance).toMatchObject({
+      DirectInternetAccess: 'Disabled',
+      RootAccess: 'Disabled',
+      PlatformIdentifier: NOTEBOOK_PLATFORM,
+      InstanceMetadataServiceConfiguration: { MinimumInstanceMetadataServiceVersion: '2' },
+      KmsKeyId: { Ref: expect.stringMatching(/^VolumeKey/) },
+    });
+    expect(json(instance.SubnetId)).toContain('subnet-ids');
+    expect(json(instance.LifecycleConfigName)).toContain('lifecycle-config-name');
+    expect(json(instance.DefaultCodeRepository)).toContain('repository-clone-url');
+  });
+
+  test('validates its launch parameters', () => {
+    const p = notebook.Parameters!;
+    expect(p.InstanceType.AllowedValues).toEqual([...NOTEBOOK_INSTANCE_TYPES]);
+    expect(p.VolumeSizeInGB).toMatchObject({ Type: 'Number', MinValue: 5, MaxValue: 512 });
+    expect(p.SubnetNumber.AllowedValues).toEqual(['1', '2', '3']);
+    const owner = new RegExp(p.OwnerUserName.AllowedPattern as string);
+    expect('jane-doe').toMatch(owner);
+    for (const bad of ['Jane', 'j', 'jane_doe', 'a'.repeat(21), 'jane-']) expect(bad).not.toMatch(owner);
+    const email = new RegExp(p.OwnerEmail.AllowedPattern as string);
+    expect('jane@example.com').toMatch(email);
+    expect('jane@').not.toMatch(email);
+  });
+
+  test('tags the notebook with its owner, for the git identity', () => {
+    expect(json(instance.Tags)).toContain('"Key":"OwnerUserName"');
+    expect(json(instance.Tags)).toContain('"Key":"OwnerEmail"');
+  });
+
+  test('outputs the link that opens JupyterLab', () => {
+    expect(json((notebook as CfnTemplate).Outputs)).toContain('openNotebook');
+  });
+});
