@@ -90,7 +90,8 @@ export async function evaluate(principal: Principal, request: Request): Promise<
         principal: principal.arn,
         action: request.action,
         resource: { resource: request.resource, accountId: request.resourceAccount ?? account },
-        contextVariables: request.context ?? {},
+        // IAM always sets these from the caller; the simulator needs them spelt out.
+        contextVariables: { 'aws:PrincipalArn': principal.arn, 'aws:PrincipalAccount': account, ...request.context },
       },
       identityPolicies: principal.identityPolicies,
       permissionBoundaryPolicies: principal.boundary ? [{ name: 'boundary', policy: principal.boundary }] : undefined,

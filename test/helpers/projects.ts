@@ -1,0 +1,87 @@
+import { SHARED_PARAMETERS } from '../../lib/config/names';
+import { DeployContext, resolve } from './intrinsics';
+import { logicalIdOf, managedPolicyDocument, PolicyDocument, Principal, principalFromTemplate } from './iam';
+import { CfnTemplate, Synthesized } from './synth';
+
+export const ACCOUNT = '111122223333';
+export const REGION = 'eu-west-1';
+
+/** One launched project environment, with concrete names, ids and policies. */
+export interface LaunchedProject {
+  readonly name: string;
+  readonly ctx: DeployContext;
+  readonly template: CfnTemplate;
+  readonly dataBucket: string;
+  readonly modelBucket: string;
+  readonly s3EndpointId: string;
+  readonly subnetIds: string[];
+  readonly securityGroupId: string;
+  readonly keyArn: string;
+  readonly user: Principal;
+  readonly admin: Principal;
+  readonly notebookProductArn: string;
+  readonly portfolioArn: string;
+  bucketPolicy(bucketName: string): PolicyDocument;
+  readonly keyPolicy: PolicyDocument;
+}
+
+/** The project boundary, resolved, from the admin-principals stack. */
+export function projectBoundary(synthesized: Synthesized): PolicyDocument {
+  const template = synthesized.stack('principals').toJSON() as CfnTemplate;
+  const id = logicalIdOf(template, 'AWS::IAM::ManagedPolicy', (p) => p.ManagedPolicyName === 'sds-project-boundary');
+  return managedPolicyDocument(template, id, { account: ACCOUNT, region: REGION });
+}
+
+/** "Launches" the project environment product as `name` (dev), resolving every id to a distinct value. */
+export function launchProject(synthesized: Synthesized, name: string): LaunchedProject {
+  const template = synthesized.product(synthesized.platform.portfolio.projectEnvironment);
+  const shared = (key: string) => `/sds/shared/${key}`;
+  const ctx: DeployContext = {
+    account: ACCOUNT,
+    region: REGION,
+    instance: name,
+    parameters: { ProjectName: name, EnvType: 'dev', VpcCidr: '10.0.0.0/16', MirrorDomainName: 'none' },
+    ssm: {
+      [shared(SHARED_PARAMETERS.s3PrefixListId)]: 'pl-63a5400a',
+      [shared(SHARED_PARAMETERS.mirrorEndpointServiceName)]: 'com.amazonaws.vpce.eu-west-1.vpce-svc-0mirror',
+    },
+  };
+  const value = (v: unknown) => resolve(v, template, ctx) as string;
+  const id = (type: string, predicate: (p: Record<string, unknown>) => boolean) =>
+    logicalIdOf(template, type, predicate);
+  const bucketId = (suffix: string) =>
+    id('AWS::S3::Bucket', (p) => JSON.stringify(p.BucketName ?? '').includes(`-${suffix}-`));
+  const boundary = projectBoundary(synthesized);
+  const role = (suffix: string) => {
+    const roleId = id('AWS::IAM::Role', (p) => value(p.RoleName ?? '') === `sds-proj-${name}-dev-${suffix}`);
+    return { ...principalFromTemplate(template, roleId, ctx), boundary };
+  };
+  const keyId = id('AWS::KMS::Key', () => true);
+  return {
+    name,
+    ctx,
+    template,
+    dataBucket: value({ Ref: bucketId('data') }),
+    modelBucket: value({ Ref: bucketId('models') }),
+    s3EndpointId: value({ Ref: id('AWS::EC2::VPCEndpoint', (p) => p.VpcEndpointType === 'Gateway') }),
+    subnetIds: Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::EC2::Subnet')
+      .map(([subnetId]) => value({ Ref: subnetId })),
+    securityGroupId: value({
+      'Fn::GetAtt': [
+        id('AWS::EC2::SecurityGroup', (p) => /SageMaker notebooks/.test(String(p.GroupDescription))),
+        'GroupId',
+      ],
+    }),
+    keyArn: value({ 'Fn::GetAtt': [keyId, 'Arn'] }),
+    user: role('user'),
+    admin: role('admin'),
+    notebookProductArn: `arn:aws:catalog:${REGION}:${ACCOUNT}:product/${value({ Ref: id('AWS::ServiceCatalog::CloudFormationProduct', () => true) })}`,
+    portfolioArn: `arn:aws:catalog:${REGION}:${ACCOUNT}:portfolio/${value({ Ref: id('AWS::ServiceCatalog::Portfolio', () => true) })}`,
+    bucketPolicy: (bucketName: string) => {
+      const policyId = id('AWS::S3::BucketPolicy', (p) => value(p.Bucket) === bucketName);
+      return resolve(template.Resources[policyId].Properties!.PolicyDocument, template, ctx) as PolicyDocument;
+    },
+    keyPolicy: resolve(template.Resources[keyId].Properties!.KeyPolicy, template, ctx) as PolicyDocument,
+  };
+}

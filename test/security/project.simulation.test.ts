@@ -1,0 +1,450 @@
+import { TAG_KEYS } from '../../lib/config/names';
+import { Decision, evaluate, expectDecision, PolicyDocument, Principal, Request } from '../helpers/iam';
+import { ACCOUNT, launchProject, REGION } from '../helpers/projects';
+import { synthesize } from '../helpers/synth';
+
+const synthesized = synthesize();
+const alpha = launchProject(synthesized, 'alpha');
+const beta = launchProject(synthesized, 'beta');
+
+/** Request context of a call made with TLS, directly (not by an AWS service on the caller's behalf). */
+const direct = (extra: Record<string, string | string[]> = {}) => ({
+  'aws:SecureTransport': 'true',
+  'aws:ViaAWSService': 'false',
+  ...extra,
+});
+const object = (bucket: string, key = 'raw/credit.csv') => `arn:aws:s3:::${bucket}/${key}`;
+const sagemaker = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
+
+/** A scenario: one line, one named test. */
+function scenario(title: string, principal: () => Principal, request: () => Request, expected: Decision | 'Denied') {
+  test(title, async () => {
+    if (expected === 'Denied') {
+      const { decision, why } = await evaluate(principal(), request());
+      if (decision === 'Allowed') throw new Error(`${request().action} on ${request().resource} was allowed: ${why}`);
+    } else {
+      await expectDecision(principal(), request(), expected);
+    }
+  });
+}
+
+const dataRequest = (
+  project: typeof alpha,
+  bucket: string,
+  action: string,
+  context: Record<string, string | string[]>,
+) => ({
+  action,
+  resource: action === 's3:ListBucket' ? `arn:aws:s3:::${bucket}` : object(bucket),
+  resourcePolicy: (project === alpha ? alpha : beta).bucketPolicy(bucket),
+  context,
+});
+
+describe('data: project buckets answer only through their own project network', () => {
+  for (const [p, other] of [
+    [alpha, beta],
+    [beta, alpha],
+  ] as const) {
+    const viaOwn = direct({ 'aws:SourceVpce': p.s3EndpointId });
+    scenario(
+      `${p.name} user reads ${p.name} data through ${p.name}'s S3 endpoint`,
+      () => p.user,
+      () => dataRequest(p, p.dataBucket, 's3:GetObject', viaOwn),
+      'Allowed',
+    );
+    scenario(
+      `${p.name} user writes ${p.name} models through ${p.name}'s S3 endpoint`,
+      () => p.user,
+      () => dataRequest(p, p.modelBucket, 's3:PutObject', viaOwn),
+      'Allowed',
+    );
+    scenario(
+      `${p.name} user lists ${p.name} data through ${p.name}'s S3 endpoint`,
+      () => p.user,
+      () => dataRequest(p, p.dataBucket, 's3:ListBucket', viaOwn),
+      'Allowed',
+    );
+    scenario(
+      `${p.name} user cannot read ${p.name} data from outside any VPC`,
+      () => p.user,
+      () => dataRequest(p, p.dataBucket, 's3:GetObject', direct()),
+      'ExplicitlyDenied',
+    );
+    scenario(
+      `${p.name} user cannot read ${p.name} data through ${other.name}'s endpoint`,
+      () => p.user,
+      () => dataRequest(p, p.dataBucket, 's3:GetObject', direct({ 'aws:SourceVpce': other.s3EndpointId })),
+      'ExplicitlyDenied',
+    );
+    scenario(
+      `${p.name} user cannot read ${p.name} data over plain HTTP`,
+      () => p.user,
+      () => dataRequest(p, p.dataBucket, 's3:GetObject', { ...viaOwn, 'aws:SecureTransport': 'false' }),
+      'ExplicitlyDenied',
+    );
+    scenario(
+      `${p.name} user cannot read ${other.name}'s data, even through ${other.name}'s endpoint`,
+      () => p.user,
+      () => dataRequest(other, other.dataBucket, 's3:GetObject', direct({ 'aws:SourceVpce': other.s3EndpointId })),
+      'Denied',
+    );
+  }
+  scenario(
+    'alpha admin uploads data from a workstation (the one write-only exception)',
+    () => alpha.admin,
+    () => dataRequest(alpha, alpha.dataBucket, 's3:PutObject', direct()),
+    'Allowed',
+  );
+  scenario(
+    'alpha admin cannot read it back from the workstation',
+    () => alpha.admin,
+    () => dataRequest(alpha, alpha.dataBucket, 's3:GetObject', direct()),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    'alpha user cannot upload from outside the network (only the admin may)',
+    () => alpha.user,
+    () => dataRequest(alpha, alpha.dataBucket, 's3:PutObject', direct()),
+    'ExplicitlyDenied',
+  );
+});
+
+describe('keys: the project key is used through AWS services by the project only', () => {
+  const keyRequest = (project: typeof alpha, context: Record<string, string | string[]>) => ({
+    action: 'kms:Decrypt',
+    resource: project.keyArn,
+    resourcePolicy: project.keyPolicy,
+    context,
+  });
+  const viaS3 = { 'kms:ViaService': `s3.${REGION}.amazonaws.com` };
+  scenario(
+    'alpha user decrypts alpha data through S3',
+    () => alpha.user,
+    () => keyRequest(alpha, viaS3),
+    'Allowed',
+  );
+  scenario(
+    'alpha user decrypts alpha volumes through SageMaker',
+    () => alpha.user,
+    () => keyRequest(alpha, { 'kms:ViaService': `sagemaker.${REGION}.amazonaws.com` }),
+    'Allowed',
+  );
+  scenario(
+    'alpha user cannot call KMS directly with the alpha key (no service in between)',
+    () => alpha.user,
+    () => keyRequest(alpha, {}),
+    'Denied',
+  );
+  scenario(
+    "beta user cannot use alpha's key, even through S3",
+    () => beta.user,
+    () => keyRequest(alpha, viaS3),
+    'Denied',
+  );
+  scenario(
+    'alpha admin reads the settings of the alpha key',
+    () => alpha.admin,
+    () => ({ action: 'kms:GetKeyPolicy', resource: alpha.keyArn, resourcePolicy: alpha.keyPolicy }),
+    'Allowed',
+  );
+  scenario(
+    "alpha admin cannot read beta's key settings",
+    () => alpha.admin,
+    () => ({ action: 'kms:GetKeyPolicy', resource: beta.keyArn, resourcePolicy: beta.keyPolicy }),
+    'Denied',
+  );
+  scenario(
+    'nobody in the project can schedule the key for deletion',
+    () => alpha.admin,
+    () => ({ action: 'kms:ScheduleKeyDeletion', resource: alpha.keyArn, resourcePolicy: alpha.keyPolicy }),
+    'Denied',
+  );
+});
+
+describe('SageMaker: work runs only in the project network, with the project key and tags', () => {
+  const training = (p: typeof alpha, overrides: Record<string, string | string[] | undefined> = {}) => {
+    const context: Record<string, string | string[]> = {};
+    const base: Record<string, string | string[] | undefined> = {
+      'sagemaker:VpcSubnets': p.subnetIds,
+      'sagemaker:VpcSecurityGroupIds': [p.securityGroupId],
+      'sagemaker:VolumeKmsKeyArn': p.keyArn,
+      'sagemaker:OutputKmsKeyArn': p.keyArn,
+      [`aws:RequestTag/${TAG_KEYS.projectName}`]: p.name,
+      ...overrides,
+    };
+    for (const [k, v] of Object.entries(base)) if (v !== undefined) context[k] = v;
+    return { action: 'sagemaker:CreateTrainingJob', resource: sagemaker('training-job/t1'), context };
+  };
+  scenario(
+    'alpha user starts a training job in alpha subnets with the alpha key',
+    () => alpha.user,
+    () => training(alpha),
+    'Allowed',
+  );
+  scenario(
+    'alpha user cannot start a training job without a VPC',
+    () => alpha.user,
+    () => training(alpha, { 'sagemaker:VpcSubnets': undefined, 'sagemaker:VpcSecurityGroupIds': undefined }),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    "alpha user cannot start a training job in beta's subnets",
+    () => alpha.user,
+    () => training(alpha, { 'sagemaker:VpcSubnets': beta.subnetIds }),
+    'Denied',
+  );
+  scenario(
+    "alpha user cannot start a training job with beta's security group",
+    () => alpha.user,
+    () => training(alpha, { 'sagemaker:VpcSecurityGroupIds': [beta.securityGroupId] }),
+    'Denied',
+  );
+  scenario(
+    'alpha user cannot start a training job without a volume key',
+    () => alpha.user,
+    () => training(alpha, { 'sagemaker:VolumeKmsKeyArn': undefined }),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    'alpha user cannot start a training job with an output key other than the project key',
+    () => alpha.user,
+    () => training(alpha, { 'sagemaker:OutputKmsKeyArn': beta.keyArn }),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    'alpha user cannot start a training job tagged for another project',
+    () => alpha.user,
+    () => training(alpha, { [`aws:RequestTag/${TAG_KEYS.projectName}`]: 'beta' }),
+    'Denied',
+  );
+  scenario(
+    'alpha user cannot create a model outside a VPC',
+    () => alpha.user,
+    () => ({
+      action: 'sagemaker:CreateModel',
+      resource: sagemaker('model/m1'),
+      context: { [`aws:RequestTag/${TAG_KEYS.projectName}`]: 'alpha' },
+    }),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    'alpha user cannot create a notebook directly (only through the catalog)',
+    () => alpha.user,
+    () => ({
+      action: 'sagemaker:CreateNotebookInstance',
+      resource: sagemaker('notebook-instance/n1'),
+      context: {
+        'sagemaker:VpcSubnets': alpha.subnetIds,
+        'sagemaker:RootAccess': 'Disabled',
+        'sagemaker:DirectInternetAccess': 'Disabled',
+      },
+    }),
+    'Denied',
+  );
+  scenario(
+    'alpha user stops an alpha training job',
+    () => alpha.user,
+    () => ({
+      action: 'sagemaker:StopTrainingJob',
+      resource: sagemaker('training-job/t1'),
+      context: {
+        [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'alpha',
+        [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
+      },
+    }),
+    'Allowed',
+  );
+  scenario(
+    "alpha user cannot stop beta's training job",
+    () => alpha.user,
+    () => ({
+      action: 'sagemaker:StopTrainingJob',
+      resource: sagemaker('training-job/t2'),
+      context: {
+        [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'beta',
+        [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
+      },
+    }),
+    'Denied',
+  );
+  scenario(
+    "alpha user cannot re-tag beta's endpoint into alpha",
+    () => alpha.user,
+    () => ({
+      action: 'sagemaker:AddTags',
+      resource: sagemaker('endpoint/e2'),
+      context: {
+        [`aws:RequestTag/${TAG_KEYS.projectName}`]: 'alpha',
+        [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'beta',
+      },
+    }),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    'alpha user opens alpha notebooks',
+    () => alpha.user,
+    () => ({
+      action: 'sagemaker:CreatePresignedNotebookInstanceUrl',
+      resource: sagemaker('notebook-instance/sds-proj-alpha-dev-jane'),
+      context: {
+        [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'alpha',
+        [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
+      },
+    }),
+    'Allowed',
+  );
+  scenario(
+    "alpha user cannot open beta's notebooks",
+    () => alpha.user,
+    () => ({
+      action: 'sagemaker:CreatePresignedNotebookInstanceUrl',
+      resource: sagemaker('notebook-instance/sds-proj-beta-dev-joe'),
+      context: {
+        [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'beta',
+        [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
+      },
+    }),
+    'Denied',
+  );
+});
+
+describe('privilege: roles pass only project roles, only to SageMaker', () => {
+  const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+  scenario(
+    'alpha user passes an alpha notebook role to SageMaker',
+    () => alpha.user,
+    () => ({
+      action: 'iam:PassRole',
+      resource: role('sds-proj-alpha-dev-nb-jane'),
+      context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' },
+    }),
+    'Allowed',
+  );
+  scenario(
+    'alpha user cannot pass an alpha role to Lambda',
+    () => alpha.user,
+    () => ({
+      action: 'iam:PassRole',
+      resource: role('sds-proj-alpha-dev-nb-jane'),
+      context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
+    }),
+    'Denied',
+  );
+  scenario(
+    "alpha user cannot pass beta's roles",
+    () => alpha.user,
+    () => ({
+      action: 'iam:PassRole',
+      resource: role('sds-proj-beta-dev-nb-joe'),
+      context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' },
+    }),
+    'Denied',
+  );
+  scenario(
+    'alpha admin cannot create roles or attach policies',
+    () => alpha.admin,
+    () => ({
+      action: 'iam:AttachRolePolicy',
+      resource: role('sds-proj-alpha-dev-user'),
+      context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' },
+    }),
+    'ExplicitlyDenied',
+  );
+});
+
+describe("catalog: each project's people use only their own portfolio", () => {
+  scenario(
+    'alpha user launches alpha notebooks',
+    () => alpha.user,
+    () => ({ action: 'servicecatalog:ProvisionProduct', resource: alpha.notebookProductArn }),
+    'Allowed',
+  );
+  scenario(
+    "alpha user cannot launch beta's notebook product",
+    () => alpha.user,
+    () => ({ action: 'servicecatalog:ProvisionProduct', resource: beta.notebookProductArn }),
+    'Denied',
+  );
+  scenario(
+    'alpha admin manages who may use the alpha portfolio',
+    () => alpha.admin,
+    () => ({ action: 'servicecatalog:AssociatePrincipalWithPortfolio', resource: alpha.portfolioArn }),
+    'Allowed',
+  );
+  scenario(
+    "alpha admin cannot manage beta's portfolio",
+    () => alpha.admin,
+    () => ({ action: 'servicecatalog:AssociatePrincipalWithPortfolio', resource: beta.portfolioArn }),
+    'Denied',
+  );
+  scenario(
+    'alpha user cannot manage the alpha portfolio',
+    () => alpha.user,
+    () => ({ action: 'servicecatalog:AssociatePrincipalWithPortfolio', resource: alpha.portfolioArn }),
+    'Denied',
+  );
+});
+
+describe('the suite can fail: weakening a policy flips its scenario', () => {
+  const withoutStatement = (policy: PolicyDocument, sid: string): PolicyDocument => ({
+    ...policy,
+    Statement: policy.Statement.filter((s) => s.Sid !== sid),
+  });
+  test('dropping the network-only deny lets alpha data be read from anywhere', async () => {
+    const request = dataRequest(alpha, alpha.dataBucket, 's3:GetObject', direct());
+    await expectDecision(
+      alpha.user,
+      { ...request, resourcePolicy: withoutStatement(request.resourcePolicy, 'DataOnlyThroughProjectNetwork') },
+      'Allowed',
+    );
+  });
+  test('inverting the endpoint condition (the 2020 mistake) opens the bucket to every other network', async () => {
+    const policy = alpha.bucketPolicy(alpha.dataBucket);
+    const inverted: PolicyDocument = {
+      ...policy,
+      Statement: policy.Statement.map((s) =>
+        s.Sid === 'DataOnlyThroughProjectNetwork'
+          ? { ...s, Condition: { StringEquals: { 'aws:SourceVpce': alpha.s3EndpointId } } }
+          : s,
+      ),
+    };
+    const request = dataRequest(
+      alpha,
+      alpha.dataBucket,
+      's3:GetObject',
+      direct({ 'aws:SourceVpce': beta.s3EndpointId }),
+    );
+    await expectDecision(alpha.user, { ...request, resourcePolicy: inverted }, 'Allowed');
+  });
+  test('widening the training-job subnets condition lets alpha train in beta subnets', async () => {
+    const widened: Principal = {
+      ...alpha.user,
+      identityPolicies: alpha.user.identityPolicies.map((p) => ({
+        ...p,
+        policy: {
+          ...p.policy,
+          Statement: p.policy.Statement.map((s) =>
+            s.Sid === 'CreateInProjectNetwork'
+              ? { ...s, Condition: { StringEquals: { [`aws:RequestTag/${TAG_KEYS.projectName}`]: 'alpha' } } }
+              : s,
+          ),
+        },
+      })),
+    };
+    await expectDecision(
+      widened,
+      {
+        action: 'sagemaker:CreateTrainingJob',
+        resource: sagemaker('training-job/t1'),
+        context: {
+          'sagemaker:VpcSubnets': beta.subnetIds,
+          'sagemaker:VpcSecurityGroupIds': [beta.securityGroupId],
+          'sagemaker:VolumeKmsKeyArn': alpha.keyArn,
+          'sagemaker:OutputKmsKeyArn': alpha.keyArn,
+          [`aws:RequestTag/${TAG_KEYS.projectName}`]: 'alpha',
+        },
+      },
+      'Allowed',
+    );
+  });
+});
