@@ -5,6 +5,7 @@ import { AppConfig } from './config/config';
 import { Names, TAG_KEYS } from './config/names';
 import { AdminPortfolioStack } from './stacks/admin-portfolio-stack';
 import { AdminPrincipalsStack } from './stacks/admin-principals-stack';
+import { DetectiveControlStack } from './stacks/detective-control-stack';
 import { SharedServicesStack } from './stacks/shared-services-stack';
 
 /** The stacks of one deployment, in deployment order. */
@@ -13,6 +14,7 @@ export interface Platform {
   readonly principals: AdminPrincipalsStack;
   readonly portfolio: AdminPortfolioStack;
   readonly shared: SharedServicesStack;
+  readonly detective: DetectiveControlStack;
 }
 
 /** Builds every stack of the platform into `app` from a validated config. */
@@ -38,8 +40,14 @@ export function buildPlatform(app: App, config: AppConfig): Platform {
     config,
     names,
   });
+  const detective = new DetectiveControlStack(app, 'DetectiveControl', {
+    stackName: names.stackName('detective-control'),
+    description: 'Data science platform: CloudTrail and the SageMaker network detective control',
+    config,
+    names,
+  });
   Tags.of(app).add(TAG_KEYS.system, config.prefix);
-  return { names, principals, portfolio, shared };
+  return { names, principals, portfolio, shared, detective };
 }
 
 /**

@@ -26,6 +26,10 @@ export interface AppConfig {
    * it is issued for. @default - plain HTTP inside PrivateLink (see README)
    */
   readonly mirrorTls?: { readonly certificateArn: string; readonly domainName: string };
+  /** `notify`: the detective control reports but changes nothing (first rollout). @default 'enforce' */
+  readonly detectiveControlMode: 'enforce' | 'notify';
+  /** Rely on an existing (e.g. organization) CloudTrail trail instead of creating one. @default false */
+  readonly useExistingTrail: boolean;
 }
 
 /** Reads one raw context value; `bin/` passes `key => app.node.tryGetContext(key)`. */
@@ -110,6 +114,16 @@ export function loadConfig(read: ContextReader, env: DeployEnvironment = {}): Ap
   }
   const mirrorTls = certificateArn && domainName ? { certificateArn, domainName } : undefined;
 
+  const detectiveControlMode = asString(read('detectiveControlMode')) ?? 'enforce';
+  if (detectiveControlMode !== 'enforce' && detectiveControlMode !== 'notify') {
+    fail('detectiveControlMode', detectiveControlMode, 'expected enforce or notify');
+  }
+  const rawTrail = read('useExistingTrail') ?? false;
+  const useExistingTrail = rawTrail === true || rawTrail === 'true';
+  if (!useExistingTrail && rawTrail !== false && rawTrail !== 'false') {
+    fail('useExistingTrail', rawTrail, 'expected true or false');
+  }
+
   if (errors.length > 0) {
     throw new Error(`Invalid configuration (cdk.json context or -c):\n  - ${errors.join('\n  - ')}`);
   }
@@ -121,6 +135,8 @@ export function loadConfig(read: ContextReader, env: DeployEnvironment = {}): Ap
     sharedServicesVpcCidr,
     sharedServicesAzCount,
     mirrorTls,
+    detectiveControlMode: detectiveControlMode as 'enforce' | 'notify',
+    useExistingTrail,
   };
 }
 

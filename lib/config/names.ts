@@ -16,7 +16,7 @@ export const TAG_KEYS = {
 } as const;
 
 /** Stack kinds, in deployment order. */
-export type StackKind = 'admin-principals' | 'admin-portfolio' | 'shared-services';
+export type StackKind = 'admin-principals' | 'admin-portfolio' | 'shared-services' | 'detective-control';
 
 /** Names derived from the configured prefix. Parts may be CloudFormation tokens (e.g. a ProjectName parameter). */
 export class Names {
@@ -69,6 +69,11 @@ export class Names {
   /** Path (IAM wildcard, no leading slash) of every SSM parameter this deployment publishes. */
   get parameterPath(): string {
     return `${this.prefix}/*`;
+  }
+
+  /** Path under which every project environment publishes its parameters (with slashes). */
+  get projectsRoot(): string {
+    return `/${this.prefix}/projects/`;
   }
 
   /** Path (IAM wildcard, no leading slash) of the SSM parameters and log groups projects own. */

@@ -12,6 +12,9 @@ describe('loadConfig', () => {
       securityNotificationEmail: undefined,
       sharedServicesVpcCidr: '10.10.0.0/16',
       sharedServicesAzCount: 2,
+      mirrorTls: undefined,
+      detectiveControlMode: 'enforce',
+      useExistingTrail: false,
     });
   });
 
@@ -77,8 +80,16 @@ describe('loadConfig', () => {
     ['sharedServicesAzCount', '4', /sharedServicesAzCount: got "4"; expected a whole number from 1 to 3/],
     ['sharedServicesAzCount', 'two', /sharedServicesAzCount: got "two"/],
     ['sharedServicesAzCount', 1.5, /sharedServicesAzCount: got 1.5/],
+    ['mirrorCertificateArn', 'arn:aws:acm:eu-west-1:123456789012:certificate/nope', /mirrorCertificateArn: got .*expected an ACM certificate ARN/],
+    ['mirrorDomainName', 'Not A Domain', /mirrorDomainName: got "Not A Domain"/],
+    ['detectiveControlMode', 'audit', /detectiveControlMode: got "audit"; expected enforce or notify/],
+    ['useExistingTrail', 'yes', /useExistingTrail: got "yes"; expected true or false/],
   ])('fails when %s is %p', (key, value, message) => {
     expect(() => load({ [key]: value })).toThrow(message);
+  });
+
+  test('fails when only one of the mirror TLS settings is given', () => {
+    expect(() => load({ mirrorDomainName: 'pypi.data.example.com' })).toThrow(/set both or neither/);
   });
 
   test('fails with every problem at once, so one run fixes them all', () => {

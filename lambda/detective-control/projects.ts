@@ -1,0 +1,41 @@
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+
+/** The network of one launched project environment, as it publishes it. */
+export interface ProjectNetwork {
+  readonly project: string;
+  readonly envType: string;
+  readonly subnets: ReadonlySet<string>;
+  readonly securityGroups: ReadonlySet<string>;
+}
+
+/** Key names under `/<prefix>/projects/<project>/<env>/` (lib/config/names.ts PROJECT_PARAMETERS). */
+export const SUBNETS_KEY = 'subnet-ids';
+export const SECURITY_GROUP_KEY = 'sagemaker-security-group-id';
+
+/**
+ * Reads every project network from the parameters project environments publish, so the control
+ * knows them without a list typed by hand. `root` is `/<prefix>/projects/`.
+ */
+export async function readProjectNetworks(ssm: Pick<SSMClient, 'send'>, root: string): Promise<ProjectNetwork[]> {
+  const byProject = new Map<string, { subnets?: string[]; securityGroups?: string[] }>();
+  let nextToken: string | undefined;
+  do {
+    const page = await ssm.send(new GetParametersByPathCommand({ Path: root, Recursive: true, NextToken: nextToken }));
+    for (const parameter of page.Parameters ?? []) {
+      const match = new RegExp(`^${root}([^/]+)/([^/]+)/([^/]+)$`).exec(parameter.Name ?? '');
+      if (!match || !parameter.Value) continue;
+      const [, project, envType, key] = match;
+      const entry = byProject.get(`${project}/${envType}`) ?? {};
+      if (key === SUBNETS_KEY) entry.subnets = parameter.Value.split(',').map((s) => s.trim());
+      if (key === SECURITY_GROUP_KEY) entry.securityGroups = [parameter.Value.trim()];
+      byProject.set(`${project}/${envType}`, entry);
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return [...byProject.entries()]
+    .filter(([, e]) => e.subnets && e.securityGroups)
+    .map(([key, e]) => {
+      const [project, envType] = key.split('/');
+      return { project, envType, subnets: new Set(e.subnets), securityGroups: new Set(e.securityGroups) };
+    });
+}

@@ -1,0 +1,258 @@
+import * as path from 'node:path';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { COVERED_EVENT_NAMES } from '../../../lambda/detective-control/rules';
+import { Names } from '../../config/names';
+import { EncryptionKey } from '../encryption/encryption-key';
+import { acknowledgeGuardRule, acknowledgeLintRule } from '../guardrails/acknowledge';
+import { logStreamsFinding } from '../guardrails/findings';
+import { EncryptedLogGroup } from '../observability/encrypted-log-group';
+
+/** Where the control's code lives. */
+export const CONTROL_ENTRY = path.join(__dirname, '..', '..', '..', 'lambda', 'detective-control', 'index.ts');
+
+/** Props of {@link SageMakerNetworkControl}. */
+export interface SageMakerNetworkControlProps {
+  readonly names: Names;
+  /** Receives a finding for every remediation. */
+  readonly topic: sns.ITopic;
+  readonly topicKey: EncryptionKey;
+  /** @default 'enforce' */
+  readonly mode?: 'enforce' | 'notify';
+}
+
+/**
+ * Catches SageMaker resources created outside a launched project network (or notebooks with
+ * internet or root, domains not VPC-only) from CloudTrail events, undoes them, and reports each
+ * decision. Errors surface: retried by the SDK, then by async invoke, then kept in a dead-letter
+ * queue, with alarms on both.
+ */
+export class SageMakerNetworkControl extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly rule: events.Rule;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: SageMakerNetworkControlProps) {
+    super(scope, id);
+    const queueKey = new EncryptionKey(this, 'QueueKey', { description: 'Encrypts failed detective-control events' });
+    queueKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventBridgeAndLambdaDeliverFailures',
+        principals: [
+          new iam.ServicePrincipal('events.amazonaws.com'),
+          new iam.ServicePrincipal('lambda.amazonaws.com'),
+        ],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: queueKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const dlqReason =
+      'This is the dead-letter queue of the detective control; a queue behind it would only move the same messages.';
+    Validations.of(this.deadLetterQueue).acknowledge(
+      { id: 'AwsSolutions-SQS3', reason: dlqReason },
+      { id: 'HIPAA.Security-SQSQueueDLQ', reason: dlqReason },
+      { id: 'NIST.800.53.R5-SQSQueueDLQ', reason: dlqReason },
+      { id: 'PCI.DSS.321-SQSQueueDLQ', reason: dlqReason },
+    );
+    acknowledgeGuardRule(this.deadLetterQueue, 'sqs_dlq_check', dlqReason);
+
+    const logs = new EncryptedLogGroup(this, 'Logs');
+    const role = new iam.Role(this, 'Role', {
+      description: 'Detective control: undo SageMaker resources created outside project networks',
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    });
+    const sagemakerArn = (resource: string) =>
+      `arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+    const policy = new iam.ManagedPolicy(this, 'Policy', {
+      description: 'Only what remediation needs: stop or delete SageMaker resources, read project networks, report',
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'UndoSageMakerResources',
+          actions: [
+            'sagemaker:StopTrainingJob',
+            'sagemaker:StopProcessingJob',
+            'sagemaker:StopHyperParameterTuningJob',
+            'sagemaker:StopCompilationJob',
+            'sagemaker:StopAutoMLJob',
+            'sagemaker:StopNotebookInstance',
+            'sagemaker:StopMonitoringSchedule',
+            'sagemaker:DeleteModel',
+            'sagemaker:DeleteDataQualityJobDefinition',
+            'sagemaker:DeleteModelBiasJobDefinition',
+            'sagemaker:DeleteModelExplainabilityJobDefinition',
+            'sagemaker:DeleteModelQualityJobDefinition',
+          ],
+          resources: [
+            'training-job/*',
+            'processing-job/*',
+            'hyper-parameter-tuning-job/*',
+            'compilation-job/*',
+            'automl-job/*',
+            'notebook-instance/*',
+            'monitoring-schedule/*',
+            'model/*',
+            'data-quality-job-definition/*',
+            'model-bias-job-definition/*',
+            'model-explainability-job-definition/*',
+            'model-quality-job-definition/*',
+          ].map(sagemakerArn),
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadProjectNetworks',
+          actions: ['ssm:GetParametersByPath'],
+          resources: [
+            `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${props.names.projectsRoot.replace(/\/$/, '')}`,
+          ],
+        }),
+        new iam.PolicyStatement({ sid: 'ReportFindings', actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
+        new iam.PolicyStatement({
+          sid: 'EncryptFindings',
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [props.topicKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com` } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'KeepFailedEvents',
+          actions: ['sqs:SendMessage'],
+          resources: [this.deadLetterQueue.queueArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'EncryptFailedEvents',
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [queueKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Aws.REGION}.amazonaws.com` } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [`${logs.logGroup.logGroupArn}:*`],
+        }),
+      ],
+    });
+    Validations.of(policy).acknowledge(
+      ...[
+        'training-job',
+        'processing-job',
+        'hyper-parameter-tuning-job',
+        'compilation-job',
+        'automl-job',
+        'notebook-instance',
+        'monitoring-schedule',
+        'model',
+        'data-quality-job-definition',
+        'model-bias-job-definition',
+        'model-explainability-job-definition',
+        'model-quality-job-definition',
+      ].map((type) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:${type}/*]`,
+        reason: `Any ${type} can be created outside a project network by a principal the projects do not bound; only stop/delete calls are allowed on them.`,
+      })),
+      {
+        id: `AwsSolutions-IAM5[${logStreamsFinding(logs.logGroup)}]`,
+        reason: 'Log streams of the control own log group; Lambda names them per container.',
+      },
+    );
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: CONTROL_ENTRY,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      description: 'Detective control: SageMaker resources outside project networks',
+      role: role.withoutPolicyUpdates(),
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      reservedConcurrentExecutions: 5,
+      deadLetterQueueEnabled: true,
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 2,
+      logGroup: logs.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.DISABLED,
+      environment: {
+        TOPIC_ARN: props.topic.topicArn,
+        MODE: props.mode ?? 'enforce',
+        PROJECTS_PATH: props.names.projectsRoot,
+      },
+      bundling: { minify: true, sourceMap: false, target: 'node24', format: nodejs.OutputFormat.CJS },
+    });
+    const inVpc =
+      'The control only calls SageMaker, SSM and SNS APIs over TLS; a VPC would add three interface endpoints without protecting anything, and it must keep working when project networks are broken.';
+    Validations.of(this.function).acknowledge(
+      ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
+        id: `${pack}-LambdaInsideVPC`,
+        reason: inVpc,
+      })),
+    );
+    acknowledgeGuardRule(this.function, 'lambda_inside_vpc_check', inVpc);
+    acknowledgeLintRule(
+      this.function,
+      'W3005',
+      'aws-cdk-lib orders every function after its role with a DependsOn that duplicates the GetAtt; harmless, and not removable on the L2.',
+    );
+
+    // Every create call that takes or exposes a network configuration; failed calls created nothing.
+    this.rule = new events.Rule(this, 'Rule', {
+      description: 'SageMaker create calls that carry a network configuration (CloudTrail)',
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['sagemaker.amazonaws.com'],
+          eventName: COVERED_EVENT_NAMES,
+          errorCode: [{ exists: false }],
+        },
+      },
+    });
+    this.rule.addTarget(
+      new targets.LambdaFunction(this.function, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 4,
+        maxEventAge: Duration.hours(2),
+      }),
+    );
+    this.deadLetterQueue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventBridgeDeliversFailures',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetterQueue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': this.rule.ruleArn } },
+      }),
+    );
+
+    const alarm = new cwActions.SnsAction(props.topic);
+    new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      alarmDescription: 'The SageMaker detective control failed on an event (it will be retried, then kept in the DLQ)',
+      metric: this.function.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(alarm);
+    new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription: 'Events the SageMaker detective control could not handle: inspect and replay them',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(alarm);
+  }
+}
