@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ProjectNetwork } from './projects';
-import { COVERED_APIS, NetworkSettings, Remediation, RemediationOperation } from './rules';
+import { COVERED_APIS, MalformedRequest, NetworkSettings, Remediation, RemediationOperation } from './rules';
 
 /** Everything the control touches, injected so the core is tested with fakes. */
 export interface Dependencies {
@@ -49,8 +49,8 @@ export type Outcome =
       readonly action: 'stopped' | 'deleted' | 'already-done' | 'notified';
     };
 
-/** Attempts while a just-created resource may not be visible yet. */
-const VISIBILITY_ATTEMPTS = 4;
+/** Attempts while a just-created resource may not be visible yet, or SageMaker throttles. */
+const ATTEMPTS = 4;
 
 /** Decides on one EventBridge "AWS API Call via CloudTrail" event and undoes what breaks the rules. */
 export async function enforce(event: unknown, deps: Dependencies): Promise<Outcome> {
@@ -61,7 +61,14 @@ export async function enforce(event: unknown, deps: Dependencies): Promise<Outco
   }
   const { eventName, request, who, eventId } = parsed;
   const api = COVERED_APIS[eventName];
-  const settings = api.network(request);
+  let settings: NetworkSettings | undefined;
+  try {
+    settings = api.network(request);
+  } catch (error) {
+    if (!(error instanceof MalformedRequest)) throw error;
+    deps.log({ decision: 'ignored', reason: error.message, eventId, eventName });
+    return { decision: 'ignored', reason: error.message };
+  }
   const { violations, project } = evaluate(api.kind, settings, await deps.projectNetworks());
   const remediation = api.remediation(request);
   const base = { eventId, eventName, who, resource: remediation?.name };
@@ -183,8 +190,13 @@ async function remediate(
       if (kind === 'done') return 'already-done';
       if (kind === 'not-found') {
         // CloudTrail can be faster than the resource's visibility; after that, it is gone.
-        if (attempt >= VISIBILITY_ATTEMPTS) return 'already-done';
+        if (attempt >= ATTEMPTS) return 'already-done';
         await sleep(1000 * 2 ** (attempt - 1));
+        continue;
+      }
+      // On top of the SDK's own retries; still throttled after that, the invocation fails and is retried.
+      if (kind === 'throttled' && attempt < ATTEMPTS) {
+        await sleep(2000 * 2 ** (attempt - 1));
         continue;
       }
       throw error;
@@ -193,8 +205,9 @@ async function remediate(
 }
 
 /** SageMaker reports "already stopped" and "not found" as validation errors with telling messages. */
-function classify(error: unknown): 'done' | 'not-found' | 'other' {
+function classify(error: unknown): 'done' | 'not-found' | 'throttled' | 'other' {
   const name = (error as { name?: string }).name ?? '';
+  if (/Throttl|TooManyRequests|RequestLimitExceeded/.test(name)) return 'throttled';
   const message = String((error as { message?: string }).message ?? '').toLowerCase();
   if (name === 'ResourceNotFound' || /could not find|not found|does not exist/.test(message)) return 'not-found';
   if (name === 'ValidationException' && /(already|not in|status|stopping|stopped|completed|failed)/.test(message)) {

@@ -52,11 +52,18 @@ const strings = (v: unknown): string[] | undefined =>
   Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
+/** A request whose fields have unexpected types: nothing is decided on it. */
+export class MalformedRequest extends Error {}
+
 /** `{ subnets, securityGroupIds }` in CloudTrail's camelCase. */
 function vpcConfig(value: unknown): NetworkSettings | undefined {
+  if (value === undefined || value === null) return undefined;
   const vpc = obj(value);
-  if (!vpc) return undefined;
-  return { subnets: strings(vpc.subnets), securityGroups: strings(vpc.securityGroupIds) };
+  const subnets = strings(vpc?.subnets);
+  const securityGroups = strings(vpc?.securityGroupIds ?? []);
+  if (!vpc || !subnets || !securityGroups)
+    throw new MalformedRequest(`vpcConfig is not {subnets: string[], securityGroupIds: string[]}`);
+  return { subnets, securityGroups };
 }
 
 const named =

@@ -80,7 +80,11 @@ describe('loadConfig', () => {
     ['sharedServicesAzCount', '4', /sharedServicesAzCount: got "4"; expected a whole number from 1 to 3/],
     ['sharedServicesAzCount', 'two', /sharedServicesAzCount: got "two"/],
     ['sharedServicesAzCount', 1.5, /sharedServicesAzCount: got 1.5/],
-    ['mirrorCertificateArn', 'arn:aws:acm:eu-west-1:123456789012:certificate/nope', /mirrorCertificateArn: got .*expected an ACM certificate ARN/],
+    [
+      'mirrorCertificateArn',
+      'arn:aws:acm:eu-west-1:123456789012:certificate/nope',
+      /mirrorCertificateArn: got .*expected an ACM certificate ARN/,
+    ],
     ['mirrorDomainName', 'Not A Domain', /mirrorDomainName: got "Not A Domain"/],
     ['detectiveControlMode', 'audit', /detectiveControlMode: got "audit"; expected enforce or notify/],
     ['useExistingTrail', 'yes', /useExistingTrail: got "yes"; expected true or false/],

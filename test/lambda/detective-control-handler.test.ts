@@ -1,0 +1,69 @@
+import { SageMakerClient, StopTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../lambda/detective-control';
+import { ALPHA, cloudTrailEvent, SAMPLES } from './cloudtrail-events';
+
+describe('detective control handler, end to end with mocked AWS clients', () => {
+  const sagemaker = mockClient(SageMakerClient);
+  const sns = mockClient(SNSClient);
+  const ssm = mockClient(SSMClient);
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+
+  beforeAll(() => {
+    process.env.TOPIC_ARN = 'arn:aws:sns:eu-west-1:111122223333:sds-security-findings';
+    process.env.PROJECTS_PATH = '/sds/projects/';
+    process.env.MODE = 'enforce';
+    // Project parameters as the project environment publishes them, over two pages.
+    ssm
+      .on(GetParametersByPathCommand, { Path: '/sds/projects/', Recursive: true, NextToken: undefined })
+      .resolves({
+        Parameters: [{ Name: '/sds/projects/alpha/dev/subnet-ids', Value: ALPHA.subnets.join(',') }],
+        NextToken: 'page-2',
+      })
+      .on(GetParametersByPathCommand, { Path: '/sds/projects/', Recursive: true, NextToken: 'page-2' })
+      .resolves({
+        Parameters: [
+          { Name: '/sds/projects/alpha/dev/sagemaker-security-group-id', Value: ALPHA.securityGroup },
+          { Name: '/sds/projects/alpha/dev/data-bucket', Value: 'sds-proj-alpha-dev-data-111122223333' },
+        ],
+      });
+    sagemaker.on(StopTrainingJobCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  });
+  afterAll(() => stdout.mockRestore());
+
+  test('stops a training job started outside the project networks it reads from SSM, and reports it', async () => {
+    const outcome = await handler(
+      cloudTrailEvent(
+        'CreateTrainingJob',
+        SAMPLES.CreateTrainingJob.request({ subnets: ['subnet-0ther'], securityGroup: 'sg-0ther' }),
+      ),
+    );
+    expect(outcome).toMatchObject({
+      decision: 'non-compliant',
+      violations: ['not-a-project-network'],
+      action: 'stopped',
+    });
+    expect(sagemaker.commandCalls(StopTrainingJobCommand)[0].args[0].input).toEqual({
+      TrainingJobName: 'xgb-2026-11-20',
+    });
+    const published = sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(published.TopicArn).toBe(process.env.TOPIC_ARN);
+    expect(JSON.parse(published.Message!)).toMatchObject({ action: 'stopped', violations: ['not-a-project-network'] });
+    const line = JSON.parse(String(stdout.mock.calls.at(-1)![0])) as Record<string, unknown>;
+    expect(line).toMatchObject({
+      control: 'sagemaker-network',
+      decision: 'non-compliant',
+      eventName: 'CreateTrainingJob',
+    });
+  });
+
+  test('leaves a job in the project network alone', async () => {
+    sagemaker.resetHistory();
+    const outcome = await handler(cloudTrailEvent('CreateTrainingJob', SAMPLES.CreateTrainingJob.request(ALPHA)));
+    expect(outcome).toEqual({ decision: 'compliant', project: 'alpha/dev' });
+    expect(sagemaker.calls()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,154 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { COVERED_EVENT_NAMES } from '../../lambda/detective-control/rules';
+import { cloudTrailEvent, SAMPLES } from '../lambda/cloudtrail-events';
+import { matches } from '../lambda/event-pattern';
+import { DeployContext } from '../helpers/intrinsics';
+import { expectDecision, logicalIdOf, principalFromTemplate } from '../helpers/iam';
+import { CfnTemplate, maskAssetHashes, synthesize } from '../helpers/synth';
+
+describe('DetectiveControlStack', () => {
+  const synthesized = synthesize({ context: { securityNotificationEmail: 'security@example.com' } });
+  const template = synthesized.stack('detective');
+  const json = template.toJSON() as CfnTemplate;
+  const [rule] = Object.values(template.findResources('AWS::Events::Rule'));
+  const pattern = rule.Properties.EventPattern as Record<string, unknown>;
+
+  describe('the rule, read from the synthesized template', () => {
+    test.each(Object.keys(SAMPLES))('matches a successful %s', (eventName) => {
+      expect(matches(pattern, cloudTrailEvent(eventName, SAMPLES[eventName].request(undefined)))).toBe(true);
+    });
+    test('matches CreateDomain', () => {
+      expect(matches(pattern, cloudTrailEvent('CreateDomain', { domainName: 'd' }))).toBe(true);
+    });
+    test.each([
+      'DeleteModel',
+      'DescribeTrainingJob',
+      'StopTrainingJob',
+      'CreateEndpoint',
+      'ListModels',
+      'CreateTrainingJobs',
+    ])('rejects the look-alike %s', (eventName) => {
+      expect(matches(pattern, cloudTrailEvent(eventName, {}))).toBe(false);
+    });
+    test('rejects failed calls and other sources', () => {
+      expect(matches(pattern, cloudTrailEvent('CreateTrainingJob', {}, { errorCode: 'ValidationException' }))).toBe(
+        false,
+      );
+      expect(matches(pattern, { ...cloudTrailEvent('CreateTrainingJob', {}), source: 'aws.ec2' })).toBe(false);
+      expect(
+        matches(pattern, {
+          ...cloudTrailEvent('CreateTrainingJob', {}),
+          'detail-type': 'AWS Service Event via CloudTrail',
+        }),
+      ).toBe(false);
+    });
+    test('covers exactly the APIs the function handles', () => {
+      expect((pattern.detail as { eventName: string[] }).eventName.sort()).toEqual([...COVERED_EVENT_NAMES].sort());
+    });
+  });
+
+  test('the function runs on a current Node.js runtime with a DLQ, retries and reserved concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      ReservedConcurrentExecutions: 5,
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [
+        Match.objectLike({
+          DeadLetterConfig: Match.anyValue(),
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+        }),
+      ],
+    });
+  });
+
+  test('findings and failed events are encrypted; alarms watch errors and the dead-letter queue', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'security@example.com' });
+    template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+  });
+
+  test('creates a validated, encrypted, multi-region trail that also feeds CloudWatch Logs', () => {
+    template.hasResourceProperties('AWS::CloudTrail::Trail', {
+      EnableLogFileValidation: true,
+      IsMultiRegionTrail: true,
+      IncludeGlobalServiceEvents: true,
+      KMSKeyId: Match.anyValue(),
+      CloudWatchLogsLogGroupArn: Match.anyValue(),
+      IsLogging: true,
+    });
+  });
+
+  test('relies on an existing trail when configured', () => {
+    synthesize({ context: { useExistingTrail: 'true' } })
+      .stack('detective')
+      .resourceCountIs('AWS::CloudTrail::Trail', 0);
+  });
+
+  test('notify-only mode reaches the function', () => {
+    synthesize({ context: { detectiveControlMode: 'notify' } })
+      .stack('detective')
+      .hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ MODE: 'notify' }) },
+      });
+  });
+
+  test('the bundle is small, and leaves the AWS SDK to the runtime', () => {
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const bundle = path.join(synthesized.outdir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.js');
+    const size = fs.statSync(bundle).size;
+    expect(size).toBeLessThan(64 * 1024);
+    expect(fs.readFileSync(bundle, 'utf8')).toContain('@aws-sdk/client-sagemaker');
+  });
+
+  describe("the function's role can undo SageMaker resources and nothing else (policy simulation)", () => {
+    const ctx: DeployContext = { account: '111122223333', region: 'eu-west-1', instance: 'detective' };
+    const role = principalFromTemplate(
+      json,
+      logicalIdOf(json, 'AWS::IAM::Role', (p) => /Detective control/.test(String(p.Description))),
+      ctx,
+    );
+    const sm = (r: string) => `arn:aws:sagemaker:eu-west-1:111122223333:${r}`;
+    test('stops jobs and notebooks, deletes models', async () => {
+      await expectDecision(role, { action: 'sagemaker:StopTrainingJob', resource: sm('training-job/x') }, 'Allowed');
+      await expectDecision(
+        role,
+        { action: 'sagemaker:StopNotebookInstance', resource: sm('notebook-instance/x') },
+        'Allowed',
+      );
+      await expectDecision(role, { action: 'sagemaker:DeleteModel', resource: sm('model/x') }, 'Allowed');
+    });
+    test('cannot create, delete notebooks or domains, or touch data', async () => {
+      await expectDecision(
+        role,
+        { action: 'sagemaker:CreateTrainingJob', resource: sm('training-job/x') },
+        'ImplicitlyDenied',
+      );
+      await expectDecision(
+        role,
+        { action: 'sagemaker:DeleteNotebookInstance', resource: sm('notebook-instance/x') },
+        'ImplicitlyDenied',
+      );
+      await expectDecision(role, { action: 'sagemaker:DeleteDomain', resource: sm('domain/d-1') }, 'ImplicitlyDenied');
+      await expectDecision(
+        role,
+        { action: 's3:GetObject', resource: 'arn:aws:s3:::sds-proj-alpha-dev-data-111122223333/x' },
+        'ImplicitlyDenied',
+      );
+      await expectDecision(
+        role,
+        { action: 'iam:PassRole', resource: 'arn:aws:iam::111122223333:role/x' },
+        'ImplicitlyDenied',
+      );
+    });
+  });
+
+  test('matches the snapshot', () => {
+    expect(maskAssetHashes(json)).toMatchSnapshot();
+  });
+});
