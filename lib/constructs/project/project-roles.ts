@@ -230,14 +230,27 @@ export function dataScienceStatements(input: DataScienceScope): iam.PolicyStatem
     }),
     new iam.PolicyStatement({
       sid: 'CreateProjectEndpoints',
+      actions: ['sagemaker:CreateEndpoint'],
+      resources: [arn('sagemaker', '*')],
+      conditions: { StringEquals: { [`aws:RequestTag/${TAG_KEYS.projectName}`]: project.projectName } },
+    }),
+    // Experiment and lineage records: metadata only, no compute and no network.
+    new iam.PolicyStatement({
+      sid: 'TrackExperimentsAndLineage',
       actions: [
-        'sagemaker:CreateEndpoint',
         'sagemaker:CreateExperiment',
         'sagemaker:CreateTrial',
         'sagemaker:CreateTrialComponent',
+        'sagemaker:UpdateTrialComponent',
+        'sagemaker:AssociateTrialComponent',
+        'sagemaker:BatchPutMetrics',
+        'sagemaker:AddAssociation',
+        'sagemaker:CreateArtifact',
+        'sagemaker:CreateContext',
+        'sagemaker:CreateAction',
+        'sagemaker:QueryLineage',
       ],
       resources: [arn('sagemaker', '*')],
-      conditions: { StringEquals: { [`aws:RequestTag/${TAG_KEYS.projectName}`]: project.projectName } },
     }),
     new iam.PolicyStatement({
       sid: 'TagOnlyAsThisProject',

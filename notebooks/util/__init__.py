@@ -1,0 +1,1 @@
+"""Helpers shared by the sample notebooks: data, model artifacts and plots, all inside the project."""
