@@ -1,8 +1,8 @@
 import { App, Tags, Validations } from 'aws-cdk-lib';
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { AppConfig } from './config/config';
 import { Names, TAG_KEYS } from './config/names';
+import { ControlTowerRules } from './guardrails/control-tower';
 import { AdminPortfolioStack } from './stacks/admin-portfolio-stack';
 import { AdminPrincipalsStack } from './stacks/admin-principals-stack';
 import { DetectiveControlStack } from './stacks/detective-control-stack';
@@ -61,6 +61,6 @@ export function addGuardrails(app: App): void {
     new HIPAASecurityChecks(app),
     new NIST80053R5Checks(app),
     new PCIDSS321Checks(app),
-    new CfnGuardValidator({ controlTowerRulesEnabled: true }),
+    new ControlTowerRules(),
   );
 }
