@@ -1,0 +1,379 @@
+import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { DescribeFlowLogsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { GetBucketEncryptionCommand, GetBucketVersioningCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateTrainingJobCommand,
+  CreateTrainingJobCommandInput,
+  DescribeNotebookInstanceCommand,
+  ListNotebookInstancesCommand,
+  SageMakerClient,
+  StopTrainingJobCommand,
+} from '@aws-sdk/client-sagemaker';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+
+/** Anything with the SDK's `send`. */
+type Sender = { send: (command: never) => Promise<unknown> };
+
+/** The AWS clients verify uses; `asProjectUser` gives clients that act as the project user role. */
+export interface Clients {
+  readonly sts: Sender;
+  readonly ssm: Sender;
+  readonly ec2: Sender;
+  readonly cloudtrail: Sender;
+  readonly events: Sender;
+  readonly sagemaker: Sender;
+  readonly s3: Sender;
+  readonly asProjectUser: (credentials: Credentials) => { sagemaker: Sender; s3: Sender };
+}
+
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+}
+
+export interface VerifyOptions {
+  readonly prefix: string;
+  readonly project: string;
+  readonly envType: string;
+  readonly account: string;
+  readonly mfaSerial?: string;
+  readonly tokenCode?: string;
+  /** Pause before retrying a throttled call. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** One line of the report. */
+export interface CheckResult {
+  readonly check: string;
+  readonly expected: string;
+  readonly observed: string;
+  readonly pass: boolean;
+}
+
+/** What a project environment publishes about itself (lib/config/names.ts PROJECT_PARAMETERS). */
+export interface ProjectFacts {
+  readonly vpcId: string;
+  readonly subnetIds: string[];
+  readonly securityGroupId: string;
+  readonly kmsKeyArn: string;
+  readonly dataBucket: string;
+  readonly modelBucket: string;
+}
+
+/** A failure verify cannot get past; the message says what to do. */
+export class VerifyError extends Error {}
+
+const errorName = (error: unknown) => (error as { name?: string }).name ?? '';
+
+/** Retries throttled calls with backoff; other errors propagate at once. */
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  sleep: (ms: number) => Promise<void>,
+  attempts = 5,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= attempts || !/Throttl|TooManyRequests|SlowDown|RequestLimitExceeded/.test(errorName(error)))
+        throw error;
+      await sleep(500 * 2 ** (attempt - 1));
+    }
+  }
+}
+
+/** Reads the project's published parameters; a clear error when the project is not deployed. */
+export async function discoverProject(clients: Clients, options: VerifyOptions): Promise<ProjectFacts> {
+  const root = `/${options.prefix}/projects/${options.project}/${options.envType}/`;
+  const values: Record<string, string> = {};
+  let nextToken: string | undefined;
+  do {
+    const page = (await clients.ssm.send(
+      new GetParametersByPathCommand({ Path: root, NextToken: nextToken }) as never,
+    )) as { Parameters?: { Name?: string; Value?: string }[]; NextToken?: string };
+    for (const p of page.Parameters ?? []) if (p.Name && p.Value) values[p.Name.slice(root.length)] = p.Value;
+    nextToken = page.NextToken;
+  } while (nextToken);
+  const need = ['vpc-id', 'subnet-ids', 'sagemaker-security-group-id', 'kms-key-arn', 'data-bucket', 'model-bucket'];
+  const missing = need.filter((k) => !values[k]);
+  if (missing.length === need.length) {
+    throw new VerifyError(
+      `Project environment ${options.project}/${options.envType} not found: no parameters under ${root}. Launch it from Service Catalog, or check --project, --env-type and --region.`,
+    );
+  }
+  if (missing.length > 0)
+    throw new VerifyError(`Project environment incomplete: missing ${missing.map((m) => root + m).join(', ')}`);
+  return {
+    vpcId: values['vpc-id'],
+    subnetIds: values['subnet-ids'].split(','),
+    securityGroupId: values['sagemaker-security-group-id'],
+    kmsKeyArn: values['kms-key-arn'],
+    dataBucket: values['data-bucket'],
+    modelBucket: values['model-bucket'],
+  };
+}
+
+/** Assumes the project user role; says why when that is refused. */
+export async function assumeProjectUser(clients: Clients, options: VerifyOptions): Promise<Credentials> {
+  const roleArn = `arn:aws:iam::${options.account}:role/${options.prefix}-proj-${options.project}-${options.envType}-user`;
+  try {
+    const response = (await clients.sts.send(
+      new AssumeRoleCommand({
+        RoleArn: roleArn,
+        RoleSessionName: `verify-${Date.now()}`,
+        DurationSeconds: 900,
+        SerialNumber: options.mfaSerial,
+        TokenCode: options.tokenCode,
+      }) as never,
+    )) as { Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string } };
+    const c = response.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken)
+      throw new VerifyError(`STS returned no credentials for ${roleArn}`);
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+  } catch (error) {
+    if (error instanceof VerifyError) throw error;
+    if (errorName(error) === 'AccessDenied' || errorName(error) === 'AccessDeniedException') {
+      throw new VerifyError(
+        `You may not assume ${roleArn}. The project roles trust this account's principals with MFA: run verify with --mfa-serial <your MFA device ARN> --token-code <code>, as a principal allowed to assume them.`,
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * A CreateTrainingJob request that IAM can authorize but SageMaker must reject: the role does
+ * not exist. "AccessDenied" means IAM refused; "ValidationException" means IAM allowed and
+ * validation stopped it; success means something was created (and is stopped at once).
+ */
+function trainingProbe(options: VerifyOptions, facts: ProjectFacts, withVpc: boolean): CreateTrainingJobCommandInput {
+  return {
+    TrainingJobName: `verify-${withVpc ? 'vpc' : 'novpc'}-${Date.now()}`,
+    AlgorithmSpecification: { TrainingImage: 'verify.invalid/image:0', TrainingInputMode: 'File' },
+    RoleArn: `arn:aws:iam::${options.account}:role/${options.prefix}-proj-${options.project}-${options.envType}-verify-does-not-exist`,
+    OutputDataConfig: { S3OutputPath: `s3://${facts.modelBucket}/verify/`, KmsKeyId: facts.kmsKeyArn },
+    ResourceConfig: {
+      InstanceType: 'ml.m5.large',
+      InstanceCount: 1,
+      VolumeSizeInGB: 1,
+      VolumeKmsKeyId: facts.kmsKeyArn,
+    },
+    StoppingCondition: { MaxRuntimeInSeconds: 60 },
+    VpcConfig: withVpc ? { Subnets: facts.subnetIds, SecurityGroupIds: [facts.securityGroupId] } : undefined,
+    Tags: [
+      { Key: 'ProjectName', Value: options.project },
+      { Key: 'EnvironmentType', Value: options.envType },
+    ],
+  };
+}
+
+type ProbeOutcome = 'denied' | 'authorized' | 'created';
+
+/** Sends the probe; if it unexpectedly created a job, stops it before returning. */
+async function sendProbe(
+  sagemaker: Sender,
+  input: CreateTrainingJobCommandInput,
+  options: VerifyOptions,
+): Promise<ProbeOutcome> {
+  try {
+    await withRetry(() => sagemaker.send(new CreateTrainingJobCommand(input) as never), options.sleep ?? defaultSleep);
+  } catch (error) {
+    const name = errorName(error);
+    if (name === 'AccessDeniedException' || name === 'AccessDenied') return 'denied';
+    if (name === 'ValidationException') return 'authorized';
+    throw error;
+  }
+  // Created: leave nothing behind.
+  await withRetry(
+    () => sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: input.TrainingJobName }) as never),
+    options.sleep ?? defaultSleep,
+  );
+  return 'created';
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const describe = (outcome: ProbeOutcome) =>
+  ({
+    denied: 'AccessDenied (refused by IAM)',
+    authorized: 'ValidationException (authorized, nothing created)',
+    created: 'created (stopped again)',
+  })[outcome];
+
+/** Runs every probe and configuration check, reporting progress through `progress`. */
+export async function verify(
+  clients: Clients,
+  options: VerifyOptions,
+  progress: (line: string) => void = () => undefined,
+): Promise<CheckResult[]> {
+  const sleep = options.sleep ?? defaultSleep;
+  const facts = await discoverProject(clients, options);
+  const user = clients.asProjectUser(await assumeProjectUser(clients, options));
+  const results: CheckResult[] = [];
+  const record = (r: CheckResult) => {
+    results.push(r);
+    progress(`${r.pass ? 'PASS' : 'FAIL'} ${r.check}`);
+  };
+
+  const noVpc = await sendProbe(user.sagemaker, trainingProbe(options, facts, false), options);
+  record({
+    check: 'training job without VPC is refused',
+    expected: describe('denied'),
+    observed: describe(noVpc),
+    pass: noVpc === 'denied',
+  });
+  const inVpc = await sendProbe(user.sagemaker, trainingProbe(options, facts, true), options);
+  record({
+    check: 'training job in the project network is authorized',
+    expected: describe('authorized'),
+    observed: describe(inVpc),
+    pass: inVpc === 'authorized',
+  });
+
+  for (const bucket of [facts.dataBucket, facts.modelBucket]) {
+    let observed: string;
+    try {
+      await withRetry(
+        () => user.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'verify/probe' }) as never),
+        sleep,
+      );
+      observed = 'readable';
+    } catch (error) {
+      observed =
+        errorName(error) === 'AccessDenied' ? 'AccessDenied' : `${errorName(error)} (the request was authorized)`;
+    }
+    record({
+      check: `${bucket} is unreadable from outside the project network`,
+      expected: 'AccessDenied',
+      observed,
+      pass: observed === 'AccessDenied',
+    });
+  }
+
+  for (const bucket of [facts.dataBucket, facts.modelBucket]) {
+    const encryption = (await withRetry(
+      () => clients.s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }) as never),
+      sleep,
+    )) as {
+      ServerSideEncryptionConfiguration?: {
+        Rules?: { ApplyServerSideEncryptionByDefault?: { SSEAlgorithm?: string } }[];
+      };
+    };
+    const algorithm =
+      encryption.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ??
+      'none';
+    record({
+      check: `${bucket} is encrypted with KMS`,
+      expected: 'aws:kms',
+      observed: algorithm,
+      pass: algorithm === 'aws:kms',
+    });
+    const versioning = (await withRetry(
+      () => clients.s3.send(new GetBucketVersioningCommand({ Bucket: bucket }) as never),
+      sleep,
+    )) as { Status?: string };
+    record({
+      check: `${bucket} is versioned`,
+      expected: 'Enabled',
+      observed: versioning.Status ?? 'never enabled',
+      pass: versioning.Status === 'Enabled',
+    });
+  }
+
+  const flowLogs = (await withRetry(
+    () =>
+      clients.ec2.send(
+        new DescribeFlowLogsCommand({ Filter: [{ Name: 'resource-id', Values: [facts.vpcId] }] }) as never,
+      ),
+    sleep,
+  )) as { FlowLogs?: { TrafficType?: string; FlowLogStatus?: string }[] };
+  const active = (flowLogs.FlowLogs ?? []).filter((f) => f.TrafficType === 'ALL' && f.FlowLogStatus === 'ACTIVE');
+  record({
+    check: `flow logs of ${facts.vpcId}`,
+    expected: 'an active flow log of ALL traffic',
+    observed: active.length ? 'active, ALL' : 'none',
+    pass: active.length > 0,
+  });
+
+  const notebooks = (await withRetry(
+    () =>
+      clients.sagemaker.send(
+        new ListNotebookInstancesCommand({
+          NameContains: `${options.prefix}-proj-${options.project}-${options.envType}-`,
+        }) as never,
+      ),
+    sleep,
+  )) as { NotebookInstances?: { NotebookInstanceName?: string }[] };
+  for (const { NotebookInstanceName: name } of notebooks.NotebookInstances ?? []) {
+    const nb = (await withRetry(
+      () => clients.sagemaker.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: name }) as never),
+      sleep,
+    )) as {
+      DirectInternetAccess?: string;
+      RootAccess?: string;
+    };
+    const observed = `internet ${nb.DirectInternetAccess}, root ${nb.RootAccess}`;
+    record({
+      check: `notebook ${name}`,
+      expected: 'internet Disabled, root Disabled',
+      observed,
+      pass: observed === 'internet Disabled, root Disabled',
+    });
+  }
+
+  const rules = (await withRetry(
+    () => clients.events.send(new ListRulesCommand({ NamePrefix: `${options.prefix}-detective-control` }) as never),
+    sleep,
+  )) as {
+    Rules?: { Name?: string; State?: string }[];
+  };
+  const enabled = (rules.Rules ?? []).filter((r) => r.State === 'ENABLED');
+  record({
+    check: 'detective control rule',
+    expected: 'ENABLED',
+    observed: enabled.length ? 'ENABLED' : (rules.Rules?.[0]?.State ?? 'missing'),
+    pass: enabled.length > 0,
+  });
+
+  const trails = (await withRetry(
+    () => clients.cloudtrail.send(new DescribeTrailsCommand({ includeShadowTrails: true }) as never),
+    sleep,
+  )) as {
+    trailList?: { TrailARN?: string }[];
+  };
+  let logging = false;
+  for (const trail of trails.trailList ?? []) {
+    const status = (await withRetry(
+      () => clients.cloudtrail.send(new GetTrailStatusCommand({ Name: trail.TrailARN }) as never),
+      sleep,
+    )) as { IsLogging?: boolean };
+    logging ||= status.IsLogging === true;
+  }
+  record({
+    check: 'a CloudTrail trail is logging',
+    expected: 'IsLogging',
+    observed: logging ? 'IsLogging' : 'no trail logging',
+    pass: logging,
+  });
+  return results;
+}
+
+/** Real clients for a region and profile. */
+export function awsClients(region?: string): Clients {
+  const config = { region, maxAttempts: 5 };
+  return {
+    sts: new STSClient(config),
+    ssm: new SSMClient(config),
+    ec2: new EC2Client(config),
+    cloudtrail: new CloudTrailClient(config),
+    events: new EventBridgeClient(config),
+    sagemaker: new SageMakerClient(config),
+    s3: new S3Client(config),
+    asProjectUser: (credentials) => ({
+      sagemaker: new SageMakerClient({ ...config, credentials }),
+      s3: new S3Client({ ...config, credentials }),
+    }),
+  };
+}

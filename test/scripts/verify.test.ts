@@ -1,0 +1,235 @@
+import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { DescribeFlowLogsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { GetBucketEncryptionCommand, GetBucketVersioningCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateTrainingJobCommand,
+  DescribeNotebookInstanceCommand,
+  ListNotebookInstancesCommand,
+  SageMakerClient,
+  StopTrainingJobCommand,
+} from '@aws-sdk/client-sagemaker';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { formatTable } from '../../scripts/verify';
+import { Clients, verify, VerifyOptions, withRetry } from '../../scripts/verify/probes';
+
+const OPTIONS: VerifyOptions = {
+  prefix: 'sds',
+  project: 'alpha',
+  envType: 'dev',
+  account: '111122223333',
+  sleep: async () => undefined,
+};
+const error = (name: string, message = name) => Object.assign(new Error(message), { name });
+
+/** Separate mocked instances for the caller and the assumed project user. */
+function setup() {
+  const sts = mockClient(new STSClient({ region: 'eu-west-1' }));
+  const ssm = mockClient(new SSMClient({ region: 'eu-west-1' }));
+  const ec2 = mockClient(new EC2Client({ region: 'eu-west-1' }));
+  const trail = mockClient(new CloudTrailClient({ region: 'eu-west-1' }));
+  const events = mockClient(new EventBridgeClient({ region: 'eu-west-1' }));
+  const adminSageMaker = mockClient(new SageMakerClient({ region: 'eu-west-1' }));
+  const adminS3 = mockClient(new S3Client({ region: 'eu-west-1' }));
+  const userSageMaker = mockClient(new SageMakerClient({ region: 'eu-west-1' }));
+  const userS3 = mockClient(new S3Client({ region: 'eu-west-1' }));
+  const root = '/sds/projects/alpha/dev/';
+  ssm.on(GetParametersByPathCommand).resolves({
+    Parameters: [
+      ['vpc-id', 'vpc-0a'],
+      ['subnet-ids', 'subnet-1,subnet-2,subnet-3'],
+      ['sagemaker-security-group-id', 'sg-0a'],
+      ['kms-key-arn', 'arn:aws:kms:eu-west-1:111122223333:key/k'],
+      ['data-bucket', 'sds-proj-alpha-dev-data-111122223333'],
+      ['model-bucket', 'sds-proj-alpha-dev-models-111122223333'],
+    ].map(([k, v]) => ({ Name: root + k, Value: v })),
+  });
+  sts.on(AssumeRoleCommand).resolves({
+    Credentials: { AccessKeyId: 'AK', SecretAccessKey: 'SK', SessionToken: 'ST', Expiration: new Date() },
+  });
+  // A healthy deployment: IAM refuses the no-VPC probe, authorizes the compliant one; S3 refuses reads from outside.
+  userSageMaker
+    .on(CreateTrainingJobCommand, { VpcConfig: undefined })
+    .rejects(error('AccessDeniedException', 'not authorized'));
+  userSageMaker
+    .on(CreateTrainingJobCommand, {
+      VpcConfig: { Subnets: ['subnet-1', 'subnet-2', 'subnet-3'], SecurityGroupIds: ['sg-0a'] },
+    })
+    .rejects(error('ValidationException', 'Could not assume role'));
+  userS3.on(GetObjectCommand).rejects(error('AccessDenied'));
+  adminS3.on(GetBucketEncryptionCommand).resolves({
+    ServerSideEncryptionConfiguration: {
+      Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }],
+    },
+  });
+  adminS3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+  ec2.on(DescribeFlowLogsCommand).resolves({ FlowLogs: [{ TrafficType: 'ALL', FlowLogStatus: 'ACTIVE' }] });
+  adminSageMaker
+    .on(ListNotebookInstancesCommand)
+    .resolves({ NotebookInstances: [{ NotebookInstanceName: 'sds-proj-alpha-dev-jane' } as never] });
+  adminSageMaker
+    .on(DescribeNotebookInstanceCommand)
+    .resolves({ DirectInternetAccess: 'Disabled', RootAccess: 'Disabled' });
+  events.on(ListRulesCommand).resolves({ Rules: [{ Name: 'sds-detective-control-Rule', State: 'ENABLED' }] });
+  trail
+    .on(DescribeTrailsCommand)
+    .resolves({ trailList: [{ TrailARN: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/t' }] });
+  trail.on(GetTrailStatusCommand).resolves({ IsLogging: true });
+  const clients: Clients = {
+    sts: sts as never,
+    ssm: ssm as never,
+    ec2: ec2 as never,
+    cloudtrail: trail as never,
+    events: events as never,
+    sagemaker: adminSageMaker as never,
+    s3: adminS3 as never,
+    asProjectUser: () => ({ sagemaker: userSageMaker as never, s3: userS3 as never }),
+  };
+  return { clients, sts, ssm, ec2, trail, events, adminSageMaker, adminS3, userSageMaker, userS3 };
+}
+
+describe('npm run verify (offline, mocked AWS)', () => {
+  test('a healthy deployment passes every check', async () => {
+    const mocks = setup();
+    const progress: string[] = [];
+    const results = await verify(mocks.clients, OPTIONS, (l) => progress.push(l));
+    expect(results.filter((r) => !r.pass)).toEqual([]);
+    expect(results.map((r) => r.check)).toEqual([
+      'training job without VPC is refused',
+      'training job in the project network is authorized',
+      'sds-proj-alpha-dev-data-111122223333 is unreadable from outside the project network',
+      'sds-proj-alpha-dev-models-111122223333 is unreadable from outside the project network',
+      'sds-proj-alpha-dev-data-111122223333 is encrypted with KMS',
+      'sds-proj-alpha-dev-data-111122223333 is versioned',
+      'sds-proj-alpha-dev-models-111122223333 is encrypted with KMS',
+      'sds-proj-alpha-dev-models-111122223333 is versioned',
+      'flow logs of vpc-0a',
+      'notebook sds-proj-alpha-dev-jane',
+      'detective control rule',
+      'a CloudTrail trail is logging',
+    ]);
+    expect(progress).toHaveLength(results.length);
+    expect(formatTable(results)).toMatch(/^check +expected +observed +result\n-+/);
+    expect(mocks.userSageMaker.commandCalls(StopTrainingJobCommand)).toHaveLength(0);
+  });
+
+  test('fails when IAM lets a training job without VPC through (validation stopped it, not IAM)', async () => {
+    const mocks = setup();
+    mocks.userSageMaker
+      .on(CreateTrainingJobCommand, { VpcConfig: undefined })
+      .rejects(error('ValidationException', 'bad role'));
+    const results = await verify(mocks.clients, OPTIONS);
+    expect(results[0]).toMatchObject({ pass: false, observed: 'ValidationException (authorized, nothing created)' });
+  });
+
+  test('fails when the compliant request is refused: the policy is too strict for real work', async () => {
+    const mocks = setup();
+    mocks.userSageMaker
+      .on(CreateTrainingJobCommand, {
+        VpcConfig: { Subnets: ['subnet-1', 'subnet-2', 'subnet-3'], SecurityGroupIds: ['sg-0a'] },
+      })
+      .rejects(error('AccessDeniedException'));
+    const results = await verify(mocks.clients, OPTIONS);
+    expect(results[1]).toMatchObject({ pass: false, observed: 'AccessDenied (refused by IAM)' });
+  });
+
+  test('an unexpectedly created job fails the check and is stopped again: nothing is left behind', async () => {
+    const mocks = setup();
+    mocks.userSageMaker
+      .on(CreateTrainingJobCommand, { VpcConfig: undefined })
+      .resolves({ TrainingJobArn: 'arn:...:training-job/verify-novpc' });
+    mocks.userSageMaker.on(StopTrainingJobCommand).resolves({});
+    const results = await verify(mocks.clients, OPTIONS);
+    expect(results[0]).toMatchObject({ pass: false, observed: 'created (stopped again)' });
+    const created = mocks.userSageMaker.commandCalls(CreateTrainingJobCommand, { VpcConfig: undefined })[0].args[0]
+      .input.TrainingJobName;
+    expect(
+      mocks.userSageMaker.commandCalls(StopTrainingJobCommand).map((c) => c.args[0].input.TrainingJobName),
+    ).toEqual([created]);
+  });
+
+  test('fails when project data is readable from outside the project network', async () => {
+    const mocks = setup();
+    mocks.userS3.on(GetObjectCommand).rejects(error('NoSuchKey'));
+    const results = await verify(mocks.clients, OPTIONS);
+    expect(results[2]).toMatchObject({ pass: false, observed: 'NoSuchKey (the request was authorized)' });
+  });
+
+  test('fails on an open notebook, a missing flow log, an unversioned bucket, a disabled rule and no trail', async () => {
+    const mocks = setup();
+    mocks.adminSageMaker
+      .on(DescribeNotebookInstanceCommand)
+      .resolves({ DirectInternetAccess: 'Enabled', RootAccess: 'Disabled' });
+    mocks.ec2.on(DescribeFlowLogsCommand).resolves({ FlowLogs: [] });
+    mocks.adminS3.on(GetBucketVersioningCommand).resolves({});
+    mocks.events.on(ListRulesCommand).resolves({ Rules: [{ Name: 'sds-detective-control-Rule', State: 'DISABLED' }] });
+    mocks.trail.on(GetTrailStatusCommand).resolves({ IsLogging: false });
+    const failed = (await verify(mocks.clients, OPTIONS))
+      .filter((r) => !r.pass)
+      .map((r) => `${r.check}: ${r.observed}`);
+    expect(failed).toEqual([
+      'sds-proj-alpha-dev-data-111122223333 is versioned: never enabled',
+      'sds-proj-alpha-dev-models-111122223333 is versioned: never enabled',
+      'flow logs of vpc-0a: none',
+      'notebook sds-proj-alpha-dev-jane: internet Enabled, root Disabled',
+      'detective control rule: DISABLED',
+      'a CloudTrail trail is logging: no trail logging',
+    ]);
+  });
+
+  test('says how to get in when the role may not be assumed (MFA)', async () => {
+    const mocks = setup();
+    mocks.sts.on(AssumeRoleCommand).rejects(error('AccessDenied', 'not authorized to perform sts:AssumeRole'));
+    await expect(verify(mocks.clients, OPTIONS)).rejects.toThrow(
+      /may not assume arn:aws:iam::111122223333:role\/sds-proj-alpha-dev-user.*--mfa-serial/,
+    );
+  });
+
+  test('says the project is not deployed when it published nothing', async () => {
+    const mocks = setup();
+    mocks.ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+    await expect(verify(mocks.clients, OPTIONS)).rejects.toThrow(
+      /Project environment alpha\/dev not found: no parameters under \/sds\/projects\/alpha\/dev\//,
+    );
+  });
+
+  test('retries throttled calls, then gives up with the error', async () => {
+    let calls = 0;
+    await expect(
+      withRetry(
+        async () => (++calls < 3 ? Promise.reject(error('ThrottlingException')) : 'ok'),
+        async () => undefined,
+      ),
+    ).resolves.toBe('ok');
+    expect(calls).toBe(3);
+    await expect(
+      withRetry(
+        () => Promise.reject(error('ThrottlingException', 'Rate exceeded')),
+        async () => undefined,
+        2,
+      ),
+    ).rejects.toThrow('Rate exceeded');
+    await expect(
+      withRetry(
+        () => Promise.reject(error('AccessDenied', 'no')),
+        async () => undefined,
+      ),
+    ).rejects.toThrow('no');
+  });
+
+  test('throttling during the probes is retried transparently', async () => {
+    const mocks = setup();
+    mocks.adminS3
+      .on(GetBucketEncryptionCommand)
+      .rejectsOnce(error('SlowDown'))
+      .resolves({
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }],
+        },
+      });
+    const results = await verify(mocks.clients, OPTIONS);
+    expect(results.every((r) => r.pass)).toBe(true);
+  });
+});
