@@ -2,6 +2,7 @@ import { Aws, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { Names, TAG_KEYS } from '../../config/names';
+import { INTERNET_PATH_ACTIONS, launchRoleStatements } from './catalog-statements';
 
 /** Props of {@link EnvironmentLaunchRole}. */
 export interface EnvironmentLaunchRoleProps {
@@ -35,41 +36,7 @@ export class EnvironmentLaunchRole extends Construct {
     });
 
     const statements: iam.PolicyStatement[] = [
-      // Service Catalog runs the product through CloudFormation stacks it names SC-<account>-pp-*.
-      new iam.PolicyStatement({
-        sid: 'ProvisionStacks',
-        actions: [
-          'cloudformation:CreateStack',
-          'cloudformation:UpdateStack',
-          'cloudformation:DeleteStack',
-          'cloudformation:DescribeStacks',
-          'cloudformation:DescribeStackEvents',
-          'cloudformation:SetStackPolicy',
-          'cloudformation:CreateChangeSet',
-          'cloudformation:DescribeChangeSet',
-          'cloudformation:ExecuteChangeSet',
-          'cloudformation:DeleteChangeSet',
-          'cloudformation:TagResource',
-          'cloudformation:UntagResource',
-        ],
-        resources: [arn('cloudformation', `stack/SC-${Aws.ACCOUNT_ID}-pp-*`)],
-      }),
-      new iam.PolicyStatement({
-        sid: 'InspectTemplates',
-        actions: ['cloudformation:GetTemplateSummary', 'cloudformation:ValidateTemplate'],
-        resources: ['*'],
-      }),
-      // Templates Service Catalog stages for provisioning carry this tag (AWS-documented launch role statement).
-      new iam.PolicyStatement({
-        sid: 'ReadStagedTemplates',
-        actions: ['s3:GetObject'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: {
-            's3:ExistingObjectTag/servicecatalog:provisioning': 'true',
-          },
-        },
-      }),
+      ...launchRoleStatements(),
       // Roles a project gets must carry the project boundary, so nothing they do exceeds it.
       new iam.PolicyStatement({
         sid: 'CreateBoundedRoles',
@@ -422,13 +389,7 @@ export class EnvironmentLaunchRole extends Construct {
       new iam.PolicyStatement({
         sid: 'NoInternetPaths',
         effect: iam.Effect.DENY,
-        actions: [
-          'ec2:CreateInternetGateway',
-          'ec2:AttachInternetGateway',
-          'ec2:CreateEgressOnlyInternetGateway',
-          'ec2:CreateNatGateway',
-          'ec2:CreateVpcPeeringConnection',
-        ],
+        actions: INTERNET_PATH_ACTIONS,
         resources: ['*'],
       }),
     ];

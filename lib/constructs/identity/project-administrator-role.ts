@@ -2,6 +2,7 @@ import { Aws, Duration, Fn, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { Names } from '../../config/names';
+import { browseCatalogStatement, ownLaunchesStatement } from './catalog-statements';
 import { humanTrust } from './trust';
 
 /** Props of {@link ProjectAdministratorRole}. */
@@ -44,35 +45,7 @@ export class ProjectAdministratorRole extends Construct {
     });
     const statements: iam.PolicyStatement[] = [];
 
-    // Catalog browsing: these actions have no resource type; portfolio association decides what is visible.
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'BrowseCatalog',
-        actions: [
-          'servicecatalog:SearchProducts',
-          'servicecatalog:DescribeProductView',
-          'servicecatalog:GetProvisionedProductOutputs',
-        ],
-        resources: ['*'],
-      }),
-    );
-    // Follow and change only launches made through this role.
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'ManageOwnLaunches',
-        actions: [
-          'servicecatalog:DescribeProvisionedProduct',
-          'servicecatalog:DescribeRecord',
-          'servicecatalog:ListRecordHistory',
-          'servicecatalog:ScanProvisionedProducts',
-          'servicecatalog:SearchProvisionedProducts',
-          'servicecatalog:UpdateProvisionedProduct',
-          'servicecatalog:TerminateProvisionedProduct',
-        ],
-        resources: ['*'],
-        conditions: { StringEquals: { 'servicecatalog:roleLevel': 'self' } },
-      }),
-    );
+    statements.push(browseCatalogStatement(), ownLaunchesStatement('ManageOwnLaunches', 'roleLevel'));
     statements.push(
       new iam.PolicyStatement({
         sid: 'ReadLaunchStacks',

@@ -2,6 +2,7 @@ import { Aws, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { Names } from '../../config/names';
+import { INTERNET_PATH_ACTIONS } from './catalog-statements';
 
 /** Props of {@link ProjectPermissionsBoundary}. */
 export interface ProjectPermissionsBoundaryProps {
@@ -209,11 +210,7 @@ export class ProjectPermissionsBoundary extends Construct {
           sid: 'DenyInternetPaths',
           effect: iam.Effect.DENY,
           actions: [
-            'ec2:CreateInternetGateway',
-            'ec2:AttachInternetGateway',
-            'ec2:CreateEgressOnlyInternetGateway',
-            'ec2:CreateNatGateway',
-            'ec2:CreateVpcPeeringConnection',
+            ...INTERNET_PATH_ACTIONS,
             'ec2:AcceptVpcPeeringConnection',
             'ec2:AssociateAddress',
             'sagemaker:CreatePresignedDomainUrl',

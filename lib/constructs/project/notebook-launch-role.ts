@@ -2,6 +2,7 @@ import { Aws, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TAG_KEYS } from '../../config/names';
+import { launchRoleStatements } from '../identity/catalog-statements';
 import { acknowledgeWildcards, notebookWildcardReasons } from './policy-acknowledgements';
 import { projectParameterName, ProjectContext, projectResourceName } from './project-context';
 
@@ -38,35 +39,7 @@ export class NotebookLaunchRole extends Construct {
       description: "Provision this project's notebooks",
       roles: [this.role],
       statements: [
-        new iam.PolicyStatement({
-          sid: 'ProvisionStacks',
-          actions: [
-            'cloudformation:CreateStack',
-            'cloudformation:UpdateStack',
-            'cloudformation:DeleteStack',
-            'cloudformation:DescribeStacks',
-            'cloudformation:DescribeStackEvents',
-            'cloudformation:SetStackPolicy',
-            'cloudformation:CreateChangeSet',
-            'cloudformation:DescribeChangeSet',
-            'cloudformation:ExecuteChangeSet',
-            'cloudformation:DeleteChangeSet',
-            'cloudformation:TagResource',
-            'cloudformation:UntagResource',
-          ],
-          resources: [arn('cloudformation', `stack/SC-${Aws.ACCOUNT_ID}-pp-*`)],
-        }),
-        new iam.PolicyStatement({
-          sid: 'InspectTemplates',
-          actions: ['cloudformation:GetTemplateSummary', 'cloudformation:ValidateTemplate'],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({
-          sid: 'ReadStagedTemplates',
-          actions: ['s3:GetObject'],
-          resources: ['*'],
-          conditions: { StringEquals: { 's3:ExistingObjectTag/servicecatalog:provisioning': 'true' } },
-        }),
+        ...launchRoleStatements(),
         new iam.PolicyStatement({
           sid: 'CreateBoundedExecutionRoles',
           actions: ['iam:CreateRole'],

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { TAG_KEYS } from '../../config/names';
 import { SAGEMAKER_VPC_CREATE_ACTIONS } from '../identity/project-permissions-boundary';
 import { bucketObjectsFinding } from '../guardrails/findings';
+import { browseCatalogStatement, ownLaunchesStatement } from '../identity/catalog-statements';
 import { humanTrust } from '../identity/trust';
 import { acknowledgeWildcards, dataScienceWildcardReasons } from './policy-acknowledgements';
 import { projectParameterName, ProjectContext, projectResourceName } from './project-context';
@@ -82,29 +83,13 @@ export class ProjectRoles extends Construct {
         ],
         resources: [props.notebookProductArn],
       }),
-      new iam.PolicyStatement({
-        sid: 'BrowseCatalog',
-        actions: [
-          'servicecatalog:SearchProducts',
-          'servicecatalog:DescribeProductView',
-          'servicecatalog:GetProvisionedProductOutputs',
-        ],
-        resources: ['*'],
-      }),
+      browseCatalogStatement(),
     ];
     const userPolicy = new iam.ManagedPolicy(this, 'UserPolicy', {
       managedPolicyName: projectResourceName(project, 'user'),
       description: 'Data scientist of this project',
       roles: [this.user],
-      statements: [
-        ...common,
-        new iam.PolicyStatement({
-          sid: 'FollowOwnNotebookLaunches',
-          actions: PROVISIONED_PRODUCT_ACTIONS,
-          resources: ['*'],
-          conditions: { StringEquals: { 'servicecatalog:userLevel': 'self' } },
-        }),
-      ],
+      statements: [...common, ownLaunchesStatement('FollowOwnNotebookLaunches', 'userLevel')],
     });
     const adminPolicy = new iam.ManagedPolicy(this, 'AdminPolicy', {
       managedPolicyName: projectResourceName(project, 'admin'),
@@ -112,12 +97,7 @@ export class ProjectRoles extends Construct {
       roles: [this.admin],
       statements: [
         ...common,
-        new iam.PolicyStatement({
-          sid: 'FollowProjectNotebookLaunches',
-          actions: PROVISIONED_PRODUCT_ACTIONS,
-          resources: ['*'],
-          conditions: { StringEquals: { 'servicecatalog:roleLevel': 'self' } },
-        }),
+        ownLaunchesStatement('FollowProjectNotebookLaunches', 'roleLevel'),
         new iam.PolicyStatement({
           sid: 'ManageProjectPortfolio',
           actions: [
@@ -379,14 +359,3 @@ export function dataScienceStatements(input: DataScienceScope): iam.PolicyStatem
     }),
   ];
 }
-
-/** Service Catalog calls on provisioned products; scoped by the servicecatalog:*Level condition keys. */
-const PROVISIONED_PRODUCT_ACTIONS = [
-  'servicecatalog:DescribeProvisionedProduct',
-  'servicecatalog:DescribeRecord',
-  'servicecatalog:ListRecordHistory',
-  'servicecatalog:ScanProvisionedProducts',
-  'servicecatalog:SearchProvisionedProducts',
-  'servicecatalog:UpdateProvisionedProduct',
-  'servicecatalog:TerminateProvisionedProduct',
-];
