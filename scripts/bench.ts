@@ -29,6 +29,40 @@ function synthArgs(outdir: string, app?: string): string[] {
   return ['synth', '--quiet', '--output', outdir, ...(app ? ['--app', app] : [])];
 }
 
+/** Bundle size of the detective control and its module init time (local Node, SDK from node_modules). */
+function reportDetectiveControlBundle(assembly: string): void {
+  const template = JSON.parse(fs.readFileSync(path.join(assembly, 'DetectiveControl.template.json'), 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties?: { Runtime?: string; Code?: { S3Key?: string } } }>;
+  };
+  const fn = Object.values(template.Resources).find(
+    (r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Runtime?.startsWith('nodejs'),
+  );
+  const key = fn?.Properties?.Code?.S3Key?.replace(/\.zip$/, '');
+  if (!key) return;
+  const bundle = path.join(assembly, `asset.${key}`, 'index.js');
+  const inits: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const probe = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const t=process.hrtime.bigint();require(${JSON.stringify(bundle)});console.log(Number(process.hrtime.bigint()-t)/1e6)`,
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_PATH: path.resolve('node_modules'), TOPIC_ARN: 'x', PROJECTS_PATH: '/x/' },
+      },
+    );
+    inits.push(Number(probe.stdout.trim()));
+  }
+  console.log(
+    `detective control bundle: ${(fs.statSync(bundle).size / 1024).toFixed(1)} KiB (AWS SDK left to the Node.js 24 runtime)`,
+  );
+  console.log(
+    `detective control module init (local node, SDK from node_modules): median ${median(inits).toFixed(0)} ms`,
+  );
+}
+
 function main(): void {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-bench-'));
   const full: number[] = [];
@@ -36,7 +70,9 @@ function main(): void {
   console.log(`bench: ${RUNS} alternated runs each of the full guardrailed synth and a minimal app`);
   for (let i = 0; i < RUNS; i++) {
     full.push(timeCommand(CDK, synthArgs(path.join(scratch, `full-${i}`))));
-    minimal.push(timeCommand(CDK, synthArgs(path.join(scratch, `min-${i}`), 'npx tsx scripts/bench/minimal-app.ts')));
+    minimal.push(
+      timeCommand(CDK, synthArgs(path.join(scratch, `min-${i}`), 'node --import tsx scripts/bench/minimal-app.ts')),
+    );
     console.log(`  run ${i + 1}: full ${full[i].toFixed(2)} s, minimal ${minimal[i].toFixed(2)} s`);
   }
   const ratio = median(full) / median(minimal);
@@ -49,6 +85,7 @@ function main(): void {
   console.log(`ratio: ${ratio.toFixed(2)}x (target: at most 1.5x)`);
 
   const templates = path.join(scratch, 'full-0');
+  reportDetectiveControlBundle(templates);
   console.log(
     `check:templates over ${templates}: ${timeCommand('npx', ['tsx', 'scripts/check-templates.ts', templates]).toFixed(2)} s`,
   );

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -99,15 +100,40 @@ function acknowledged(template: Template, resource: string | undefined, rule: st
   return metadata?.SuppressedRules?.includes(rule) ?? false;
 }
 
+/**
+ * Reports are cached by the template's content and the rules' package version: the same template
+ * checked by the same rules gives the same report, so repeated synths skip unchanged templates.
+ */
+const CACHE_DIR = path.join(path.dirname(require.resolve('aws-cdk-lib/package.json')), '..', '.cache', 'control-tower');
+const RULES_VERSION = (
+  JSON.parse(fs.readFileSync(path.join(GUARD_PACKAGE, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+function cacheFile(template: string, rules: string[]): string {
+  const hash = crypto
+    .createHash('sha256')
+    .update(RULES_VERSION)
+    .update(rules.join('\n'))
+    .update(fs.readFileSync(template))
+    .digest('hex');
+  return path.join(CACHE_DIR, `${hash}.json`);
+}
+
 /** Runs the Control Tower rules over `files` (in parallel) and returns the findings not acknowledged on their resource. */
 export function controlTowerFindings(files: string[]): ControlTowerFinding[] {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'control-tower-'));
+  fs.mkdirSync(CACHE_DIR, { recursive: true });
   const jobs = files.map((file, i) => {
     const types = new Set(Object.values(readTemplate(file).Resources ?? {}).map((r) => r.Type));
+    const rules = rulesFor(types);
+    const cached = cacheFile(file, rules);
+    const fresh = !fs.existsSync(cached);
     return {
       file,
-      rules: rulesFor(types),
-      out: path.join(scratch, `${i}.json`),
+      rules,
+      cached,
+      fresh,
+      out: fresh ? path.join(scratch, `${i}.json`) : cached,
       err: path.join(scratch, `${i}.err`),
       code: path.join(scratch, `${i}.code`),
     };
@@ -115,7 +141,7 @@ export function controlTowerFindings(files: string[]): ControlTowerFinding[] {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   // One shell runs every check in the background and waits: parallel, yet synchronous for the caller.
   const script = jobs
-    .filter((j) => j.rules.length > 0)
+    .filter((j) => j.rules.length > 0 && j.fresh)
     .map(
       (j) =>
         `( ${quote(GUARD_BINARY)} validate ${j.rules.map((r) => `-r ${quote(r)}`).join(' ')} -d ${quote(j.file)} ` +
@@ -127,10 +153,13 @@ export function controlTowerFindings(files: string[]): ControlTowerFinding[] {
 
   const findings: ControlTowerFinding[] = [];
   for (const job of jobs.filter((j) => j.rules.length > 0)) {
-    const code = Number(fs.readFileSync(job.code, 'utf8').trim());
-    // Exit 19 means "some rule failed" and still prints the report; anything else is a real failure.
-    if (code !== 0 && code !== 19) {
-      throw new Error(`cfn-guard failed on ${job.file} (exit ${code}): ${fs.readFileSync(job.err, 'utf8')}`);
+    if (job.fresh) {
+      const code = Number(fs.readFileSync(job.code, 'utf8').trim());
+      // Exit 19 means "some rule failed" and still prints the report; anything else is a real failure.
+      if (code !== 0 && code !== 19) {
+        throw new Error(`cfn-guard failed on ${job.file} (exit ${code}): ${fs.readFileSync(job.err, 'utf8')}`);
+      }
+      fs.copyFileSync(job.out, job.cached);
     }
     const template = readTemplate(job.file);
     for (const report of JSON.parse(fs.readFileSync(job.out, 'utf8')) as GuardReport[]) {
