@@ -18,7 +18,13 @@ import { Construct } from 'constructs';
 import { Names, PROJECT_PARAMETERS, TAG_KEYS } from '../config/names';
 import { EncryptionKey } from '../constructs/encryption/encryption-key';
 import { acknowledgeGuardRule } from '../constructs/guardrails/acknowledge';
-import { projectParameterName, ProjectContext, projectResourceName } from '../constructs/project/project-context';
+import {
+  PROJECT_BUCKETS,
+  projectBucketName,
+  projectParameterName,
+  ProjectContext,
+  projectResourceName,
+} from '../constructs/project/project-context';
 import { PROJECT_SUBNET_COUNT } from '../constructs/project/project-network';
 import {
   acknowledgeWildcards,
@@ -136,8 +142,8 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     const securityGroupId = setting(PROJECT_PARAMETERS.securityGroupId);
     const projectKeyArn = setting(PROJECT_PARAMETERS.kmsKeyArn);
     // Bucket names follow the naming module (a dynamic reference in an IAM resource confuses the guardrail ids).
-    const bucketArns = ['data', 'models'].map(
-      (suffix) => `arn:${Aws.PARTITION}:s3:::${projectResourceName(project, suffix)}-${Aws.ACCOUNT_ID}`,
+    const bucketArns = PROJECT_BUCKETS.map(
+      (suffix) => `arn:${Aws.PARTITION}:s3:::${projectBucketName(project, suffix)}`,
     );
     const userName = owner.valueAsString;
     // Fn::Select takes its index from a mapping (it cannot compute number - 1).

@@ -23,6 +23,8 @@ export interface LaunchedProject {
   readonly portfolioArn: string;
   bucketPolicy(bucketName: string): PolicyDocument;
   readonly keyPolicy: PolicyDocument;
+  /** Policy of the project's S3 gateway endpoint. */
+  readonly s3EndpointPolicy: PolicyDocument;
 }
 
 /** The project boundary, resolved, from the admin-principals stack. */
@@ -83,5 +85,11 @@ export function launchProject(synthesized: Synthesized, name: string): LaunchedP
       return resolve(template.Resources[policyId].Properties!.PolicyDocument, template, ctx) as PolicyDocument;
     },
     keyPolicy: resolve(template.Resources[keyId].Properties!.KeyPolicy, template, ctx) as PolicyDocument,
+    s3EndpointPolicy: resolve(
+      template.Resources[id('AWS::EC2::VPCEndpoint', (p) => p.VpcEndpointType === 'Gateway')].Properties!
+        .PolicyDocument,
+      template,
+      ctx,
+    ) as PolicyDocument,
   };
 }

@@ -109,6 +109,50 @@ describe('data: project buckets answer only through their own project network', 
   );
 });
 
+describe('endpoints: the project S3 endpoint is no exfiltration path', () => {
+  const throughAlpha = (bucketObject: string) => ({
+    action: 's3:PutObject',
+    resource: bucketObject,
+    vpcEndpointPolicy: alpha.s3EndpointPolicy,
+    context: direct({ 'aws:SourceVpce': alpha.s3EndpointId }),
+  });
+  // A bucket policy open to everyone, so only the endpoint policy can refuse.
+  const openBucket: PolicyDocument = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: '*' }],
+  };
+  const everything: Principal = {
+    arn: `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-nb-jane`,
+    identityPolicies: [
+      { name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } },
+    ],
+  };
+  scenario(
+    'alpha user writes alpha data through the alpha S3 endpoint (endpoint policy and bucket policy)',
+    () => alpha.user,
+    () => ({ ...throughAlpha(object(alpha.dataBucket)), resourcePolicy: alpha.bucketPolicy(alpha.dataBucket) }),
+    'Allowed',
+  );
+  scenario(
+    'even an all-powerful project role cannot copy data to another bucket through the alpha endpoint',
+    () => everything,
+    () => throughAlpha('arn:aws:s3:::exfiltration-bucket/loot.csv'),
+    'Denied',
+  );
+  scenario(
+    "the alpha endpoint does not reach beta's buckets",
+    () => everything,
+    () => throughAlpha(object(beta.dataBucket)),
+    'Denied',
+  );
+  scenario(
+    'the alpha endpoint refuses principals of another account',
+    () => ({ ...everything, arn: 'arn:aws:iam::999988887777:role/intruder' }),
+    () => ({ ...throughAlpha(object(alpha.dataBucket)), resourceAccount: ACCOUNT }),
+    'Denied',
+  );
+});
+
 describe('keys: the project key is used through AWS services by the project only', () => {
   const keyRequest = (project: typeof alpha, context: Record<string, string | string[]>) => ({
     action: 'kms:Decrypt',

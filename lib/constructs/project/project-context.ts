@@ -1,3 +1,4 @@
+import { Aws } from 'aws-cdk-lib';
 import { Names } from '../../config/names';
 
 /** Who a construct inside a project environment belongs to: names resolve at launch time. */
@@ -17,4 +18,12 @@ export function projectResourceName(ctx: ProjectContext, suffix: string): string
 /** The SSM parameter `/<prefix>/projects/<project>/<env>/<key>`. */
 export function projectParameterName(ctx: ProjectContext, key: string): string {
   return ctx.names.projectParameter(ctx.projectName, ctx.envType, key);
+}
+
+/** Buckets a project owns (data and models), named `<prefix>-proj-<project>-<env>-<suffix>-<account>`. */
+export const PROJECT_BUCKETS = ['data', 'models'] as const;
+
+/** Name of one of the project's buckets; deterministic, so network, roles and notebooks agree without references. */
+export function projectBucketName(ctx: ProjectContext, suffix: string): string {
+  return `${projectResourceName(ctx, suffix)}-${Aws.ACCOUNT_ID}`;
 }

@@ -17,7 +17,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { SHARED_PARAMETERS } from '../../config/names';
-import { projectParameterName, ProjectContext, projectResourceName } from './project-context';
+import {
+  PROJECT_BUCKETS,
+  projectBucketName,
+  projectParameterName,
+  ProjectContext,
+  projectResourceName,
+} from './project-context';
 
 /** Interface endpoints every project VPC gets: what notebooks, jobs and model endpoints call. */
 export const PROJECT_INTERFACE_ENDPOINTS = {
@@ -224,6 +230,30 @@ export class ProjectNetwork extends Construct {
       serviceName: `com.amazonaws.${Aws.REGION}.s3`,
       vpcEndpointType: 'Gateway',
       routeTableIds: [routeTable.ref],
+      // Only this project's buckets, and the AWS-owned bucket ECR serves image layers from, for this account's principals.
+      policyDocument: {
+        Statement: [
+          {
+            Sid: 'ProjectBuckets',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: PROJECT_BUCKETS.flatMap((suffix) => {
+              const bucket = `arn:${Aws.PARTITION}:s3:::${projectBucketName(project, suffix)}`;
+              return [bucket, `${bucket}/*`];
+            }),
+            Condition: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
+          },
+          {
+            Sid: 'EcrImageLayers',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Resource: `arn:${Aws.PARTITION}:s3:::prod-${Aws.REGION}-starport-layer-bucket/*`,
+            Condition: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
+          },
+        ],
+      },
     });
 
     const mirror = new ec2.CfnVPCEndpoint(this, 'PypiMirror', {

@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EncryptionKey } from '../encryption/encryption-key';
 import { AccessLogBucket, SecureBucket } from '../storage/secure-bucket';
-import { ProjectContext, projectResourceName } from './project-context';
+import { projectBucketName, ProjectContext, projectResourceName } from './project-context';
 
 /** What the project repository is seeded with. */
 export const NOTEBOOKS_DIRECTORY = path.join(__dirname, '..', '..', '..', 'notebooks');
@@ -105,7 +105,7 @@ export class ProjectStorage extends Construct {
     });
     const bucket = (bucketId: string, suffix: string, purpose: string) => {
       const secure = new SecureBucket(this, bucketId, {
-        bucketName: `${projectResourceName(project, suffix)}-${Aws.ACCOUNT_ID}`,
+        bucketName: projectBucketName(project, suffix),
         encryptionKey: this.key,
         accessLogs,
         purpose,
