@@ -69,10 +69,15 @@ describe('project environment: network', () => {
     const names = json(endpoints.map((e) => e.ServiceName));
     for (const service of Object.values(PROJECT_INTERFACE_ENDPOINTS)) expect(names).toContain(`.${service}`);
     for (const endpoint of endpoints.filter((e) => e.PolicyDocument)) {
-      expect(endpoint.PolicyDocument).toMatchObject({
-        Statement: [{ Condition: { StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } } }],
-      });
+      for (const statement of (endpoint.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement) {
+        expect(statement.Condition).toEqual({ StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } });
+      }
     }
+    // The S3 gateway endpoint reaches only the project buckets and ECR's image layers.
+    const gateway = endpoints.find((e) => e.VpcEndpointType === 'Gateway')!;
+    expect(json(gateway.PolicyDocument)).toContain('-data-');
+    expect(json(gateway.PolicyDocument)).toContain('starport-layer-bucket');
+    expect(json(gateway.PolicyDocument)).not.toContain('"Resource":"*"');
     // Only the mirror endpoint (an endpoint service, which takes no policy) and the gateway lack an allow-all-free policy.
     expect(endpoints.filter((e) => !e.PolicyDocument && e.VpcEndpointType === 'Interface')).toHaveLength(1);
   });

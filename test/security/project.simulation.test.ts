@@ -136,7 +136,11 @@ describe('endpoints: the project S3 endpoint is no exfiltration path', () => {
   scenario(
     'even an all-powerful project role cannot copy data to another bucket through the alpha endpoint',
     () => everything,
-    () => throughAlpha('arn:aws:s3:::exfiltration-bucket/loot.csv'),
+    () => ({
+      ...throughAlpha('arn:aws:s3:::exfiltration-bucket/loot.csv'),
+      resourcePolicy: openBucket,
+      resourceAccount: '999988887777',
+    }),
     'Denied',
   );
   scenario(
@@ -148,7 +152,7 @@ describe('endpoints: the project S3 endpoint is no exfiltration path', () => {
   scenario(
     'the alpha endpoint refuses principals of another account',
     () => ({ ...everything, arn: 'arn:aws:iam::999988887777:role/intruder' }),
-    () => ({ ...throughAlpha(object(alpha.dataBucket)), resourceAccount: ACCOUNT }),
+    () => ({ ...throughAlpha(object(alpha.dataBucket)), resourcePolicy: openBucket, resourceAccount: ACCOUNT }),
     'Denied',
   );
 });
