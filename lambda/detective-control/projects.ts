@@ -1,4 +1,5 @@
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { PROJECT_PARAMETERS } from '../../lib/config/names';
 
 /** The network of one launched project environment, as it publishes it. */
 export interface ProjectNetwork {
@@ -8,9 +9,9 @@ export interface ProjectNetwork {
   readonly securityGroups: ReadonlySet<string>;
 }
 
-/** Key names under `/<prefix>/projects/<project>/<env>/` (lib/config/names.ts PROJECT_PARAMETERS). */
-export const SUBNETS_KEY = 'subnet-ids';
-export const SECURITY_GROUP_KEY = 'sagemaker-security-group-id';
+/** Key names under `/<prefix>/projects/<project>/<env>/`, from the one naming module. */
+const SUBNETS_KEY = PROJECT_PARAMETERS.subnetIds;
+const SECURITY_GROUP_KEY = PROJECT_PARAMETERS.securityGroupId;
 
 /**
  * Reads every project network from the parameters project environments publish, so the control

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { Names, PROJECT_PARAMETERS } from '../../lib/config/names';
 
 /** Anything with the SDK's `send`. */
 type Sender = { send: (command: never) => Promise<unknown> };
@@ -87,7 +88,7 @@ export async function withRetry<T>(
 
 /** Reads the project's published parameters; a clear error when the project is not deployed. */
 export async function discoverProject(clients: Clients, options: VerifyOptions): Promise<ProjectFacts> {
-  const root = `/${options.prefix}/projects/${options.project}/${options.envType}/`;
+  const root = `${new Names(options.prefix).projectParameter(options.project, options.envType, '')}`;
   const values: Record<string, string> = {};
   let nextToken: string | undefined;
   do {
@@ -97,7 +98,8 @@ export async function discoverProject(clients: Clients, options: VerifyOptions):
     for (const p of page.Parameters ?? []) if (p.Name && p.Value) values[p.Name.slice(root.length)] = p.Value;
     nextToken = page.NextToken;
   } while (nextToken);
-  const need = ['vpc-id', 'subnet-ids', 'sagemaker-security-group-id', 'kms-key-arn', 'data-bucket', 'model-bucket'];
+  const p = PROJECT_PARAMETERS;
+  const need = [p.vpcId, p.subnetIds, p.securityGroupId, p.kmsKeyArn, p.dataBucket, p.modelBucket];
   const missing = need.filter((k) => !values[k]);
   if (missing.length === need.length) {
     throw new VerifyError(
@@ -107,18 +109,18 @@ export async function discoverProject(clients: Clients, options: VerifyOptions):
   if (missing.length > 0)
     throw new VerifyError(`Project environment incomplete: missing ${missing.map((m) => root + m).join(', ')}`);
   return {
-    vpcId: values['vpc-id'],
-    subnetIds: values['subnet-ids'].split(','),
-    securityGroupId: values['sagemaker-security-group-id'],
-    kmsKeyArn: values['kms-key-arn'],
-    dataBucket: values['data-bucket'],
-    modelBucket: values['model-bucket'],
+    vpcId: values[p.vpcId],
+    subnetIds: values[p.subnetIds].split(','),
+    securityGroupId: values[p.securityGroupId],
+    kmsKeyArn: values[p.kmsKeyArn],
+    dataBucket: values[p.dataBucket],
+    modelBucket: values[p.modelBucket],
   };
 }
 
 /** Assumes the project user role; says why when that is refused. */
 export async function assumeProjectUser(clients: Clients, options: VerifyOptions): Promise<Credentials> {
-  const roleArn = `arn:aws:iam::${options.account}:role/${options.prefix}-proj-${options.project}-${options.envType}-user`;
+  const roleArn = `arn:aws:iam::${options.account}:role/${new Names(options.prefix).projectResource(options.project, options.envType, 'user')}`;
   try {
     const response = (await clients.sts.send(
       new AssumeRoleCommand({
@@ -153,7 +155,7 @@ function trainingProbe(options: VerifyOptions, facts: ProjectFacts, withVpc: boo
   return {
     TrainingJobName: `verify-${withVpc ? 'vpc' : 'novpc'}-${Date.now()}`,
     AlgorithmSpecification: { TrainingImage: 'verify.invalid/image:0', TrainingInputMode: 'File' },
-    RoleArn: `arn:aws:iam::${options.account}:role/${options.prefix}-proj-${options.project}-${options.envType}-verify-does-not-exist`,
+    RoleArn: `arn:aws:iam::${options.account}:role/${new Names(options.prefix).projectResource(options.project, options.envType, 'verify-does-not-exist')}`,
     OutputDataConfig: { S3OutputPath: `s3://${facts.modelBucket}/verify/`, KmsKeyId: facts.kmsKeyArn },
     ResourceConfig: {
       InstanceType: 'ml.m5.large',
@@ -301,7 +303,7 @@ export async function verify(
     () =>
       clients.sagemaker.send(
         new ListNotebookInstancesCommand({
-          NameContains: `${options.prefix}-proj-${options.project}-${options.envType}-`,
+          NameContains: new Names(options.prefix).projectResource(options.project, options.envType, ''),
         }) as never,
       ),
     sleep,
