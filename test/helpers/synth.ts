@@ -40,8 +40,16 @@ export const CDK_JSON_CONTEXT = (
   }
 ).context;
 
-/** Synthesizes the whole platform into a temporary assembly. */
+/** The default synthesis, shared by every test of a file that needs nothing special. */
+let defaultSynthesis: Synthesized | undefined;
+
+/** Synthesizes the whole platform into a temporary assembly (the default one only once per test file). */
 export function synthesize(options: { context?: Record<string, unknown>; guardrails?: boolean } = {}): Synthesized {
+  if (!options.context && !options.guardrails) return (defaultSynthesis ??= synthesizeNew(options));
+  return synthesizeNew(options);
+}
+
+function synthesizeNew(options: { context?: Record<string, unknown>; guardrails?: boolean }): Synthesized {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-assembly-'));
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...options.context } });
   const config = testConfig(options.context);

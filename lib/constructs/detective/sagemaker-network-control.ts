@@ -239,20 +239,23 @@ export class SageMakerNetworkControl extends Construct {
       }),
     );
 
-    const alarm = new cwActions.SnsAction(props.topic);
-    new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-      alarmDescription: 'The SageMaker detective control failed on an event (it will be retried, then kept in the DLQ)',
-      metric: this.function.metricErrors({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(alarm);
-    new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'Events the SageMaker detective control could not handle: inspect and replay them',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(alarm);
+    const alarmOn = (alarmId: string, description: string, metric: cloudwatch.IMetric) =>
+      new cloudwatch.Alarm(this, alarmId, {
+        alarmDescription: description,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(new cwActions.SnsAction(props.topic));
+    alarmOn(
+      'ErrorsAlarm',
+      'The SageMaker detective control failed on an event (it will be retried, then kept in the DLQ)',
+      this.function.metricErrors({ period: Duration.minutes(5) }),
+    );
+    alarmOn(
+      'DeadLetterAlarm',
+      'Events the SageMaker detective control could not handle: inspect and replay them',
+      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+    );
   }
 }

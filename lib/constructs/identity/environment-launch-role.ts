@@ -15,7 +15,8 @@ export interface EnvironmentLaunchRoleProps {
  * Service Catalog launch role of the Project Environment product: CloudFormation acts with it
  * to create one project's network, keys, buckets, repository, roles and portfolio. Only Service
  * Catalog can assume it, and wherever an ARN carries a name it is limited to the project
- * namespace of this deployment (never the admin layer's own resources); roles it creates must carry the project boundary, and it cannot delete keys.
+ * namespace of this deployment (never the admin layer's own resources); roles it creates must
+ * carry the project boundary, and it cannot delete keys.
  */
 export class EnvironmentLaunchRole extends Construct {
   readonly role: iam.Role;

@@ -27,19 +27,10 @@ export interface ProjectRolesProps {
   readonly portfolioArn: string;
 }
 
-/** SageMaker create calls that take volume and output keys (condition keys `sagemaker:*KmsKeyArn`). */
-const SAGEMAKER_KEYED_JOBS = [
-  'sagemaker:CreateTrainingJob',
-  'sagemaker:CreateProcessingJob',
-  'sagemaker:CreateHyperParameterTuningJob',
-  'sagemaker:CreateAutoMLJob',
-  'sagemaker:CreateAutoMLJobV2',
-  'sagemaker:CreateDataQualityJobDefinition',
-  'sagemaker:CreateModelBiasJobDefinition',
-  'sagemaker:CreateModelExplainabilityJobDefinition',
-  'sagemaker:CreateModelQualityJobDefinition',
-  'sagemaker:CreateMonitoringSchedule',
-];
+/** SageMaker create calls that take volume and output keys (condition keys `sagemaker:*KmsKeyArn`): the VPC-bound ones but notebooks and models. */
+const SAGEMAKER_KEYED_JOBS = SAGEMAKER_VPC_CREATE_ACTIONS.filter(
+  (action) => action !== 'sagemaker:CreateNotebookInstance' && action !== 'sagemaker:CreateModel',
+);
 
 /**
  * The project's two human roles, trusted by this account with MFA and bounded by the project
