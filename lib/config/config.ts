@@ -30,6 +30,11 @@ export interface AppConfig {
   readonly detectiveControlMode: 'enforce' | 'notify';
   /** Rely on an existing (e.g. organization) CloudTrail trail instead of creating one. @default false */
   readonly useExistingTrail: boolean;
+  /**
+   * Reserved concurrency of the detective control function. Reserving any fails on accounts whose
+   * Lambda concurrency quota is 10 (new accounts), so it is opt-in. @default - none (unreserved)
+   */
+  readonly detectiveControlConcurrency?: number;
 }
 
 /** Reads one raw context value; `bin/` passes `key => app.node.tryGetContext(key)`. */
@@ -124,6 +129,24 @@ export function loadConfig(read: ContextReader, env: DeployEnvironment = {}): Ap
     fail('useExistingTrail', rawTrail, 'expected true or false');
   }
 
+  const rawConcurrency = read('detectiveControlConcurrency');
+  const detectiveControlConcurrency =
+    rawConcurrency === undefined || rawConcurrency === null || rawConcurrency === ''
+      ? undefined
+      : Number(rawConcurrency);
+  if (
+    detectiveControlConcurrency !== undefined &&
+    (!Number.isInteger(detectiveControlConcurrency) ||
+      detectiveControlConcurrency < 1 ||
+      detectiveControlConcurrency > 100)
+  ) {
+    fail(
+      'detectiveControlConcurrency',
+      rawConcurrency,
+      'expected a whole number from 1 to 100, or leave it unset (reserving needs an account concurrency quota above 10 + this value)',
+    );
+  }
+
   if (errors.length > 0) {
     throw new Error(`Invalid configuration (cdk.json context or -c):\n  - ${errors.join('\n  - ')}`);
   }
@@ -137,6 +160,7 @@ export function loadConfig(read: ContextReader, env: DeployEnvironment = {}): Ap
     mirrorTls,
     detectiveControlMode: detectiveControlMode as 'enforce' | 'notify',
     useExistingTrail,
+    detectiveControlConcurrency,
   };
 }
 

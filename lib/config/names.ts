@@ -36,6 +36,11 @@ export class Names {
     return `${this.prefix}-environment-launch`;
   }
 
+  /** CloudTrail trail the detective control reads (unless an existing trail is used). */
+  get trailName(): string {
+    return `${this.prefix}-trail`;
+  }
+
   /** Permissions boundary every role created for a project must carry. */
   get projectBoundaryPolicy(): string {
     return `${this.prefix}-project-boundary`;
@@ -49,6 +54,15 @@ export class Names {
   /** Name of a per-project resource, e.g. `sds-proj-alpha-dev-user`. */
   projectResource(projectName: string, envType: string, suffix: string): string {
     return `${this.projectNamespace}${projectName}-${envType}-${suffix}`;
+  }
+
+  /**
+   * Name of a per-project resource that is retained when the environment is terminated, e.g.
+   * `sds-proj-alpha-dev-data-1a2b3c4d`: the launch id keeps a relaunch with the same project name
+   * from colliding with what the last launch left behind.
+   */
+  projectRetainedResource(projectName: string, envType: string, suffix: string, launchId: string): string {
+    return `${this.projectResource(projectName, envType, suffix)}-${launchId}`;
   }
 
   /** Name pattern (IAM wildcard) that matches every per-project resource name and nothing of the admin layer. */
@@ -99,15 +113,24 @@ export const SHARED_PARAMETERS = {
 /** Keys of the SSM parameters each project environment publishes, for its notebooks and tools. */
 export const PROJECT_PARAMETERS = {
   vpcId: 'vpc-id',
+  /** Comma-separated, for tools; CloudFormation cannot split a dynamic reference, so products read subnet-id-<n>. */
   subnetIds: 'subnet-ids',
   securityGroupId: 'sagemaker-security-group-id',
   kmsKeyArn: 'kms-key-arn',
   dataBucket: 'data-bucket',
   modelBucket: 'model-bucket',
   repositoryCloneUrl: 'repository-clone-url',
+  repositoryName: 'repository-name',
+  /** Launch-unique part of the names of what a termination retains. */
+  launchId: 'launch-id',
   lifecycleConfigName: 'lifecycle-config-name',
   s3EndpointId: 's3-endpoint-id',
 } as const;
+
+/** SSM parameter key of the id of project subnet `n` (1-based), one parameter per subnet. */
+export function subnetIdParameter(n: number | string): string {
+  return `subnet-id-${n}`;
+}
 
 /** Object key prefix of approved packages in the packages bucket. */
 export const PACKAGES_PREFIX = 'packages/';

@@ -2,12 +2,9 @@ import {
   Aws,
   CfnDynamicReference,
   CfnDynamicReferenceService,
-  CfnMapping,
   CfnOutput,
   CfnParameter,
-  Fn,
   Tags,
-  Token,
   Validations,
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,13 +12,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
-import { Names, PROJECT_PARAMETERS, TAG_KEYS } from '../config/names';
-import { EncryptionKey } from '../constructs/encryption/encryption-key';
+import { Names, PROJECT_PARAMETERS, subnetIdParameter, TAG_KEYS } from '../config/names';
 import { acknowledgeGuardRule } from '../constructs/guardrails/acknowledge';
 import {
   PROJECT_BUCKETS,
-  projectBucketName,
   projectParameterName,
+  projectRetainedNamePattern,
   ProjectContext,
   projectResourceName,
 } from '../constructs/project/project-context';
@@ -135,25 +131,20 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     Tags.of(this).add(TAG_KEYS.ownerUserName, owner.valueAsString);
     Tags.of(this).add(TAG_KEYS.ownerEmail, email.valueAsString);
 
-    // The project environment publishes these; they are resolved when the notebook is launched.
+    // The project environment publishes these; they are resolved when the notebook is launched. CloudFormation
+    // resolves dynamic references after intrinsic functions, so each value is its own parameter: a list in one
+    // parameter could not be split (Fn::Split would see the reference's text, not the subnet ids).
     const setting = (key: string) =>
       new CfnDynamicReference(CfnDynamicReferenceService.SSM, projectParameterName(project, key)).toString();
-    const subnetIds = Fn.split(',', setting(PROJECT_PARAMETERS.subnetIds), PROJECT_SUBNET_COUNT);
+    const subnetIds = [...Array(PROJECT_SUBNET_COUNT).keys()].map((i) => setting(subnetIdParameter(i + 1)));
     const securityGroupId = setting(PROJECT_PARAMETERS.securityGroupId);
     const projectKeyArn = setting(PROJECT_PARAMETERS.kmsKeyArn);
-    // Bucket names follow the naming module (a dynamic reference in an IAM resource confuses the guardrail ids).
+    // Bucket and repository names end in the environment's launch id: matched by an exact-length pattern.
     const bucketArns = PROJECT_BUCKETS.map(
-      (suffix) => `arn:${Aws.PARTITION}:s3:::${projectBucketName(project, suffix)}`,
+      (suffix) => `arn:${Aws.PARTITION}:s3:::${projectRetainedNamePattern(project, suffix)}`,
     );
     const userName = owner.valueAsString;
-    // Fn::Select takes its index from a mapping (it cannot compute number - 1).
-    const subnetIndex = new CfnMapping(this, 'SubnetIndex', {
-      mapping: Object.fromEntries([...Array(PROJECT_SUBNET_COUNT).keys()].map((i) => [String(i + 1), { Index: i }])),
-    });
 
-    const volumeKey = new EncryptionKey(this, 'VolumeKey', {
-      description: 'Encrypts the notebook instance storage volume',
-    });
     const executionRole = new iam.Role(this, 'ExecutionRole', {
       roleName: projectResourceName(project, `nb-${userName}`),
       description: 'Execution role of one data scientist notebook and the SageMaker work it starts',
@@ -170,11 +161,11 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     const statements = [
       ...dataScienceStatements({
         project,
-        subnetIds: [0, 1, 2].map((i) => Fn.select(i, subnetIds)),
+        subnetIds,
         securityGroupId,
         keyArn: projectKeyArn,
         bucketArns,
-        repositoryArn: `arn:${Aws.PARTITION}:codecommit:${Aws.REGION}:${Aws.ACCOUNT_ID}:${projectResourceName(project, 'notebooks')}`,
+        repositoryArn: `arn:${Aws.PARTITION}:codecommit:${Aws.REGION}:${Aws.ACCOUNT_ID}:${projectRetainedNamePattern(project, 'notebooks')}`,
       }),
       // SageMaker attaches network interfaces in the project subnets with the execution role.
       new iam.PolicyStatement({
@@ -224,7 +215,7 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     const policy = new iam.Policy(this, 'ExecutionPolicy', { statements, roles: [executionRole] });
     const bucketObjects = ['data', 'models'].map(
       (suffix) =>
-        `Resource::arn:<AWS::Partition>:s3:::${names.projectNamespace}<ProjectName>-<EnvType>-${suffix}-<AWS::AccountId>/*`,
+        `Resource::arn:<AWS::Partition>:s3:::${names.projectNamespace}<ProjectName>-<EnvType>-${suffix}-????????/*`,
     );
     acknowledgeWildcards(policy, {
       ...dataScienceWildcardReasons(names, bucketObjects),
@@ -243,8 +234,10 @@ export class NotebookProduct extends servicecatalog.ProductStack {
       roleArn: executionRole.roleArn,
       instanceType: instanceType.valueAsString,
       volumeSizeInGb: volumeSize.valueAsNumber,
-      kmsKeyId: volumeKey.keyId,
-      subnetId: Fn.select(Token.asNumber(subnetIndex.findInMap(subnet.valueAsString, 'Index')), subnetIds),
+      // The project key: the volume is deleted with the notebook, so nothing is left behind on terminate.
+      kmsKeyId: projectKeyArn,
+      // The reference's name is built from the launch parameter (Join before resolve is fine).
+      subnetId: setting(subnetIdParameter(subnet.valueAsString)),
       securityGroupIds: [securityGroupId],
       directInternetAccess: 'Disabled',
       rootAccess: 'Disabled',

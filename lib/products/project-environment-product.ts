@@ -5,12 +5,17 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { Names, PROJECT_PARAMETERS, TAG_KEYS } from '../config/names';
+import { Names, PROJECT_PARAMETERS, subnetIdParameter, TAG_KEYS } from '../config/names';
 import { NestedProductStackTemplate } from '../constructs/catalog/product-stack-template';
 import { EncryptionKey } from '../constructs/encryption/encryption-key';
 import { switchRoleUrl } from '../constructs/identity/project-administrator-role';
 import { NotebookLifecycle } from '../constructs/project/notebook-lifecycle';
-import { projectParameterName, ProjectContext, projectResourceName } from '../constructs/project/project-context';
+import {
+  launchIdOfThisStack,
+  projectParameterName,
+  ProjectContext,
+  projectResourceName,
+} from '../constructs/project/project-context';
 import { ProjectNetwork } from '../constructs/project/project-network';
 import { ProjectRoles } from '../constructs/project/project-roles';
 import { ProjectStorage } from '../constructs/project/project-storage';
@@ -30,6 +35,8 @@ export interface ProjectEnvironmentProductProps {
   readonly names: Names;
   /** Catalog asset bucket (a literal name): holds the nested notebook product template and the notebook seed. */
   readonly assetBucket: s3.IBucket;
+  /** AZs the shared PyPI mirror's load balancer spans (the first N of the region): its endpoint works only there. */
+  readonly mirrorAzCount: number;
 }
 
 /**
@@ -61,7 +68,12 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       allowedPattern: VPC_CIDR.pattern,
       constraintDescription: `must be ${VPC_CIDR.description}`,
     });
-    const project: ProjectContext = { names, projectName: projectName.valueAsString, envType: envType.valueAsString };
+    const project: ProjectContext = {
+      names,
+      projectName: projectName.valueAsString,
+      envType: envType.valueAsString,
+      launchId: launchIdOfThisStack(),
+    };
     Tags.of(this).add(TAG_KEYS.system, names.prefix);
     Tags.of(this).add(TAG_KEYS.projectName, project.projectName);
     Tags.of(this).add(TAG_KEYS.environmentType, project.envType);
@@ -93,6 +105,7 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       boundary,
       isDev,
       isProd,
+      mirrorAzCount: props.mirrorAzCount,
     });
     const storage = new ProjectStorage(this, 'Storage', { project, key, s3EndpointId: network.s3Endpoint.ref });
     const subnetIds = network.subnets.map((s) => s.ref);
@@ -127,7 +140,7 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       ],
     });
     this.portfolio.addProduct(this.notebookProduct);
-    const notebookLaunchRole = new NotebookLaunchRole(this, 'NotebookLaunchRole', { project, boundary });
+    const notebookLaunchRole = new NotebookLaunchRole(this, 'NotebookLaunchRole', { project, boundary, key });
     this.portfolio.setLaunchRole(this.notebookProduct, notebookLaunchRole.role);
     this.pinNotebookToProject(project.projectName, project.envType);
 
@@ -158,6 +171,9 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       });
     publish(PROJECT_PARAMETERS.vpcId, network.vpc.ref, 'Project VPC');
     publish(PROJECT_PARAMETERS.subnetIds, Fn.join(',', subnetIds), 'Project subnets, comma-separated');
+    subnetIds.forEach((subnetId, i) => publish(subnetIdParameter(i + 1), subnetId, `Project subnet ${i + 1}`));
+    publish(PROJECT_PARAMETERS.launchId, project.launchId!, 'Launch id: names what a termination retains');
+    publish(PROJECT_PARAMETERS.repositoryName, storage.repository.repositoryName, 'Project repository name');
     publish(PROJECT_PARAMETERS.securityGroupId, securityGroupId, 'Security group of SageMaker resources');
     publish(PROJECT_PARAMETERS.kmsKeyArn, key.keyArn, 'Project KMS key');
     publish(PROJECT_PARAMETERS.dataBucket, storage.dataBucket.bucketName, 'Project data bucket');

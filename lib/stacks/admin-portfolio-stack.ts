@@ -50,6 +50,7 @@ export class AdminPortfolioStack extends Stack {
     this.projectEnvironment = new ProjectEnvironmentProduct(this, 'ProjectEnvironment', {
       names,
       assetBucket: assets.bucket,
+      mirrorAzCount: config.sharedServicesAzCount,
     });
     this.projectEnvironmentProduct = new servicecatalog.CloudFormationProduct(this, 'ProjectEnvironmentProduct', {
       productName: 'Data Science Project Environment',

@@ -60,7 +60,39 @@ export class DetectiveControlStack extends Stack {
         purpose: 'CloudTrail log files (integrity-validated)',
       });
       const trailLogs = new EncryptedLogGroup(this, 'TrailLogs', { encryptionKey: trailKey });
+      // CloudTrail encrypts log files with the key on its own behalf: the key policy must let it, for this trail only.
+      // The ARN is built from the name: the trail's own ARN attribute would make the key depend on the trail.
+      const trailArn = this.formatArn({ service: 'cloudtrail', resource: 'trail', resourceName: names.trailName });
+      trailKey.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'CloudTrailEncryptsLogFiles',
+          principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+          actions: ['kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'aws:SourceArn': trailArn },
+            StringLike: {
+              'kms:EncryptionContext:aws:cloudtrail:arn': this.formatArn({
+                service: 'cloudtrail',
+                region: '*',
+                resource: 'trail',
+                resourceName: '*',
+              }),
+            },
+          },
+        }),
+      );
+      trailKey.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'CloudTrailDescribesKey',
+          principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+          actions: ['kms:DescribeKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceArn': trailArn } },
+        }),
+      );
       this.trail = new cloudtrail.Trail(this, 'Trail', {
+        trailName: names.trailName,
         bucket: trailBucket.bucket,
         encryptionKey: trailKey,
         enableFileValidation: true,
@@ -92,6 +124,7 @@ export class DetectiveControlStack extends Stack {
       topic: this.topic,
       topicKey,
       mode: config.detectiveControlMode,
+      reservedConcurrency: config.detectiveControlConcurrency,
     });
 
     new CfnOutput(this, 'FindingsTopicArn', { value: this.topic.topicArn });

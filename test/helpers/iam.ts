@@ -91,13 +91,19 @@ export async function evaluate(principal: Principal, request: Request): Promise<
         action: request.action,
         resource: { resource: request.resource, accountId: request.resourceAccount ?? account },
         // IAM always sets these from the caller; the simulator needs them spelt out.
-        contextVariables: { 'aws:PrincipalArn': principal.arn, 'aws:PrincipalAccount': account, ...request.context },
+        contextVariables: withEncryptionContextStandIn({
+          'aws:PrincipalArn': principal.arn,
+          'aws:PrincipalAccount': account,
+          ...request.context,
+        }),
       },
-      identityPolicies: principal.identityPolicies,
-      permissionBoundaryPolicies: principal.boundary ? [{ name: 'boundary', policy: principal.boundary }] : undefined,
+      identityPolicies: withEncryptionContextStandIn(principal.identityPolicies),
+      permissionBoundaryPolicies: principal.boundary
+        ? [{ name: 'boundary', policy: withEncryptionContextStandIn(principal.boundary) }]
+        : undefined,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      resourcePolicy: request.resourcePolicy,
+      resourcePolicy: withEncryptionContextStandIn(request.resourcePolicy),
       vpcEndpointPolicies: request.vpcEndpointPolicy
         ? [{ name: 'endpoint', policy: request.vpcEndpointPolicy }]
         : undefined,
@@ -113,6 +119,19 @@ export async function evaluate(principal: Principal, request: Request): Promise<
       : getDenialReasons(analysis);
   const why = JSON.stringify(reasons).slice(0, 1500);
   return { decision: result.overallResult as Decision, why };
+}
+
+/**
+ * The simulator only accepts templated condition keys written with a slash (`aws:RequestTag/x`), so it
+ * ignores `kms:EncryptionContext:<key>`. Both the policies and the request spell those keys with a
+ * slash-form stand-in, so their conditions are still evaluated with the same operators and values.
+ */
+const ENCRYPTION_CONTEXT = /kms:EncryptionContext:/gi;
+const ENCRYPTION_CONTEXT_STAND_IN = 'aws:RequestTag/kms-encryption-context:';
+export function withEncryptionContextStandIn<T>(value: T): T {
+  return value === undefined
+    ? value
+    : (JSON.parse(JSON.stringify(value).replace(ENCRYPTION_CONTEXT, ENCRYPTION_CONTEXT_STAND_IN)) as T);
 }
 
 /** Asserts a decision, showing the simulator's reasons when it differs. */
@@ -133,4 +152,40 @@ export function accountRootKeyPolicy(account: string): PolicyDocument {
       { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' },
     ],
   };
+}
+
+/**
+ * Asserts the decision for an AWS service principal (e.g. `cloudtrail.amazonaws.com`) acting on its
+ * own behalf: only the resource policy can let it in.
+ */
+export async function expectServiceDecision(
+  service: Principal,
+  request: Request & { resourcePolicy: PolicyDocument },
+  expected: Decision,
+): Promise<void> {
+  const account = request.resource.split(':')[4] || request.resourceAccount || '';
+  const result = await runSimulation(
+    {
+      request: {
+        principal: service.arn,
+        action: request.action,
+        resource: { resource: request.resource, accountId: request.resourceAccount ?? account },
+        contextVariables: withEncryptionContextStandIn({
+          'aws:PrincipalServiceName': service.arn,
+          ...request.context,
+        }),
+      },
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: withEncryptionContextStandIn(request.resourcePolicy),
+    },
+    {},
+  );
+  if (result.resultType === 'error') throw new Error(`Simulation error: ${JSON.stringify(result.errors)}`);
+  if (result.overallResult !== expected) {
+    throw new Error(
+      `${service.arn} ${request.action} on ${request.resource}: expected ${expected}, got ${result.overallResult}`,
+    );
+  }
 }

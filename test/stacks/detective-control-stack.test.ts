@@ -4,8 +4,15 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { COVERED_EVENT_NAMES } from '../../lambda/detective-control/rules';
 import { cloudTrailEvent, SAMPLES } from '../lambda/cloudtrail-events';
 import { matches } from '../lambda/event-pattern';
-import { DeployContext } from '../helpers/intrinsics';
-import { expectDecision, logicalIdOf, principalFromTemplate } from '../helpers/iam';
+import { DeployContext, resolve } from '../helpers/intrinsics';
+import {
+  expectDecision,
+  expectServiceDecision,
+  logicalIdOf,
+  PolicyDocument,
+  Principal,
+  principalFromTemplate,
+} from '../helpers/iam';
 import { CfnTemplate, maskAssetHashes, synthesize } from '../helpers/synth';
 
 describe('DetectiveControlStack', () => {
@@ -49,10 +56,10 @@ describe('DetectiveControlStack', () => {
     });
   });
 
-  test('the function runs on a current Node.js runtime with a DLQ, retries and reserved concurrency', () => {
+  test('the function runs on a current Node.js runtime with a DLQ and retries, and reserves no concurrency by default', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
-      ReservedConcurrentExecutions: 5,
+      ReservedConcurrentExecutions: Match.absent(),
       DeadLetterConfig: { TargetArn: Match.anyValue() },
     });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
@@ -81,6 +88,63 @@ describe('DetectiveControlStack', () => {
       KMSKeyId: Match.anyValue(),
       CloudWatchLogsLogGroupArn: Match.anyValue(),
       IsLogging: true,
+    });
+  });
+
+  test('reserves concurrency only when configured (new accounts have a quota of 10, which leaves none to reserve)', () => {
+    synthesize({ context: { detectiveControlConcurrency: 5 } })
+      .stack('detective')
+      .hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 5 });
+  });
+
+  test('the function is created after the policy that lets it send to its dead-letter queue', () => {
+    const [functionId, fn] = Object.entries(json.Resources).find(([, r]) => r.Type === 'AWS::Lambda::Function')!;
+    const dependsOn = (fn as { DependsOn?: string[] }).DependsOn ?? [];
+    const dlqPolicies = dependsOn.filter((id) =>
+      JSON.stringify(json.Resources[id]?.Properties?.PolicyDocument ?? {}).includes('sqs:SendMessage'),
+    );
+    expect({ functionId, dlqPolicies: dlqPolicies.length }).toEqual({ functionId, dlqPolicies: 1 });
+  });
+
+  describe('the trail key lets CloudTrail and CloudWatch Logs use it (policy simulation of the key policy)', () => {
+    const ctx: DeployContext = { account: '111122223333', region: 'eu-west-1', instance: 'detective' };
+    const keyId = logicalIdOf(json, 'AWS::KMS::Key', (p) => /CloudTrail/.test(String(p.Description)));
+    const keyPolicy = resolve(json.Resources[keyId].Properties!.KeyPolicy, json, ctx) as PolicyDocument;
+    const keyArn = 'arn:aws:kms:eu-west-1:111122223333:key/trail-key';
+    const trailArn = 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/sds-trail';
+    const service = (name: string): Principal => ({ arn: name, identityPolicies: [] });
+    test('CloudTrail may generate data keys for this trail only', async () => {
+      const request = (sourceArn: string) => ({
+        action: 'kms:GenerateDataKey',
+        resource: keyArn,
+        resourcePolicy: keyPolicy,
+        context: {
+          'aws:SourceArn': sourceArn,
+          'aws:SourceAccount': '111122223333',
+          'kms:EncryptionContext:aws:cloudtrail:arn': trailArn,
+        },
+      });
+      await expectServiceDecision(service('cloudtrail.amazonaws.com'), request(trailArn), 'Allowed');
+      await expectServiceDecision(
+        service('cloudtrail.amazonaws.com'),
+        request('arn:aws:cloudtrail:eu-west-1:444455556666:trail/other'),
+        'ImplicitlyDenied',
+      );
+    });
+    test('CloudWatch Logs may encrypt the trail log group', async () => {
+      const logGroupId = logicalIdOf(json, 'AWS::Logs::LogGroup', (p) => JSON.stringify(p.KmsKeyId).includes(keyId));
+      await expectServiceDecision(
+        service('logs.eu-west-1.amazonaws.com'),
+        {
+          action: 'kms:GenerateDataKey',
+          resource: keyArn,
+          resourcePolicy: keyPolicy,
+          context: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:eu-west-1:111122223333:log-group:${logGroupId}`,
+          },
+        },
+        'Allowed',
+      );
     });
   });
 

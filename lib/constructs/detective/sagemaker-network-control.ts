@@ -28,6 +28,8 @@ export interface SageMakerNetworkControlProps {
   readonly topicKey: EncryptionKey;
   /** @default 'enforce' */
   readonly mode?: 'enforce' | 'notify';
+  /** Reserved concurrency. @default - none: reserving fails on accounts whose concurrency quota is 10 */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -180,7 +182,7 @@ export class SageMakerNetworkControl extends Construct {
       role: role.withoutPolicyUpdates(),
       memorySize: 256,
       timeout: Duration.seconds(60),
-      reservedConcurrentExecutions: 5,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       deadLetterQueueEnabled: true,
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
@@ -194,6 +196,8 @@ export class SageMakerNetworkControl extends Construct {
       },
       bundling: { minify: true, sourceMap: false, target: 'node24', format: nodejs.OutputFormat.CJS },
     });
+    // CreateFunction checks that the role may send to the dead-letter queue: the policy must exist first.
+    this.function.node.addDependency(policy);
     const inVpc =
       'The control only calls SageMaker, SSM and SNS APIs over TLS; a VPC would add three interface endpoints without protecting anything, and it must keep working when project networks are broken.';
     Validations.of(this.function).acknowledge(
@@ -203,6 +207,17 @@ export class SageMakerNetworkControl extends Construct {
       })),
     );
     acknowledgeGuardRule(this.function, 'lambda_inside_vpc_check', inVpc);
+    if (props.reservedConcurrency === undefined) {
+      const unreserved =
+        'Reserved concurrency is opt-in (detectiveControlConcurrency): reserving any fails on new accounts whose concurrency quota is 10; the control handles one event per SageMaker create call, retries, and keeps failures in its DLQ.';
+      Validations.of(this.function).acknowledge(
+        ...['HIPAA.Security', 'NIST.800.53.R5'].map((pack) => ({
+          id: `${pack}-LambdaConcurrency`,
+          reason: unreserved,
+        })),
+      );
+      acknowledgeGuardRule(this.function, 'lambda_concurrency_check', unreserved);
+    }
     acknowledgeLintRule(
       this.function,
       'W3005',

@@ -20,6 +20,8 @@ export interface EnvironmentLaunchRoleProps {
  */
 export class EnvironmentLaunchRole extends Construct {
   readonly role: iam.Role;
+  /** Its managed policies, one per concern. */
+  readonly policies: iam.ManagedPolicy[];
 
   constructor(scope: Construct, id: string, props: EnvironmentLaunchRoleProps) {
     super(scope, id);
@@ -28,7 +30,6 @@ export class EnvironmentLaunchRole extends Construct {
     const arn = (service: string, resource: string, region = Aws.REGION) =>
       `arn:${Aws.PARTITION}:${service}:${region}:${Aws.ACCOUNT_ID}:${resource}`;
     const iamArn = (resource: string) => `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:${resource}`;
-    const systemTag = { [`aws:ResourceTag/${TAG_KEYS.system}`]: names.prefix };
 
     this.role = new iam.Role(this, 'Role', {
       roleName: names.environmentLaunchRole,
@@ -162,7 +163,8 @@ export class EnvironmentLaunchRole extends Construct {
         ],
         resources: ['*'],
       }),
-      // Keys: created tagged for this deployment and managed only while they carry that tag; never scheduled for deletion.
+      // Keys: created tagged for this deployment. Once created, each project key's own policy lets this role manage
+      // it, so nothing here reaches keys a project did not create (a tag could be put on any key).
       new iam.PolicyStatement({
         sid: 'CreateTaggedKeys',
         actions: ['kms:CreateKey'],
@@ -171,32 +173,14 @@ export class EnvironmentLaunchRole extends Construct {
           StringEquals: { [`aws:RequestTag/${TAG_KEYS.system}`]: names.prefix },
         },
       }),
+      // CreateKey with tags also authorizes kms:TagResource, before the key has any tag to condition on.
       new iam.PolicyStatement({
-        sid: 'ManageTaggedKeys',
-        actions: [
-          'kms:DescribeKey',
-          'kms:GetKeyPolicy',
-          'kms:PutKeyPolicy',
-          'kms:GetKeyRotationStatus',
-          'kms:EnableKeyRotation',
-          'kms:UpdateKeyDescription',
-          'kms:ListResourceTags',
-          'kms:TagResource',
-          'kms:UntagResource',
-          'kms:CreateAlias',
-          'kms:UpdateAlias',
-          'kms:DeleteAlias',
-        ],
-        resources: [arn('kms', 'key/*')],
-        conditions: { StringEquals: systemTag },
-      }),
-      // CodeCommit checks that the creator may use the repository key.
-      new iam.PolicyStatement({
-        sid: 'UseTaggedKeysForRepositories',
-        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+        sid: 'TagKeysAtCreate',
+        actions: ['kms:TagResource'],
         resources: [arn('kms', 'key/*')],
         conditions: {
-          StringEquals: { ...systemTag, 'kms:ViaService': `codecommit.${Aws.REGION}.amazonaws.com` },
+          StringEquals: { [`aws:RequestTag/${TAG_KEYS.system}`]: names.prefix },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': Object.values(TAG_KEYS) },
         },
       }),
       new iam.PolicyStatement({
@@ -281,6 +265,13 @@ export class EnvironmentLaunchRole extends Construct {
         ],
         resources: [arn('logs', `log-group:/${names.projectPath}`)],
       }),
+      // CreateGroup has no resource type; the group's name is still the project's.
+      new iam.PolicyStatement({
+        sid: 'CreateResourceGroups',
+        actions: ['resource-groups:CreateGroup'],
+        resources: ['*'],
+        conditions: { StringEquals: { [`aws:RequestTag/${TAG_KEYS.system}`]: names.prefix } },
+      }),
       new iam.PolicyStatement({
         sid: 'DescribeLogGroups',
         actions: ['logs:DescribeLogGroups'],
@@ -316,7 +307,6 @@ export class EnvironmentLaunchRole extends Construct {
       new iam.PolicyStatement({
         sid: 'ProjectResourceGroup',
         actions: [
-          'resource-groups:CreateGroup',
           'resource-groups:UpdateGroup',
           'resource-groups:UpdateGroupQuery',
           'resource-groups:DeleteGroup',
@@ -394,16 +384,49 @@ export class EnvironmentLaunchRole extends Construct {
         resources: ['*'],
       }),
     ];
-    const policy = new iam.ManagedPolicy(this, 'Policy', {
-      managedPolicyName: names.environmentLaunchRole,
-      description: 'Provisions one Data Science Project Environment',
-      roles: [this.role],
-      statements,
+    // One managed policy holds at most 6,144 characters: split by concern, each with room to grow.
+    const parts: Record<string, { description: string; sids: string[] }> = {
+      Catalog: {
+        description: 'Provision a Project Environment: stacks, bounded roles, the project portfolio',
+        sids: [
+          'ProvisionStacks',
+          'InspectTemplates',
+          'ReadStagedTemplates',
+          'CreateBoundedRoles',
+          'ManageProjectRoles',
+          'AttachOwnPolicies',
+          'ManageProjectPolicies',
+          'DenyBoundaryChanges',
+          'DenyBoundaryRemoval',
+          'PassProjectRoles',
+          'ProjectPortfolio',
+          'ProjectPortfolioLinks',
+        ],
+      },
+      Network: {
+        description: 'Provision a Project Environment: its isolated network',
+        sids: ['ProjectNetwork', 'MirrorPrivateZone', 'NoInternetPaths'],
+      },
+    };
+    const assigned = new Set(Object.values(parts).flatMap((part) => part.sids));
+    parts.Storage = {
+      description: 'Provision a Project Environment: keys, buckets, repository, parameters, logs',
+      sids: statements.map((st) => st.sid!).filter((sid) => !assigned.has(sid)),
+    };
+    this.policies = Object.entries(parts).map(([partId, part]) => {
+      const missing = part.sids.filter((sid) => !statements.some((st) => st.sid === sid));
+      if (missing.length > 0) throw new Error(`Launch role statements not found: ${missing.join(', ')}`);
+      return new iam.ManagedPolicy(this, `${partId}Policy`, {
+        managedPolicyName: `${names.environmentLaunchRole}-${partId.toLowerCase()}`,
+        description: part.description,
+        roles: [this.role],
+        statements: statements.filter((st) => part.sids.includes(st.sid!)),
+      });
     });
 
     const star =
       'Actions with no resource type (GetTemplateSummary, ValidateTemplate, ListAliases, DescribeParameters, DescribeLogGroups, constraint and association calls), S3 reads limited by the servicecatalog:provisioning object tag, tag-conditioned CreateKey, EC2 network resources and Route 53 private zones with generated ids, and explicit denies.';
-    Validations.of(policy).acknowledge(
+    const acknowledgements = [
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: star },
       ...[
         `arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/SC-<AWS::AccountId>-pp-*`,
@@ -422,8 +445,9 @@ export class EnvironmentLaunchRole extends Construct {
         `arn:<AWS::Partition>:resource-groups:<AWS::Region>:<AWS::AccountId>:group/${prefixed}`,
       ].map((resource) => ({
         id: `AwsSolutions-IAM5[Resource::${resource}]`,
-        reason: `Launch role acts on resources that each project names at launch time; limited to this deployment's project namespace (${names.projectNamespace}), Service Catalog's stack names or, for keys, the ${TAG_KEYS.system} tag.`,
+        reason: `Launch role acts on resources that each project names at launch time; limited to this deployment's project namespace (${names.projectNamespace}), Service Catalog's stack names or, for keys, those created with the ${TAG_KEYS.system} tag.`,
       })),
-    );
+    ];
+    for (const policy of this.policies) Validations.of(policy).acknowledge(...acknowledgements);
   }
 }

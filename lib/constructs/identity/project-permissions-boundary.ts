@@ -62,7 +62,7 @@ export class ProjectPermissionsBoundary extends Construct {
         's3:ListMultipartUploadParts',
         's3:GetBucketLocation',
         's3:GetEncryptionConfiguration',
-        // Key use, and what the notebook product needs to create its volume key; never deletion or disabling.
+        // Key use through services and reading key settings; never creating, re-writing, deleting or disabling keys.
         'kms:Encrypt',
         'kms:Decrypt',
         'kms:ReEncrypt*',
@@ -71,13 +71,8 @@ export class ProjectPermissionsBoundary extends Construct {
         'kms:CreateGrant',
         'kms:ListGrants',
         'kms:RetireGrant',
-        'kms:RevokeGrant',
-        'kms:CreateKey',
-        'kms:PutKeyPolicy',
         'kms:GetKeyPolicy',
-        'kms:EnableKeyRotation',
         'kms:GetKeyRotationStatus',
-        'kms:TagResource',
         'kms:ListResourceTags',
         'kms:ListAliases',
         'logs:CreateLogGroup',
@@ -177,6 +172,9 @@ export class ProjectPermissionsBoundary extends Construct {
           sid: 'ManageProjectRoles',
           actions: [
             'iam:DeleteRole',
+            'iam:UpdateRole',
+            'iam:UpdateRoleDescription',
+            'iam:UpdateAssumeRolePolicy',
             'iam:TagRole',
             'iam:UntagRole',
             'iam:PutRolePolicy',

@@ -26,25 +26,30 @@ export class EncryptedLogGroup extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptedLogGroupProps = {}) {
     super(scope, id);
-    if (props.encryptionKey) {
-      this.encryptionKey = props.encryptionKey;
-    } else {
-      const key = new EncryptionKey(this, 'Key', { description: `Encrypts log group ${this.node.path}` });
-      key.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'CloudWatchLogsInThisAccount',
-          principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-          actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-          resources: ['*'],
-          conditions: {
-            ArnLike: {
-              'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
-            },
+    const key =
+      props.encryptionKey ?? new EncryptionKey(this, 'Key', { description: `Encrypts log group ${this.node.path}` });
+    // CloudWatch Logs encrypts with the key on its own behalf, so the key policy must let it in
+    // (a key shared with another purpose, e.g. the trail key, needs this as much as a dedicated one).
+    const added = key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsInThisAccount',
+        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
           },
-        }),
+        },
+      }),
+      false,
+    );
+    if (!added.statementAdded) {
+      throw new Error(
+        `${this.node.path}: the log group key must be one this app owns, so CloudWatch Logs can be let in`,
       );
-      this.encryptionKey = key;
     }
+    this.encryptionKey = key;
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: props.logGroupName,
       encryptionKey: this.encryptionKey,

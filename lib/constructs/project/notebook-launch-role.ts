@@ -1,7 +1,7 @@
 import { Aws, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { TAG_KEYS } from '../../config/names';
 import { launchRoleStatements } from '../identity/catalog-statements';
 import { acknowledgeWildcards, notebookWildcardReasons } from './policy-acknowledgements';
 import { projectParameterName, ProjectContext, projectResourceName } from './project-context';
@@ -10,6 +10,8 @@ import { projectParameterName, ProjectContext, projectResourceName } from './pro
 export interface NotebookLaunchRoleProps {
   readonly project: ProjectContext;
   readonly boundary: iam.IManagedPolicy;
+  /** The project key, which encrypts notebook volumes. */
+  readonly key: kms.IKey;
 }
 
 /**
@@ -26,7 +28,6 @@ export class NotebookLaunchRole extends Construct {
     const arn = (service: string, resource: string) =>
       `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
     const notebookRoles = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${projectResourceName(project, 'nb-*')}`;
-    const projectTag = { [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project.projectName };
 
     this.role = new iam.Role(this, 'Role', {
       roleName: projectResourceName(project, 'notebook-launch'),
@@ -42,7 +43,7 @@ export class NotebookLaunchRole extends Construct {
         ...launchRoleStatements(),
         new iam.PolicyStatement({
           sid: 'CreateBoundedExecutionRoles',
-          actions: ['iam:CreateRole'],
+          actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
           resources: [notebookRoles],
           conditions: { StringEquals: { 'iam:PermissionsBoundary': props.boundary.managedPolicyArn } },
         }),
@@ -51,8 +52,12 @@ export class NotebookLaunchRole extends Construct {
           actions: [
             'iam:GetRole',
             'iam:DeleteRole',
+            'iam:UpdateRole',
+            'iam:UpdateRoleDescription',
+            'iam:UpdateAssumeRolePolicy',
             'iam:TagRole',
             'iam:UntagRole',
+            'iam:ListRoleTags',
             'iam:GetRolePolicy',
             'iam:PutRolePolicy',
             'iam:DeleteRolePolicy',
@@ -67,26 +72,15 @@ export class NotebookLaunchRole extends Construct {
           resources: [notebookRoles],
           conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
         }),
+        // Notebook volumes are encrypted with the project key: SageMaker creates a grant for the instance.
         new iam.PolicyStatement({
-          sid: 'CreateVolumeKeys',
-          actions: ['kms:CreateKey'],
-          resources: ['*'],
-          conditions: { StringEquals: { [`aws:RequestTag/${TAG_KEYS.projectName}`]: project.projectName } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'ManageVolumeKeys',
-          actions: [
-            'kms:DescribeKey',
-            'kms:GetKeyPolicy',
-            'kms:PutKeyPolicy',
-            'kms:GetKeyRotationStatus',
-            'kms:EnableKeyRotation',
-            'kms:TagResource',
-            'kms:ListResourceTags',
-            'kms:CreateGrant',
-          ],
-          resources: [arn('kms', 'key/*')],
-          conditions: { StringEquals: projectTag },
+          sid: 'ProjectKeyForNotebookVolumes',
+          actions: ['kms:DescribeKey', 'kms:CreateGrant'],
+          resources: [props.key.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `sagemaker.${Aws.REGION}.amazonaws.com` },
+            Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          },
         }),
         new iam.PolicyStatement({
           sid: 'ProjectNotebooks',
@@ -94,6 +88,7 @@ export class NotebookLaunchRole extends Construct {
             'sagemaker:CreateNotebookInstance',
             'sagemaker:UpdateNotebookInstance',
             'sagemaker:DescribeNotebookInstance',
+            'sagemaker:StartNotebookInstance',
             'sagemaker:StopNotebookInstance',
             'sagemaker:DeleteNotebookInstance',
             'sagemaker:AddTags',
@@ -129,16 +124,12 @@ export class NotebookLaunchRole extends Construct {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'Calls with no resource type (template inspection, EC2 describes), staged-template reads limited by the servicecatalog:provisioning tag, and CreateKey limited by the project request tag.',
+          'Calls with no resource type (template inspection, EC2 describes) and staged-template reads limited by the servicecatalog:provisioning tag.',
       },
-      ...[
-        'Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/SC-<AWS::AccountId>-pp-*',
-        'Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*',
-      ].map((finding) => ({
-        id: `AwsSolutions-IAM5[${finding}]`,
-        reason:
-          'Service Catalog stack names and key ids are generated at launch; keys are further limited to those tagged with this project.',
-      })),
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/SC-<AWS::AccountId>-pp-*]',
+        reason: 'Service Catalog names the stacks it launches SC-<account>-pp-<id>; the id is only known after launch.',
+      },
     );
   }
 }

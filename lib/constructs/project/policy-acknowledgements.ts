@@ -26,6 +26,12 @@ export function dataScienceWildcardReasons(names: Names, bucketObjects: string[]
     'Action::sagemaker:Describe*': 'Read-only SageMaker metadata, needed by the SDK and the console.',
     'Action::sagemaker:List*': 'Read-only SageMaker listings, needed by the SDK and the console.',
     ...Object.fromEntries(
+      ['Get*', 'BatchGet*', 'UpdatePullRequest*', 'MergePullRequest*'].map((action) => [
+        `Action::codecommit:${action}`,
+        'Git and pull-request work on the project repository only (the statement names that one repository); a wildcard keeps the policy within IAM size quotas.',
+      ]),
+    ),
+    ...Object.fromEntries(
       bucketObjects.map((finding) => [
         finding,
         'Objects of this project bucket only; object keys are the data scientists own, and the bucket policy adds the network restriction.',

@@ -20,7 +20,7 @@ import { SHARED_PARAMETERS } from '../../config/names';
 import {
   PROJECT_BUCKETS,
   projectBucketName,
-  projectParameterName,
+  projectLogGroupName,
   ProjectContext,
   projectResourceName,
 } from './project-context';
@@ -50,6 +50,23 @@ export interface ProjectNetworkProps {
   readonly boundary: iam.IManagedPolicy;
   readonly isDev: CfnCondition;
   readonly isProd: CfnCondition;
+  /** AZs (the first N of the region) the shared mirror's load balancer spans. */
+  readonly mirrorAzCount: number;
+}
+
+/** AZs of endpoints per EnvType: the main fixed cost of a project. */
+export const ENDPOINT_AZS = { dev: 1, test: 2, prod: 3 } as const;
+
+/**
+ * How many of the project subnets (the first N AZs of the region) hold the mirror endpoint for
+ * an EnvType: PrivateLink only works in AZs where the service's load balancer has a subnet, so
+ * never more than the mirror spans. Notebooks in the other AZs reach it across AZs.
+ */
+export function mirrorEndpointAzCount(envAzs: number, mirrorAzCount: number): number {
+  if (!Number.isInteger(mirrorAzCount) || mirrorAzCount < 1 || mirrorAzCount > PROJECT_SUBNET_COUNT) {
+    throw new Error(`mirrorAzCount must be a whole number from 1 to ${PROJECT_SUBNET_COUNT} (got ${mirrorAzCount})`);
+  }
+  return Math.min(envAzs, mirrorAzCount);
 }
 
 /**
@@ -108,7 +125,8 @@ export class ProjectNetwork extends Construct {
 
     // Flow logs of all traffic, encrypted with the project key.
     this.flowLogGroup = new logs.CfnLogGroup(this, 'FlowLogs', {
-      logGroupName: projectParameterName(project, 'flow-logs'),
+      // Retained on terminate, so the name carries the launch id (a relaunch creates its own).
+      logGroupName: projectLogGroupName(project, 'flow-logs'),
       kmsKeyId: props.key.keyArn,
       retentionInDays: 365,
     });
@@ -180,15 +198,18 @@ export class ProjectNetwork extends Construct {
     }
 
     // Endpoints in 1 (dev), 2 (test) or 3 (prod) AZs: the main fixed cost of a project.
-    const endpointSubnets = Fn.conditionIf(
-      props.isDev.logicalId,
-      [this.subnets[0].ref],
+    const subnetsByEnvType = (count: (envAzs: number) => number) =>
       Fn.conditionIf(
-        props.isProd.logicalId,
-        this.subnets.map((s) => s.ref),
-        [this.subnets[0].ref, this.subnets[1].ref],
-      ),
-    );
+        props.isDev.logicalId,
+        this.subnets.slice(0, count(ENDPOINT_AZS.dev)).map((s) => s.ref),
+        Fn.conditionIf(
+          props.isProd.logicalId,
+          this.subnets.slice(0, count(ENDPOINT_AZS.prod)).map((s) => s.ref),
+          this.subnets.slice(0, count(ENDPOINT_AZS.test)).map((s) => s.ref),
+        ),
+      );
+    const endpointSubnets = subnetsByEnvType((envAzs) => envAzs);
+    const mirrorSubnets = subnetsByEnvType((envAzs) => mirrorEndpointAzCount(envAzs, props.mirrorAzCount));
     const thisAccountOnly = {
       Statement: [
         {
@@ -261,7 +282,7 @@ export class ProjectNetwork extends Construct {
       serviceName: shared(SHARED_PARAMETERS.mirrorEndpointServiceName),
       vpcEndpointType: 'Interface',
       privateDnsEnabled: false,
-      subnetIds: Token.asList(endpointSubnets),
+      subnetIds: Token.asList(mirrorSubnets),
       securityGroupIds: [mirrorSecurityGroup.securityGroupId],
     });
     // DnsEntries: ["<zone id>:<dns name>", ...]; the first is the regional name.

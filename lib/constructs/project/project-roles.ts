@@ -55,15 +55,30 @@ export class ProjectRoles extends Construct {
     this.user = role('User', 'user', 'Data scientist of one project: notebooks, jobs and data of this project only');
     this.admin = role('Admin', 'admin', 'Administrator of one project: its portfolio, people and settings');
 
-    const common = [
-      ...dataScienceStatements({
-        project,
-        subnetIds: props.subnetIds,
-        securityGroupId: props.securityGroupId,
-        keyArn: props.key.keyArn,
-        bucketArns: props.buckets.map((b) => b.bucketArn),
-        repositoryArn: props.repositoryArn,
+    const work: DataScienceScope = {
+      project,
+      subnetIds: props.subnetIds,
+      securityGroupId: props.securityGroupId,
+      keyArn: props.key.keyArn,
+      bucketArns: props.buckets.map((b) => b.bucketArn),
+      repositoryArn: props.repositoryArn,
+    };
+    // Shared by both roles, and split by concern: one managed policy may hold 6,144 characters.
+    const shared = [
+      new iam.ManagedPolicy(this, 'SageMakerPolicy', {
+        managedPolicyName: projectResourceName(project, 'sagemaker'),
+        description: 'SageMaker work of this project, inside its network, with its key and tags',
+        roles: [this.user, this.admin],
+        statements: sageMakerStatements(work),
       }),
+      new iam.ManagedPolicy(this, 'DataPolicy', {
+        managedPolicyName: projectResourceName(project, 'data'),
+        description: 'Data, key, repository, settings and logs of this project',
+        roles: [this.user, this.admin],
+        statements: projectDataStatements(work),
+      }),
+    ];
+    const launchNotebooks = [
       new iam.PolicyStatement({
         sid: 'LaunchProjectNotebooks',
         actions: [
@@ -80,14 +95,14 @@ export class ProjectRoles extends Construct {
       managedPolicyName: projectResourceName(project, 'user'),
       description: 'Data scientist of this project',
       roles: [this.user],
-      statements: [...common, ownLaunchesStatement('FollowOwnNotebookLaunches', 'userLevel')],
+      statements: [...launchNotebooks, ownLaunchesStatement('FollowOwnNotebookLaunches', 'userLevel')],
     });
     const adminPolicy = new iam.ManagedPolicy(this, 'AdminPolicy', {
       managedPolicyName: projectResourceName(project, 'admin'),
       description: 'Administrator of this project',
       roles: [this.admin],
       statements: [
-        ...common,
+        ...launchNotebooks,
         ownLaunchesStatement('FollowProjectNotebookLaunches', 'roleLevel'),
         new iam.PolicyStatement({
           sid: 'ManageProjectPortfolio',
@@ -126,8 +141,7 @@ export class ProjectRoles extends Construct {
       project.names,
       props.buckets.map((b) => bucketObjectsFinding(b)),
     );
-    acknowledgeWildcards(userPolicy, reasons);
-    acknowledgeWildcards(adminPolicy, reasons);
+    for (const policy of [...shared, userPolicy, adminPolicy]) acknowledgeWildcards(policy, reasons);
   }
 }
 
@@ -147,6 +161,11 @@ export interface DataScienceScope {
  * project key and tags, project data, key use through services, the project repository.
  */
 export function dataScienceStatements(input: DataScienceScope): iam.PolicyStatement[] {
+  return [...sageMakerStatements(input), ...projectDataStatements(input)];
+}
+
+/** SageMaker work only in the project network, with the project key and tags. */
+export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatement[] {
   const { project } = input;
   const arn = (service: string, resource: string) =>
     `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
@@ -170,23 +189,17 @@ export function dataScienceStatements(input: DataScienceScope): iam.PolicyStatem
       resources: [arn('sagemaker', '*')],
       conditions: inProjectNetwork,
     }),
-    // Jobs must encrypt their volumes and outputs with the project key.
-    ...(['VolumeKmsKeyArn', 'OutputKmsKeyArn'] as const).flatMap((key) => [
-      new iam.PolicyStatement({
-        sid: `DenyJobsWithout${key}`,
-        effect: iam.Effect.DENY,
-        actions: SAGEMAKER_KEYED_JOBS,
-        resources: ['*'],
-        conditions: { Null: { [`sagemaker:${key}`]: 'true' } },
-      }),
-      new iam.PolicyStatement({
-        sid: `DenyJobsWithOther${key}`,
-        effect: iam.Effect.DENY,
-        actions: SAGEMAKER_KEYED_JOBS,
-        resources: ['*'],
-        conditions: { StringNotEquals: { [`sagemaker:${key}`]: input.keyArn } },
-      }),
-    ]),
+    // Jobs must encrypt their volumes and outputs with the project key (a missing key counts as another key).
+    ...(['VolumeKmsKeyArn', 'OutputKmsKeyArn'] as const).map(
+      (key) =>
+        new iam.PolicyStatement({
+          sid: `DenyJobsWithout${key}OfProject`,
+          effect: iam.Effect.DENY,
+          actions: SAGEMAKER_KEYED_JOBS,
+          resources: ['*'],
+          conditions: { StringNotEqualsIfExists: { [`sagemaker:${key}`]: input.keyArn } },
+        }),
+    ),
     // Endpoint configurations and endpoints: VPC-bound through the model, storage encrypted with the project key.
     new iam.PolicyStatement({
       sid: 'CreateEndpointConfigWithProjectKey',
@@ -273,6 +286,15 @@ export function dataScienceStatements(input: DataScienceScope): iam.PolicyStatem
       resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${projectResourceName(project, '*')}`],
       conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
     }),
+  ];
+}
+
+/** Project data, key use through services, the repository, settings, logs and metrics. */
+export function projectDataStatements(input: DataScienceScope): iam.PolicyStatement[] {
+  const { project } = input;
+  const arn = (service: string, resource: string) =>
+    `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+  return [
     new iam.PolicyStatement({
       sid: 'ProjectData',
       actions: [
@@ -311,24 +333,19 @@ export function dataScienceStatements(input: DataScienceScope): iam.PolicyStatem
     }),
     new iam.PolicyStatement({
       sid: 'ProjectRepository',
+      // Day-to-day git and pull-request work on this one repository (wildcards keep the policy within IAM's size quota).
       actions: [
         'codecommit:GitPull',
         'codecommit:GitPush',
-        'codecommit:GetRepository',
-        'codecommit:GetBranch',
-        'codecommit:GetCommit',
-        'codecommit:GetDifferences',
-        'codecommit:GetPullRequest',
+        'codecommit:Get*',
         'codecommit:ListBranches',
         'codecommit:ListPullRequests',
-        'codecommit:BatchGetCommits',
+        'codecommit:BatchGet*',
         'codecommit:CreateBranch',
         'codecommit:CreateCommit',
         'codecommit:CreatePullRequest',
-        'codecommit:UpdatePullRequestDescription',
-        'codecommit:UpdatePullRequestStatus',
-        'codecommit:MergePullRequestByFastForward',
-        'codecommit:MergePullRequestBySquash',
+        'codecommit:UpdatePullRequest*',
+        'codecommit:MergePullRequest*',
         'codecommit:PostCommentForPullRequest',
       ],
       resources: [input.repositoryArn],

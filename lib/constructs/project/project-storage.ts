@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EncryptionKey } from '../encryption/encryption-key';
 import { AccessLogBucket, SecureBucket } from '../storage/secure-bucket';
-import { projectBucketName, ProjectContext, projectResourceName } from './project-context';
+import { projectBucketName, ProjectContext, projectResourceName, projectRetainedName } from './project-context';
 
 /** What the project repository is seeded with. */
 export const NOTEBOOKS_DIRECTORY = path.join(__dirname, '..', '..', '..', 'notebooks');
@@ -21,12 +21,13 @@ const DATA_ACTIONS = [
   's3:GetObjectAttributes',
   's3:DeleteObject',
   's3:DeleteObjectVersion',
-  's3:ListBucket',
-  's3:ListBucketVersions',
   's3:ListMultipartUploadParts',
   's3:AbortMultipartUpload',
   's3:RestoreObject',
 ];
+
+/** Listing object keys: also through the project network only, except for CloudFormation's bucket handlers. */
+const LIST_ACTIONS = ['s3:ListBucket', 's3:ListBucketVersions'];
 
 /** Props of {@link ProjectStorage}. */
 export interface ProjectStorageProps {
@@ -40,7 +41,8 @@ export interface ProjectStorageProps {
 /**
  * The project's backing store: one rotating key, data and model buckets that only answer
  * through the project network, an access-log bucket, and the CodeCommit repository seeded
- * with the sample notebooks. Everything is retained when the environment is terminated.
+ * with the sample notebooks. Everything is retained when the environment is terminated, under
+ * launch-unique names, so the same project can be launched again.
  */
 export class ProjectStorage extends Construct {
   readonly key: EncryptionKey;
@@ -59,6 +61,7 @@ export class ProjectStorage extends Construct {
       `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${projectResourceName(project, suffix)}`;
     this.projectRolesPattern = roleArn('*');
     this.adminRoleArn = roleArn('admin');
+    const launchRoleArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${project.names.environmentLaunchRole}`;
 
     this.key = props.key;
     // Project roles use the key only through the services that store project data; never directly.
@@ -90,6 +93,39 @@ export class ProjectStorage extends Construct {
         },
       }),
     );
+    // The environment launch role manages this key (CloudFormation's read, update and tagging handlers) through this
+    // statement only, so its own policies name no key; it can never delete or disable it.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EnvironmentLaunchRoleManagesKey',
+        principals: [new iam.ArnPrincipal(launchRoleArn)],
+        actions: [
+          'kms:DescribeKey',
+          'kms:GetKeyPolicy',
+          'kms:PutKeyPolicy',
+          'kms:GetKeyRotationStatus',
+          'kms:EnableKeyRotation',
+          'kms:UpdateKeyDescription',
+          'kms:ListResourceTags',
+          'kms:TagResource',
+          'kms:UntagResource',
+          'kms:CreateAlias',
+          'kms:UpdateAlias',
+          'kms:DeleteAlias',
+        ],
+        resources: ['*'],
+      }),
+    );
+    // CodeCommit checks that whoever creates the repository may use its key.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EnvironmentLaunchRoleSeedsRepository',
+        principals: [new iam.ArnPrincipal(launchRoleArn)],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:ViaService': `codecommit.${Aws.REGION}.amazonaws.com` } },
+      }),
+    );
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'ProjectAdministratorReadsKeySettings',
@@ -100,9 +136,7 @@ export class ProjectStorage extends Construct {
       }),
     );
 
-    const accessLogs = new AccessLogBucket(this, 'AccessLogs', {
-      bucketName: `${projectResourceName(project, 'logs')}-${Aws.ACCOUNT_ID}`,
-    });
+    const accessLogs = new AccessLogBucket(this, 'AccessLogs', { bucketName: projectRetainedName(project, 'logs') });
     const bucket = (bucketId: string, suffix: string, purpose: string) => {
       const secure = new SecureBucket(this, bucketId, {
         bucketName: projectBucketName(project, suffix),
@@ -110,14 +144,14 @@ export class ProjectStorage extends Construct {
         accessLogs,
         purpose,
       });
-      this.onlyThroughProjectNetwork(secure.bucket, props.s3EndpointId);
+      this.onlyThroughProjectNetwork(secure.bucket, props.s3EndpointId, launchRoleArn);
       return secure.bucket;
     };
     this.dataBucket = bucket('Data', 'data', 'Project data bucket');
     this.modelBucket = bucket('Models', 'models', 'Project model-artifact bucket');
 
     this.repository = new codecommit.Repository(this, 'Repository', {
-      repositoryName: projectResourceName(project, 'notebooks'),
+      repositoryName: projectRetainedName(project, 'notebooks'),
       description: 'Notebooks and code of this data science project',
       code: codecommit.Code.fromDirectory(NOTEBOOKS_DIRECTORY, 'main'),
       kmsKey: this.key,
@@ -130,9 +164,10 @@ export class ProjectStorage extends Construct {
    * Exceptions, each needed by a workload: requests AWS services make on a caller's behalf
    * (SageMaker reading model artifacts, S3 replicating), which carry no endpoint; and uploads
    * by the project administrator from a workstation, to bring data in (write-only: reading it
-   * back still needs the project network).
+   * back still needs the project network); and bucket listing by the environment launch role,
+   * which CloudFormation's bucket handlers call.
    */
-  private onlyThroughProjectNetwork(bucket: s3.Bucket, endpointId: string): void {
+  private onlyThroughProjectNetwork(bucket: s3.Bucket, endpointId: string, launchRoleArn: string): void {
     const outsideNetwork = {
       StringNotEquals: { 'aws:SourceVpce': endpointId },
       BoolIfExists: { 'aws:ViaAWSService': 'false' },
@@ -145,6 +180,17 @@ export class ProjectStorage extends Construct {
         actions: DATA_ACTIONS,
         resources: [bucket.bucketArn, bucket.arnForObjects('*')],
         conditions: outsideNetwork,
+      }),
+    );
+    // The environment launch role lists the bucket in CloudFormation's read and update handlers; it reads no object.
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ListingOnlyThroughProjectNetwork',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: LIST_ACTIONS,
+        resources: [bucket.bucketArn],
+        conditions: { ...outsideNetwork, ArnNotEquals: { 'aws:PrincipalArn': launchRoleArn } },
       }),
     );
     bucket.addToResourcePolicy(
