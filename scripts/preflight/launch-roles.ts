@@ -124,6 +124,21 @@ export const EXCLUSIONS: Exclusion[] = [
     triggered: has('Users'),
   },
   {
+    // The role's own handler attaches and detaches only ManagedPolicyArns; an AWS::IAM::ManagedPolicy
+    // naming the role attaches itself (its own handler) and is deleted, so detached, before the role.
+    type: 'AWS::IAM::Role',
+    actions: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+    trigger: 'ManagedPolicyArns',
+    triggered: has('ManagedPolicyArns'),
+  },
+  {
+    // Called only to remove a boundary, i.e. when the template does not set one.
+    type: 'AWS::IAM::Role',
+    actions: ['iam:DeleteRolePermissionsBoundary'],
+    trigger: 'no PermissionsBoundary',
+    triggered: (p) => p.PermissionsBoundary === undefined,
+  },
+  {
     type: 'AWS::IAM::Policy',
     actions: ['iam:GetGroupPolicy', 'iam:PutGroupPolicy', 'iam:DeleteGroupPolicy'],
     trigger: 'Groups',
@@ -483,9 +498,29 @@ function tagsOf(props: Record<string, unknown>): Record<string, string> {
   return {};
 }
 
+/** ARN formats of the Service Authorization Reference, loaded by {@link loadArnFormats}. */
+const arnFormats = new Map<string, string>();
+
+/** IAM resource types whose ARNs the check builds: those of IAM_TYPES and those the legacy handlers name. */
+const ARN_TYPES: [string, string][] = [
+  ...Object.values(IAM_TYPES).map((t): [string, string] => [t.service, t.type]),
+  ['ec2', 'network-interface'],
+  ['route53', 'change'],
+  ['s3', 'object'],
+];
+
+async function loadArnFormats(): Promise<void> {
+  for (const [service, type] of ARN_TYPES) {
+    if (!arnFormats.has(`${service}:${type}`)) {
+      arnFormats.set(`${service}:${type}`, (await iamResourceTypeDetails(service, type)).arn);
+    }
+  }
+}
+
 /** ARN of `id` as resource type `type` of `service`, from the Service Authorization Reference's ARN format. */
-async function arnOf(service: string, type: string, id: string, ctx: DeployContext): Promise<string> {
-  const format = (await iamResourceTypeDetails(service, type)).arn;
+function arnOf(service: string, type: string, id: string, ctx: DeployContext): string {
+  const format = arnFormats.get(`${service}:${type}`);
+  if (!format) throw new Error(`No ARN format loaded for ${service}:${type}`);
   const filled = format
     .replace('${Partition}', ctx.partition ?? 'aws')
     .replace('${Region}', ctx.region)
@@ -521,7 +556,7 @@ async function resolveResources(placed: Placed): Promise<Map<string, Resolved>> 
     let arn: string | undefined;
     if (iamType) {
       const id = iamType.id ? iamType.id(partial) : ref;
-      arn = id.startsWith('arn:') ? id : await arnOf(iamType.service, iamType.type, id, placed.ctx);
+      arn = id.startsWith('arn:') ? id : arnOf(iamType.service, iamType.type, id, placed.ctx);
     }
     out.set(logicalId, { ...partial, arn });
   }
@@ -844,12 +879,9 @@ export async function modelRequests(
       partition: ctx.partition ?? 'aws',
       region: ctx.region,
       account: ctx.account,
-      arnOf: () => {
-        throw new Error('replaced below');
-      },
+      arnOf: (service, type, id) => arnOf(service, type, id, ctx),
       keyArn: (k) => (k.startsWith('arn:') ? k : `arn:aws:kms:${ctx.region}:${ctx.account}:key/${k}`),
     };
-    const arnCache: Record<string, string> = {};
     for (const call of calls) {
       const fail = (reason: string) =>
         problems.push({
@@ -871,19 +903,7 @@ export async function modelRequests(
       let arns: string[];
       if (call.legacy?.resources) {
         try {
-          // Legacy calls name their ARNs through the view; arnOf is synchronous there, so precompute lazily.
-          const pending: Promise<void>[] = [];
-          const v: ResourceView = {
-            ...view,
-            arnOf: (service, type, id) => {
-              const key = `${service}|${type}|${id}`;
-              if (!(key in arnCache)) pending.push(arnOf(service, type, id, ctx).then((a) => void (arnCache[key] = a)));
-              return arnCache[key] ?? `pending:${key}`;
-            },
-          };
-          call.legacy.resources(v);
-          await Promise.all(pending);
-          arns = call.legacy.resources(v);
+          arns = call.legacy.resources(view);
         } catch (e) {
           fail(`cannot name the resource: ${(e as Error).message}`);
           continue;
@@ -1115,6 +1135,7 @@ export async function launchRoleDenials(
   options: { registry?: HandlerPermissions; scenarios?: LaunchScenario[] } = {},
 ): Promise<Denial[]> {
   const registry = options.registry ?? loadHandlerPermissions();
+  await loadArnFormats();
   const templates = loadAssembly(assemblyDir);
   const products = findProducts(assemblyDir, templates);
   const productFiles = new Set(products.map((p) => p.file));

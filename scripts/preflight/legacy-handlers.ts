@@ -88,6 +88,33 @@ const notebookNetwork: LegacyCall[] = [
   { action: 'ec2:DescribeSubnets', onlyWith: 'SubnetId' },
   { action: 'ec2:DescribeVpcs', onlyWith: 'SubnetId' },
 ];
+/**
+ * SageMaker condition keys of CreateNotebookInstance / UpdateNotebookInstance (Service Authorization
+ * Reference, Amazon SageMaker): the values the request carries, from the properties.
+ */
+const notebookKeys = (r: ResourceView, update: boolean): Record<string, string | string[]> => {
+  const p = r.props;
+  const keys: Record<string, string | string[] | undefined> = {
+    'sagemaker:InstanceTypes': p.InstanceType as string | undefined,
+    'sagemaker:RootAccess': p.RootAccess as string | undefined,
+    'sagemaker:MinimumInstanceMetadataServiceVersion': (
+      p.InstanceMetadataServiceConfiguration as { MinimumInstanceMetadataServiceVersion?: string } | undefined
+    )?.MinimumInstanceMetadataServiceVersion,
+    'sagemaker:NotebookInstanceLifecycleConfigArns': p.LifecycleConfigName
+      ? r.arnOf('sagemaker', 'notebook-instance-lifecycle-config', str(p.LifecycleConfigName))
+      : undefined,
+    // UpdateNotebookInstance cannot change these, so the request does not carry them.
+    ...(update
+      ? {}
+      : {
+          'sagemaker:DirectInternetAccess': p.DirectInternetAccess as string | undefined,
+          'sagemaker:VpcSubnets': p.SubnetId ? [str(p.SubnetId)] : undefined,
+          'sagemaker:VpcSecurityGroupIds': p.SecurityGroupIds as string[] | undefined,
+          'sagemaker:VolumeKmsKeyArn': p.KmsKeyId ? r.keyArn(str(p.KmsKeyId)) : undefined,
+        }),
+  };
+  return Object.fromEntries(Object.entries(keys).filter((e): e is [string, string | string[]] => e[1] !== undefined));
+};
 const volumeKey = (r: ResourceView) => [r.keyArn(str(r.props.KmsKeyId))];
 /** SageMaker asks KMS for a grant on the volume key for the instance: a grant for an AWS resource, via SageMaker. */
 const notebookKey: LegacyCall[] = [
@@ -164,7 +191,7 @@ export const LEGACY_HANDLERS: Record<string, LegacyHandlers> = {
     sources: NOTEBOOK_SOURCES,
     handlers: {
       create: [
-        { action: 'sagemaker:CreateNotebookInstance' },
+        { action: 'sagemaker:CreateNotebookInstance', context: (r) => notebookKeys(r, false) },
         // Tags given at create are authorized as sagemaker:AddTags on the new instance.
         { action: 'sagemaker:AddTags', onlyWith: 'Tags' },
         passExecutionRole,
@@ -178,7 +205,7 @@ export const LEGACY_HANDLERS: Record<string, LegacyHandlers> = {
         // An instance is stopped to be updated, and started again.
         { action: 'sagemaker:DescribeNotebookInstance' },
         { action: 'sagemaker:StopNotebookInstance' },
-        { action: 'sagemaker:UpdateNotebookInstance' },
+        { action: 'sagemaker:UpdateNotebookInstance', context: (r) => notebookKeys(r, true) },
         passExecutionRole,
         { action: 'sagemaker:StartNotebookInstance' },
         ...notebookNetwork,
