@@ -920,7 +920,7 @@ export async function modelRequests(
             const o = IAM_TYPES[other.type];
             if (o.service === service && o.type === t.name) found.push(other.arn!);
           }
-          const special = specialResources(r, action, t.name, known, ctx);
+          const special = specialResources(r, action, t.name);
           found.push(...special);
           if (!found.length && t.required) unmatchedRequired.push(t.name);
           arns.push(...found);
@@ -1001,13 +1001,7 @@ export async function modelRequests(
 }
 
 /** Resources of a request that come from a property rather than a template resource. */
-function specialResources(
-  r: Resolved,
-  action: string,
-  type: string,
-  known: ResourcePolicies,
-  ctx: DeployContext,
-): string[] {
+function specialResources(r: Resolved, action: string, type: string): string[] {
   // Service Catalog reads a product's template from LoadTemplateFromURL with the caller's credentials.
   if (r.type === 'AWS::ServiceCatalog::CloudFormationProduct' && /^s3:GetObject$/i.test(action) && type === 'object') {
     const urls = ((r.props.ProvisioningArtifactParameters ?? []) as { Info?: { LoadTemplateFromURL?: string } }[])
@@ -1027,8 +1021,6 @@ function specialResources(
       .filter(([k, v]) => /^(PrincipalARN|RoleArn)$/.test(k) && typeof v === 'string' && v.includes(':role/'))
       .map(([, v]) => String(v));
   }
-  void known;
-  void ctx;
   return [];
 }
 
@@ -1183,13 +1175,12 @@ export async function launchRoleDenials(
           d.reason.replace(/\b(dev|prod)\b/g, 'ENV'),
         ].join('|');
         const existing = denials.get(key);
-        if (existing) existing.scenarios.includes(scenario.name) || existing.scenarios.push(scenario.name);
-        else
-          denials.set(key, {
-            ...d,
-            launchRole: role.name.replace(scenario.parameters.EnvType, '<env>'),
-            scenarios: [scenario.name],
-          });
+        if (!existing) {
+          const launchRole = scenario.parameters.EnvType
+            ? role.name.replace(scenario.parameters.EnvType, '<env>')
+            : role.name;
+          denials.set(key, { ...d, launchRole, scenarios: [scenario.name] });
+        } else if (!existing.scenarios.includes(scenario.name)) existing.scenarios.push(scenario.name);
       };
       for (const p of modelled.problems) record({ template: product.file, resource: '-', ...p });
       const seen = new Set<string>();
