@@ -162,7 +162,7 @@ const seedArchive: LegacyCall = {
   onlyWith: 'Code',
   resources: (r) => {
     const s3 = (r.props.Code as { S3?: { Bucket: string; Key: string } } | undefined)?.S3;
-    return s3 ? [r.arnOf('s3', 'object', `${s3.Bucket}/${s3.Key}`)] : [];
+    return s3 ? [`arn:${r.partition}:s3:::${s3.Bucket}/${s3.Key}`] : [];
   },
 };
 
