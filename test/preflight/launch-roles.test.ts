@@ -1,0 +1,196 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  checkLaunchRoles,
+  Denial,
+  HandlerPermissions,
+  launchRoleDenials,
+  loadHandlerPermissions,
+  s3ObjectOfUrl,
+} from '../../scripts/preflight/launch-roles';
+import { synthesize } from '../helpers/synth';
+
+const ACCOUNT = '111122223333';
+const SCENARIOS = [{ name: 'test', parameters: { ProjectName: 'alpha' } }];
+const tmpDirs: string[] = [];
+afterAll(() => tmpDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+/** Statements every launch role needs to run its stack, so tests see only their resource's calls. */
+const RUN_STACK = [
+  { Effect: 'Allow', Action: 'cloudformation:*', Resource: '*' },
+  { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+];
+
+/** A cloud assembly of one host stack with a product (`resources`) launched by a role with `statements`. */
+function assembly(resources: Record<string, unknown>, statements: Record<string, unknown>[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-launch-roles-'));
+  tmpDirs.push(dir);
+  const host = {
+    Resources: {
+      LaunchRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          RoleName: 'launch',
+          Policies: [{ PolicyName: 'launch', PolicyDocument: { Statement: [...RUN_STACK, ...statements] } }],
+        },
+      },
+      Product: {
+        Type: 'AWS::ServiceCatalog::CloudFormationProduct',
+        Properties: {
+          ProvisioningArtifactParameters: [{ Info: { LoadTemplateFromURL: 'https://assets.s3.amazonaws.com/p.json' } }],
+        },
+      },
+      Constraint: {
+        Type: 'AWS::ServiceCatalog::LaunchRoleConstraint',
+        Properties: { ProductId: { Ref: 'Product' }, RoleArn: { 'Fn::GetAtt': ['LaunchRole', 'Arn'] } },
+      },
+    },
+  };
+  const assets = {
+    files: { p: { source: { path: 'Product.product.template.json' }, destinations: { d: { objectKey: 'p.json' } } } },
+  };
+  fs.writeFileSync(path.join(dir, 'Host.template.json'), JSON.stringify(host));
+  fs.writeFileSync(path.join(dir, 'Host.assets.json'), JSON.stringify(assets));
+  fs.writeFileSync(path.join(dir, 'Product.product.template.json'), JSON.stringify({ Resources: resources }));
+  return dir;
+}
+
+const denials = (dir: string, registry?: HandlerPermissions) =>
+  launchRoleDenials(dir, { scenarios: SCENARIOS, registry });
+const of = (list: Denial[], subject: string) => list.filter((d) => d.subject === subject);
+
+const KEY_POLICY = {
+  Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+};
+const key = (extra: Record<string, unknown> = {}) => ({
+  Type: 'AWS::KMS::Key',
+  Properties: { KeyPolicy: KEY_POLICY, Tags: [{ Key: 'Team', Value: 'x' }] },
+  ...extra,
+});
+const ALL_KMS = { Effect: 'Allow', Action: 'kms:*', Resource: '*' };
+
+describe('launch-role check on hand-made templates', () => {
+  test('finds a permission the launch role lacks', async () => {
+    // GIVEN a role that may do everything to keys but rotate them
+    const dir = assembly({ Key: key() }, [ALL_KMS, { Effect: 'Deny', Action: 'kms:EnableKeyRotation', Resource: '*' }]);
+    // WHEN the check runs
+    const found = of(await denials(dir), 'Key');
+    // THEN create and update are reported for EnableKeyRotation, and nothing else
+    expect(found.map((d) => `${d.handler} ${d.action} ${d.decision}`).sort()).toEqual([
+      'create kms:EnableKeyRotation ExplicitlyDenied',
+      'update kms:EnableKeyRotation ExplicitlyDenied',
+    ]);
+    expect(found[0].resource).toMatch(/^arn:aws:kms:eu-west-1:111122223333:key\//);
+  });
+
+  test('no delete calls under DeletionPolicy Retain', async () => {
+    const noDelete = [ALL_KMS, { Effect: 'Deny', Action: 'kms:ScheduleKeyDeletion', Resource: '*' }];
+    const retained = of(await denials(assembly({ Key: key({ DeletionPolicy: 'Retain' }) }, noDelete)), 'Key');
+    expect(retained).toEqual([]);
+    const deleted = of(await denials(assembly({ Key: key() }, noDelete)), 'Key');
+    expect(deleted.map((d) => `${d.handler} ${d.action}`)).toEqual(['delete kms:ScheduleKeyDeletion']);
+  });
+
+  test('an action with no resource type needs Resource "*"', async () => {
+    // GIVEN kms:CreateKey granted only on key ARNs
+    const dir = assembly({ Key: key() }, [
+      { Effect: 'Allow', NotAction: 'kms:CreateKey', Resource: '*' },
+      { Effect: 'Allow', Action: 'kms:CreateKey', Resource: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/*` },
+    ]);
+    const found = of(await denials(dir), 'Key');
+    expect(found).toEqual([expect.objectContaining({ handler: 'create', action: 'kms:CreateKey', resource: '*' })]);
+  });
+
+  test('create-time tagging is not limited by aws:ResourceTag', async () => {
+    // GIVEN TagResource allowed only on keys that already carry the tag
+    const dir = assembly({ Key: key() }, [
+      { Effect: 'Allow', NotAction: 'kms:TagResource', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: 'kms:TagResource',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:ResourceTag/Team': 'x' } },
+      },
+    ]);
+    const found = of(await denials(dir), 'Key');
+    // THEN the create-time TagResource is denied (the key has no tags yet), the update-time one is not
+    expect(found.map((d) => `${d.handler} ${d.action}`)).toEqual(['create kms:TagResource']);
+    expect(found[0].reason).toMatch(/at create time it has none yet/);
+    expect(found[0].reason).toMatch(/aws:RequestTag\/Team/);
+  });
+
+  test('fails loudly when an excluded permission’s triggering property is set', async () => {
+    const bucket = {
+      Type: 'AWS::S3::Bucket',
+      Properties: { BucketName: 'b', MetadataTableConfiguration: { S3TablesDestination: {} } },
+    };
+    const found = of(
+      await denials(assembly({ Bucket: bucket }, [{ Effect: 'Allow', Action: '*', Resource: '*' }])),
+      'Bucket',
+    );
+    // THEN the check says the exclusions no longer hold, and the calls they covered are required again
+    expect(found.filter((d) => d.decision === 'ExclusionTriggered').map((d) => d.reason)).toEqual([
+      expect.stringMatching(/s3tables:\*.*MetadataTableConfiguration/),
+      expect.stringMatching(/iam:PassRole.*MetadataConfiguration/),
+    ]);
+    expect(found).toContainEqual(expect.objectContaining({ action: 's3tables:CreateTable', decision: 'CannotModel' }));
+  });
+
+  test('fails loudly on a legacy type without hand-listed calls, and on a type the fixture lacks', async () => {
+    const registry = loadHandlerPermissions();
+    const withLegacy: HandlerPermissions = {
+      ...registry,
+      types: { ...registry.types, 'AWS::Old::Thing': { handlers: {} } },
+    };
+    const dir = assembly({ Old: { Type: 'AWS::Old::Thing' }, Custom: { Type: 'Custom::Thing' } }, [
+      { Effect: 'Allow', Action: '*', Resource: '*' },
+    ]);
+    const found = await denials(dir, withLegacy);
+    expect(of(found, 'Old')).toEqual([
+      expect.objectContaining({
+        decision: 'CannotModel',
+        reason: expect.stringMatching(/not listed in legacy-handlers.ts/),
+      }),
+    ]);
+    expect(of(found, 'Custom')).toEqual([
+      expect.objectContaining({
+        decision: 'CannotModel',
+        reason: expect.stringMatching(/not in handler-permissions.json/),
+      }),
+    ]);
+  });
+
+  test('reads S3 URLs of both styles', () => {
+    expect(s3ObjectOfUrl('https://sds-catalog-assets.s3.eu-west-1.amazonaws.com/k.json')).toBe(
+      'sds-catalog-assets/k.json',
+    );
+    expect(s3ObjectOfUrl('https://s3.eu-west-1.amazonaws.com/bucket/k.json')).toBe('bucket/k.json');
+  });
+});
+
+describe('launch-role check on the synthesized assembly', () => {
+  let findings: Awaited<ReturnType<typeof checkLaunchRoles>>;
+  beforeAll(async () => {
+    const synthesized = synthesize();
+    tmpDirs.push(synthesized.outdir);
+    findings = await checkLaunchRoles(synthesized.outdir);
+  }, 600_000);
+
+  test('reports the catalog asset the project environment cannot read', () => {
+    // The notebook product's template lives in the catalog asset bucket; the launch role reads only
+    // objects tagged servicecatalog:provisioning, and the bucket policy grants nothing.
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        check: 'launch-role',
+        subject: expect.stringMatching(/^Notebook/),
+        message: expect.stringMatching(/s3:GetObject on arn:aws:s3:::sds-catalog-assets\/.*not allowed/),
+      }),
+    );
+  });
+
+  // Failing until the launch roles are fixed (in progress on another branch); see the report of this check.
+  test.failing('no findings on the synthesized assembly', () => {
+    expect(findings.map((f) => `${f.template} ${f.subject}: ${f.message}`)).toEqual([]);
+  });
+});
