@@ -33,7 +33,7 @@ export const CHECK = 'launch-role';
 
 /** Template JSON as CloudFormation reads it. */
 export interface Template {
-  Parameters?: Record<string, { Type?: string; Default?: unknown }>;
+  Parameters?: Record<string, Record<string, unknown>>;
   Mappings?: Record<string, Record<string, Record<string, unknown>>>;
   Conditions?: Record<string, unknown>;
   Resources: Record<string, TemplateResource>;
@@ -45,7 +45,7 @@ interface TemplateResource {
   Properties?: Record<string, unknown>;
   Condition?: string;
   DeletionPolicy?: string;
-  DependsOn?: unknown;
+  DependsOn?: string | string[];
 }
 
 /** A policy document as IAM reads it. */
@@ -1255,7 +1255,7 @@ function parameterValues(
     if (name === 'BootstrapVersion') continue;
     const given = scenario.parameters[name];
     if (given !== undefined) out[name] = given;
-    else if (p.Type?.startsWith('AWS::SSM::Parameter::Value') && ssm[String(p.Default)] !== undefined) {
+    else if (String(p.Type ?? '').startsWith('AWS::SSM::Parameter::Value') && ssm[String(p.Default)] !== undefined) {
       out[name] = ssm[String(p.Default)];
     } else if (p.Default !== undefined) out[name] = String(p.Default);
     else throw new Error(`No launch value for parameter ${name} in scenario ${scenario.name}`);
