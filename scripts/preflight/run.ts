@@ -5,6 +5,7 @@ import { Finding } from './finding';
 import { iamQuota, percent, PolicySize, policySizes } from './iam-quota';
 import { lambdaDeploy } from './lambda-deploy';
 import { Assembly, loadAssembly } from './launch';
+import { checkLaunchRoles } from './launch-roles';
 import { serviceKeyAccess } from './service-key-access';
 
 /** Options of a preflight run. */
@@ -27,6 +28,8 @@ export const CHECKS: Record<string, (a: Assembly, o: PreflightOptions) => Findin
   'service-key-access': (a) => serviceKeyAccess(a),
   'lambda-deploy': (a, o) => lambdaDeploy(a, { concurrencyQuota: o.concurrencyQuota }),
   'cross-template': (a) => crossTemplate(a),
+  // Needs the asset manifests and product wiring of a synthesized assembly directory.
+  'launch-role': (a) => (a.dir ? checkLaunchRoles(a.dir) : []),
 };
 
 /** Every finding of every check over `assembly`. */

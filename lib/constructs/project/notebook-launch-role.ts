@@ -114,6 +114,9 @@ export class NotebookLaunchRole extends Construct {
             'ec2:DescribeSecurityGroups',
             'ec2:DescribeVpcs',
             'ec2:DescribeNetworkInterfaces',
+            // SageMaker attaches the notebook's interface in the project subnet with the caller's rights.
+            'ec2:CreateNetworkInterface',
+            'ec2:DeleteNetworkInterface',
           ],
           resources: ['*'],
         }),

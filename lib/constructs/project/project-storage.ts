@@ -121,7 +121,7 @@ export class ProjectStorage extends Construct {
       new iam.PolicyStatement({
         sid: 'EnvironmentLaunchRoleSeedsRepository',
         principals: [new iam.ArnPrincipal(launchRoleArn)],
-        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
         resources: ['*'],
         conditions: { StringEquals: { 'kms:ViaService': `codecommit.${Aws.REGION}.amazonaws.com` } },
       }),
