@@ -223,9 +223,9 @@ export const EXCLUSIONS: Exclusion[] = [
         ['s3:PutReplicationConfiguration', 's3:PutBucketReplication', 's3:DeleteBucketReplication'],
         'ReplicationConfiguration',
       ],
-      [['s3:PutBucketAcl', 's3:PutObjectAcl'], 'AccessControl'],
-      // Emptying a bucket belongs to the delete handler's auto-delete option, not to create.
-      [['s3:DeleteObject'], 'MetadataTableConfiguration'],
+      // Canned ACLs: the registry lists object-ACL and object calls in create for the legacy AccessControl
+      // property (an assumption: no other property of ours leads there; a real launch confirms it).
+      [['s3:PutBucketAcl', 's3:PutObjectAcl', 's3:DeleteObject'], 'AccessControl'],
     ] as const
   ).map(([actions, property]) => ({
     type: 'AWS::S3::Bucket',
@@ -259,8 +259,8 @@ export const EXCLUSIONS: Exclusion[] = [
   {
     type: 'AWS::KMS::Key',
     actions: ['kms:DisableKeyRotation'],
-    trigger: 'EnableKeyRotation not true',
-    triggered: (p) => p.EnableKeyRotation !== true,
+    trigger: 'EnableKeyRotation false',
+    triggered: (p) => p.EnableKeyRotation === false,
   },
   {
     type: 'AWS::Route53::HostedZone',

@@ -1,4 +1,6 @@
 import { ENV_TYPES, PROJECT_NAME } from '../../lib/config/names';
+import { ENDPOINT_AZS, mirrorEndpointAzCount } from '../../lib/constructs/project/project-network';
+import { DeployContext, resolve } from '../helpers/intrinsics';
 import { maskAssetHashes, resourcesOfType, synthesize } from '../helpers/synth';
 
 describe('ProjectEnvironmentProduct', () => {
@@ -90,6 +92,48 @@ describe('ProjectEnvironmentProduct', () => {
   });
 });
 
+describe('ProjectEnvironmentProduct: relaunch and PrivateLink AZs', () => {
+  const synthesized = synthesize();
+  const template = synthesized.product(synthesized.platform.portfolio.projectEnvironment);
+  const launch = (stackUuid: string, EnvType = 'dev'): DeployContext => ({
+    account: '111122223333',
+    region: 'eu-west-1',
+    instance: 'alpha',
+    stackId: `arn:aws:cloudformation:eu-west-1:111122223333:stack/SC-111122223333-pp-x/${stackUuid}`,
+    parameters: { ProjectName: 'alpha', EnvType, VpcCidr: '10.0.0.0/16', MirrorDomainName: 'none' },
+    ssm: { '/sds/shared/network/s3-prefix-list-id': 'pl-1', '/sds/shared/mirror/endpoint-service-name': 'svc' },
+  });
+  const nameKeys = ['BucketName', 'RepositoryName', 'LogGroupName'];
+  const retainedNames = (ctx: DeployContext) =>
+    Object.values(template.Resources)
+      .filter((r) => (r as { DeletionPolicy?: string }).DeletionPolicy === 'Retain')
+      .flatMap((r) =>
+        nameKeys.filter((k) => r.Properties?.[k] !== undefined).map((k) => resolve(r.Properties![k], template, ctx)),
+      );
+
+  test('a relaunch with the same project name gets new names for everything the last launch retained', () => {
+    const first = retainedNames(launch('1a2b3c4d-0000-0000-0000-000000000000'));
+    const second = retainedNames(launch('9f8e7d6c-0000-0000-0000-000000000000'));
+    expect(first).toHaveLength(5);
+    expect(first).toContain('sds-proj-alpha-dev-data-1a2b3c4d');
+    expect(second.filter((name) => first.includes(name))).toEqual([]);
+  });
+
+  test('the mirror endpoint stays in the AZs the mirror load balancer spans, for every EnvType', () => {
+    const mirror = Object.values(template.Resources).find(
+      (r) => r.Type === 'AWS::EC2::VPCEndpoint' && JSON.stringify(r.Properties).includes('endpoint-service-name'),
+    )!;
+    const shared = synthesized.config.sharedServicesAzCount;
+    for (const env of ENV_TYPES) {
+      const subnets = resolve(mirror.Properties!.SubnetIds, template, launch('1a2b3c4d-0', env)) as string[];
+      expect(subnets).toHaveLength(mirrorEndpointAzCount(ENDPOINT_AZS[env], shared));
+      expect(subnets.length).toBeLessThanOrEqual(shared);
+    }
+    expect(() => mirrorEndpointAzCount(3, 4)).toThrow(/mirrorAzCount must be a whole number from 1 to 3/);
+    expect([1, 2, 3].map((n) => mirrorEndpointAzCount(ENDPOINT_AZS.prod, n))).toEqual([1, 2, 3]);
+  });
+});
+
 describe('NotebookProduct', () => {
   const synthesized = synthesize();
   const template = synthesized.product(synthesized.platform.portfolio.projectEnvironment.notebookStack);
@@ -98,11 +142,12 @@ describe('NotebookProduct', () => {
     expect(Object.keys(template.Parameters ?? {})).toEqual(expect.arrayContaining(['ProjectName', 'EnvType']));
   });
 
-  test('encrypts the volume with a rotating, retained key', () => {
-    const keys = resourcesOfType(template, 'AWS::KMS::Key');
-    expect(keys).toHaveLength(1);
-    expect(keys[0][1].EnableKeyRotation).toBe(true);
-    expect(template.Resources[keys[0][0]]).toMatchObject({ DeletionPolicy: 'Retain' });
+  test('leaves nothing behind on terminate: no key of its own (the volume uses the project key)', () => {
+    expect(resourcesOfType(template, 'AWS::KMS::Key')).toHaveLength(0);
+    const retained = Object.entries(template.Resources).filter(
+      ([, r]) => (r as { DeletionPolicy?: string }).DeletionPolicy === 'Retain',
+    );
+    expect(retained).toEqual([]);
   });
 
   test('matches the snapshot', () => {

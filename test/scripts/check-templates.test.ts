@@ -26,18 +26,18 @@ describe('check:templates', () => {
   });
 
   test('fails when a product template breaks a Control Tower rule', () => {
-    const source = files.find((f) => /NotebookProduct.*product\.template\.json$/.test(f))!;
+    const source = files.find((f) => /ProjectEnvironment[0-9A-F]+\.product\.template\.json$/.test(f))!;
     const template = read(source);
     for (const resource of Object.values(template.Resources).filter((r) => r.Type === 'AWS::KMS::Key')) {
       const policy = resource.Properties!.KeyPolicy as { Statement: { Sid?: string }[] };
       policy.Statement = policy.Statement.filter((s) => s.Sid !== 'GrantsOnlyForAwsServices');
     }
-    const findings = controlTowerFindings([write('notebook.product.template.json', template)]);
+    const findings = controlTowerFindings([write('project.product.template.json', template)]);
     expect(findings).toEqual([
       expect.objectContaining({
-        template: 'notebook.product.template.json',
+        template: 'project.product.template.json',
         rule: 'kms_create_grant_aws_service_check',
-        resource: expect.stringMatching(/^VolumeKey/),
+        resource: expect.stringMatching(/^Key/),
       }),
     ]);
   });

@@ -190,38 +190,21 @@ describe('Environment launch role', () => {
       'ImplicitlyDenied',
     );
   });
-  test('manages only keys tagged for this deployment, and never deletes one', async () => {
+  test('manages a key only where its own policy says so: a system tag on another key grants nothing', async () => {
     const key = arn('kms', 'key/1234');
-    await expectDecision(
-      launchRole,
-      {
-        action: 'kms:PutKeyPolicy',
-        resource: key,
-        resourcePolicy: keyPolicy,
-        context: { [`aws:ResourceTag/${TAG_KEYS.system}`]: 'sds' },
-      },
-      'Allowed',
-    );
-    await expectDecision(
-      launchRole,
-      {
-        action: 'kms:PutKeyPolicy',
-        resource: key,
-        resourcePolicy: keyPolicy,
-        context: { [`aws:ResourceTag/${TAG_KEYS.system}`]: 'other' },
-      },
-      'ImplicitlyDenied',
-    );
-    await expectDecision(
-      launchRole,
-      {
-        action: 'kms:ScheduleKeyDeletion',
-        resource: key,
-        resourcePolicy: keyPolicy,
-        context: { [`aws:ResourceTag/${TAG_KEYS.system}`]: 'sds' },
-      },
-      'ImplicitlyDenied',
-    );
+    // GIVEN a key that is not a project key (its policy only delegates to the account), tagged like ours
+    for (const action of ['kms:PutKeyPolicy', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion']) {
+      await expectDecision(
+        launchRole,
+        {
+          action,
+          resource: key,
+          resourcePolicy: keyPolicy,
+          context: { [`aws:ResourceTag/${TAG_KEYS.system}`]: 'sds' },
+        },
+        'ImplicitlyDenied',
+      );
+    }
     await expectDecision(
       launchRole,
       { action: 'kms:CreateKey', resource: '*', context: { [`aws:RequestTag/${TAG_KEYS.system}`]: 'sds' } },

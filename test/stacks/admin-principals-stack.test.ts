@@ -3,13 +3,15 @@ import { maskAssetHashes, synthesize } from '../helpers/synth';
 
 const MFA = { Bool: { 'aws:MultiFactorAuthPresent': 'true' } };
 
-/** Every action an Allow statement of a managed policy grants, by policy name. */
+/** Every action an Allow statement grants, over the managed policies whose names start with `policyName`. */
 function allowedActions(template: ReturnType<ReturnType<typeof synthesize>['stack']>, policyName: string): string[] {
-  const policies = template.findResources('AWS::IAM::ManagedPolicy', {
-    Properties: { ManagedPolicyName: policyName },
-  });
-  const [policy] = Object.values(policies);
-  const statements = policy.Properties.PolicyDocument.Statement as { Effect: string; Action: string | string[] }[];
+  const policies = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter((p) =>
+    String(p.Properties.ManagedPolicyName).startsWith(policyName),
+  );
+  if (policies.length === 0) throw new Error(`No managed policy named ${policyName}*`);
+  const statements = policies.flatMap(
+    (p) => p.Properties.PolicyDocument.Statement as { Effect: string; Action: string | string[] }[],
+  );
   return statements.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat());
 }
 
