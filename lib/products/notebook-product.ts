@@ -79,9 +79,11 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     const email = new CfnParameter(this, 'OwnerEmail', {
       type: 'String',
       description: 'Your e-mail address, used as your git identity.',
-      allowedPattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
+      // Only characters IAM and SageMaker accept in tag values (the address becomes the OwnerEmail tag).
+      allowedPattern: '^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$',
       maxLength: 254,
-      constraintDescription: 'must be an e-mail address like jane@example.com',
+      constraintDescription:
+        'must be an e-mail address like jane@example.com (letters, digits and . _ + - before the @)',
     });
     const instanceType = new CfnParameter(this, 'InstanceType', {
       type: 'String',
@@ -148,9 +150,9 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     const executionRole = new iam.Role(this, 'ExecutionRole', {
       roleName: projectResourceName(project, `nb-${userName}`),
       description: 'Execution role of one data scientist notebook and the SageMaker work it starts',
-      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
+      // No aws:SourceAccount condition: SageMaker documents it for jobs, not for the notebook instance assuming its
+      // role, and a refused assumption fails the launch; PassRole never crosses accounts, so nothing is lost.
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyName(
         this,
         'ProjectBoundary',

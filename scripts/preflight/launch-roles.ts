@@ -856,6 +856,7 @@ function callsOf(
   const problems: string[] = [];
   const handlers: Handler[] = ['create', 'read', 'update', 'delete'];
   // CloudFormation never calls delete for a retained resource.
+  // Retain: CloudFormation never deletes it. RetainExceptOnCreate: it does, when a create rolls back.
   const called = handlers.filter((h) => !(h === 'delete' && r.raw.DeletionPolicy === 'Retain'));
   const tagged = Object.keys(r.tags).length > 0;
   const calls: { handler: Handler; action: string; legacy?: LegacyHandlers['handlers']['create'][number] }[] = [];

@@ -106,7 +106,7 @@ describe('ProjectEnvironmentProduct: relaunch and PrivateLink AZs', () => {
   const nameKeys = ['BucketName', 'RepositoryName', 'LogGroupName'];
   const retainedNames = (ctx: DeployContext) =>
     Object.values(template.Resources)
-      .filter((r) => (r as { DeletionPolicy?: string }).DeletionPolicy === 'Retain')
+      .filter((r) => /^Retain/.test(String((r as { DeletionPolicy?: string }).DeletionPolicy)))
       .flatMap((r) =>
         nameKeys.filter((k) => r.Properties?.[k] !== undefined).map((k) => resolve(r.Properties![k], template, ctx)),
       );
@@ -144,8 +144,8 @@ describe('NotebookProduct', () => {
 
   test('leaves nothing behind on terminate: no key of its own (the volume uses the project key)', () => {
     expect(resourcesOfType(template, 'AWS::KMS::Key')).toHaveLength(0);
-    const retained = Object.entries(template.Resources).filter(
-      ([, r]) => (r as { DeletionPolicy?: string }).DeletionPolicy === 'Retain',
+    const retained = Object.entries(template.Resources).filter(([, r]) =>
+      /^Retain/.test(String((r as { DeletionPolicy?: string }).DeletionPolicy)),
     );
     expect(retained).toEqual([]);
   });

@@ -8,8 +8,9 @@ describe('AdminPortfolioStack', () => {
   const template = synthesized.stack('portfolio');
 
   test('the product asset bucket is encrypted with a customer key, versioned, private, access-logged and retained', () => {
+    // Retained on delete; a failed first deploy removes it, so its fixed global name does not block the retry.
     template.hasResource('AWS::S3::Bucket', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: {
         BucketName: 'sds-catalog-assets',
@@ -35,7 +36,7 @@ describe('AdminPortfolioStack', () => {
     const buckets = template.findResources('AWS::S3::Bucket');
     expect(Object.keys(buckets)).toHaveLength(2);
     for (const [id, bucket] of Object.entries(buckets)) {
-      expect(bucket.DeletionPolicy).toBe('Retain');
+      expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
         Bucket: { Ref: id },
         PolicyDocument: {
@@ -67,7 +68,7 @@ describe('AdminPortfolioStack', () => {
 
   test('log groups are encrypted, retained and expire', () => {
     template.allResources('AWS::Logs::LogGroup', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       Properties: { KmsKeyId: Match.anyValue(), RetentionInDays: 365 },
     });
   });

@@ -54,7 +54,7 @@ export class EncryptedLogGroup extends Construct {
       logGroupName: props.logGroupName,
       encryptionKey: this.encryptionKey,
       retention: props.retention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
   }
 }

@@ -130,7 +130,7 @@ export class ProjectNetwork extends Construct {
       kmsKeyId: props.key.keyArn,
       retentionInDays: 365,
     });
-    this.flowLogGroup.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.flowLogGroup.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     const flowLogRole = new iam.Role(this, 'FlowLogRole', {
       roleName: projectResourceName(project, 'flow-logs'),
       description: 'Delivers this project VPC flow logs',

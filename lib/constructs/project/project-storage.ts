@@ -156,7 +156,7 @@ export class ProjectStorage extends Construct {
       code: codecommit.Code.fromDirectory(NOTEBOOKS_DIRECTORY, 'main'),
       kmsKey: this.key,
     });
-    this.repository.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.repository.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
   }
 
   /**

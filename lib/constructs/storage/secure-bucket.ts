@@ -14,7 +14,8 @@ const NON_NEGOTIABLE = {
   versioned: true,
   // Lets a compliance team put legal holds or retention on objects; no default retention is imposed.
   objectLockEnabled: true,
-  removalPolicy: RemovalPolicy.RETAIN,
+  // Kept on delete and replacement; a create that rolls back removes it (still empty), so a retry is not blocked.
+  removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
   autoDeleteObjects: false,
 } satisfies s3.BucketProps;
 
