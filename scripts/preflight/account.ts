@@ -281,9 +281,10 @@ function isAwsService(name: string, region: string): boolean {
   return name.startsWith(`com.amazonaws.${region}.`) || name.startsWith(`aws.sagemaker.${region}.`);
 }
 
-/** Where an interface endpoint puts a subnet: the AZ and who needs it. */
+/** Where an interface endpoint puts a subnet: the AZ, and the template and launch that need it. */
 interface Placement {
   readonly az: string;
+  readonly file: string;
   readonly where: string;
 }
 
@@ -340,7 +341,10 @@ export async function endpointServiceZones(assembly: Assembly, ctx: AccountConte
           const az = String(
             evaluateIntrinsics(template.Resources[subnet].Properties?.AvailabilityZone, template, deployCtx),
           );
-          needs.set(service, [...(needs.get(service) ?? []), { az, where: `${launch.file} ${id} (${launch.label})` }]);
+          needs.set(service, [
+            ...(needs.get(service) ?? []),
+            { az, file: launch.file, where: `${launch.file} ${id} (${launch.label})` },
+          ]);
         } catch (e) {
           findings.push({
             ...at,
@@ -365,7 +369,7 @@ export async function endpointServiceZones(assembly: Assembly, ctx: AccountConte
       if (errorName(e) === 'InvalidServiceName') {
         findings.push({
           check: CHECK,
-          template: placements[0].where.split(' ')[0],
+          template: placements[0].file,
           subject: service,
           message: `CreateVpcEndpoint fails: ${service} is not offered as an interface endpoint service in ${ctx.region} (${errorMessage(e)}).`,
         });
@@ -378,10 +382,11 @@ export async function endpointServiceZones(assembly: Assembly, ctx: AccountConte
     }
     const missing = [...new Set(placements.map((p) => p.az))].filter((az) => !offered.includes(az)).sort();
     if (missing.length === 0) continue;
-    const where = [...new Set(placements.filter((p) => missing.includes(p.az)).map((p) => p.where))];
+    const affected = placements.filter((p) => missing.includes(p.az));
+    const where = [...new Set(affected.map((p) => p.where))];
     findings.push({
       check: CHECK,
-      template: where[0].split(' ')[0],
+      template: affected[0].file,
       subject: service,
       message:
         `CreateVpcEndpoint fails: ${service} is not offered in ${missing.join(', ')} (offered in ` +
