@@ -26,24 +26,14 @@ export interface LambdaDeployOptions {
 
 /** Findings for dead-letter permissions created too late and reserved concurrency the account cannot give. */
 export async function lambdaDeploy(assembly: Assembly, options: LambdaDeployOptions = {}): Promise<Finding[]> {
-  const quota = options.concurrencyQuota ?? 10;
   const findings: Finding[] = [];
-  const reservations: { file: string; id: string; reserved: number }[] = [];
   for (const launch of world(assembly, { sizing: 'representative', allCombinations: false })) {
     const { template, ctx } = launch;
     for (const [id, r] of existingResources(template, ctx)) {
       if (r.Type !== 'AWS::Lambda::Function') continue;
-      const props = r.Properties ?? {};
+      const target = (r.Properties?.DeadLetterConfig as { TargetArn?: unknown } | undefined)?.TargetArn;
+      if (target === undefined) continue;
       try {
-        if (props.ReservedConcurrentExecutions !== undefined) {
-          reservations.push({
-            file: launch.file,
-            id,
-            reserved: Number(resolve(props.ReservedConcurrentExecutions, template, ctx)),
-          });
-        }
-        const target = (props.DeadLetterConfig as { TargetArn?: unknown } | undefined)?.TargetArn;
-        if (target === undefined) continue;
         const message = await deadLetterOrder(template, ctx, id, String(resolve(target, template, ctx)));
         if (message) findings.push({ check: CHECK, template: launch.file, subject: id, message });
       } catch (e) {
@@ -56,23 +46,80 @@ export async function lambdaDeploy(assembly: Assembly, options: LambdaDeployOpti
       }
     }
   }
-  const total = reservations.reduce((sum, r) => sum + r.reserved, 0);
-  if (quota - total < MIN_UNRESERVED) {
-    for (const r of reservations) {
-      findings.push({
-        check: CHECK,
-        template: r.file,
-        subject: r.id,
-        message:
-          `CreateStack fails: reserving ${r.reserved} (${total} in all) leaves ${quota - total} of an account ` +
-          `concurrency quota of ${quota} unreserved, below Lambda's minimum of ${MIN_UNRESERVED} ` +
-          `("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution ` +
-          `below its minimum value of [10]"). Fix: drop ReservedConcurrentExecutions (throttle elsewhere) or ` +
-          `require a raised quota.`,
-      });
+  const reserved = reservedConcurrency(assembly, CHECK);
+  findings.push(
+    ...reserved.findings,
+    ...concurrencyFindings(reserved.reservations, { quota: options.concurrencyQuota ?? 10 }, CHECK),
+  );
+  return findings;
+}
+
+/** One function's reserved concurrency, as a deployment or launch sets it. */
+export interface Reservation {
+  readonly file: string;
+  readonly id: string;
+  readonly reserved: number;
+}
+
+/**
+ * Every `ReservedConcurrentExecutions` of the stacks and of one launch of each product, with a finding (under
+ * `check`) for each value that cannot be resolved.
+ */
+export function reservedConcurrency(
+  assembly: Assembly,
+  check: string = CHECK,
+): { reservations: Reservation[]; findings: Finding[] } {
+  const reservations: Reservation[] = [];
+  const findings: Finding[] = [];
+  for (const launch of world(assembly, { sizing: 'representative', allCombinations: false })) {
+    const { template, ctx } = launch;
+    for (const [id, r] of existingResources(template, ctx)) {
+      const value = r.Properties?.ReservedConcurrentExecutions;
+      if (r.Type !== 'AWS::Lambda::Function' || value === undefined) continue;
+      try {
+        reservations.push({ file: launch.file, id, reserved: Number(resolve(value, template, ctx)) });
+      } catch (e) {
+        findings.push({ check, template: launch.file, subject: id, message: `cannot evaluate: ${errorMessage(e)}` });
+      }
     }
   }
-  return findings;
+  return { reservations, findings };
+}
+
+/** What an account has to give to reservations. */
+export interface ConcurrencyLimit {
+  /** The account's concurrency quota. */
+  readonly quota: number;
+  /** Executions no function reserves today. @default - the quota (nothing reserved yet) */
+  readonly unreserved?: number;
+}
+
+/** A finding per reservation when together they leave fewer than Lambda's minimum of 10 unreserved executions. */
+export function concurrencyFindings(
+  reservations: Reservation[],
+  limit: ConcurrencyLimit,
+  check: string = CHECK,
+): Finding[] {
+  const available = limit.unreserved ?? limit.quota;
+  const total = reservations.reduce((sum, r) => sum + r.reserved, 0);
+  if (available - total >= MIN_UNRESERVED) return [];
+  // Reservations already in the account (possibly these functions', if deployed before) shrink what is left.
+  const already =
+    limit.unreserved === undefined || limit.unreserved === limit.quota
+      ? ''
+      : ` (${limit.quota - limit.unreserved} already reserved by functions in the account, these included if ` +
+        `already deployed)`;
+  return reservations.map((r): Finding => ({
+    check,
+    template: r.file,
+    subject: r.id,
+    message:
+      `CreateStack fails: reserving ${r.reserved} (${total} in all) leaves ${available - total} of an account ` +
+      `concurrency quota of ${limit.quota}${already} unreserved, below Lambda's minimum of ${MIN_UNRESERVED} ` +
+      `("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution ` +
+      `below its minimum value of [10]"). Fix: drop ReservedConcurrentExecutions (throttle elsewhere) or ` +
+      `require a raised quota.`,
+  }));
 }
 
 /** Why the function would be created before its dead-letter permission, or undefined. */

@@ -1,4 +1,5 @@
 /** Runs every preflight check over an assembly and renders the report. */
+import { AccountContext, accountFindings } from './account';
 import { crossTemplate } from './cross-template';
 import { dynamicReferences } from './dynamic-references';
 import { Finding } from './finding';
@@ -12,6 +13,8 @@ import { serviceKeyAccess } from './service-key-access';
 export interface PreflightOptions {
   /** @default 10 */
   readonly concurrencyQuota?: number;
+  /** Where to run the account checks (`--account`). @default - offline checks only */
+  readonly account?: AccountContext;
 }
 
 /** Findings, policy sizes and the human-readable report. */
@@ -30,6 +33,8 @@ export const CHECKS: Record<string, (a: Assembly, o: PreflightOptions) => Findin
   'cross-template': (a) => crossTemplate(a),
   // Needs the asset manifests and product wiring of a synthesized assembly directory.
   'launch-role': (a) => (a.dir ? checkLaunchRoles(a.dir) : []),
+  // Last: it calls AWS, and only with --account.
+  account: (a, o) => (o.account ? accountFindings(a, o.account) : []),
 };
 
 /** Every finding of every check over `assembly`. */
@@ -46,12 +51,16 @@ export async function runPreflight(dir: string, options: PreflightOptions = {}):
   const sizes = policySizes(assembly)
     .sizes.sort((a, b) => b.size / b.quota - a.size / a.quota || a.template.localeCompare(b.template))
     .map((s) => ({ ...s, percent: percent(s) }));
-  return { findings, policySizes: sizes, text: render(findings, sizes) };
+  return { findings, policySizes: sizes, text: render(findings, sizes, options) };
 }
 
-function render(findings: Finding[], sizes: (PolicySize & { percent: string })[]): string {
+function render(findings: Finding[], sizes: (PolicySize & { percent: string })[], options: PreflightOptions): string {
   const lines: string[] = [];
   for (const check of Object.keys(CHECKS)) {
+    if (check === 'account' && !options.account) {
+      lines.push(`- account: not run (add --account to check the target account and region)`);
+      continue;
+    }
     const mine = findings.filter((f) => f.check === check);
     lines.push(`${mine.length === 0 ? '✓' : '✗'} ${check}: ${mine.length} finding${mine.length === 1 ? '' : 's'}`);
     for (const f of mine) lines.push(`  - ${f.template} ${f.subject}\n      ${f.message}`);
