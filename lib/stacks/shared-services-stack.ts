@@ -73,8 +73,11 @@ export class SharedServicesStack extends Stack {
     const certificate = config.mirrorTls
       ? acm.Certificate.fromCertificateArn(this, 'MirrorCertificate', config.mirrorTls.certificateArn)
       : undefined;
+    const s3PrefixList = new S3PrefixList(this, 'S3PrefixList');
     this.mirror = new PypiMirror(this, 'PypiMirror', {
       vpc,
+      endpointsSecurityGroup: endpoints.securityGroup,
+      s3PrefixListId: s3PrefixList.prefixListId,
       packagesBucket: this.packages.bucket,
       packagesKey: this.packages.encryptionKey,
       accessLogs,
@@ -95,7 +98,7 @@ export class SharedServicesStack extends Stack {
     publish(SHARED_PARAMETERS.vpcId, vpc.vpcId, 'Shared-services VPC id');
     publish(
       SHARED_PARAMETERS.s3PrefixListId,
-      new S3PrefixList(this, 'S3PrefixList').prefixListId,
+      s3PrefixList.prefixListId,
       'S3 prefix list of this region, for egress rules to S3 gateway endpoints',
     );
     publish(

@@ -293,35 +293,38 @@ describe('Project permissions boundary', () => {
       );
     }
   });
-  test('refuses notebooks with root or direct internet access', async () => {
+  test('refuses notebooks with root or direct internet access, each on its own or left to the default', async () => {
     const vpc = { 'sagemaker:VpcSubnets': ['subnet-1'] };
+    const create = (settings: Record<string, string>) => ({
+      action: 'sagemaker:CreateNotebookInstance',
+      resource: arn('sagemaker', 'notebook-instance/n1'),
+      context: { ...vpc, ...settings },
+    });
+    // Either one enabled while the other is disabled was allowed when the two conditions were ANDed.
+    for (const settings of [
+      { 'sagemaker:RootAccess': 'Enabled', 'sagemaker:DirectInternetAccess': 'Disabled' },
+      { 'sagemaker:RootAccess': 'Disabled', 'sagemaker:DirectInternetAccess': 'Enabled' },
+      { 'sagemaker:RootAccess': 'Enabled', 'sagemaker:DirectInternetAccess': 'Enabled' },
+      // SageMaker enables both when the request omits them.
+      { 'sagemaker:RootAccess': 'Disabled' },
+      { 'sagemaker:DirectInternetAccess': 'Disabled' },
+      {},
+    ]) {
+      await expectDecision(bounded, create(settings), 'ExplicitlyDenied');
+    }
     await expectDecision(
       bounded,
-      {
-        action: 'sagemaker:CreateNotebookInstance',
-        resource: arn('sagemaker', 'notebook-instance/n1'),
-        context: { ...vpc, 'sagemaker:RootAccess': 'Enabled' },
-      },
-      'ExplicitlyDenied',
-    );
-    await expectDecision(
-      bounded,
-      {
-        action: 'sagemaker:CreateNotebookInstance',
-        resource: arn('sagemaker', 'notebook-instance/n1'),
-        context: { ...vpc, 'sagemaker:DirectInternetAccess': 'Enabled' },
-      },
-      'ExplicitlyDenied',
-    );
-    await expectDecision(
-      bounded,
-      {
-        action: 'sagemaker:CreateNotebookInstance',
-        resource: arn('sagemaker', 'notebook-instance/n1'),
-        context: { ...vpc, 'sagemaker:RootAccess': 'Disabled', 'sagemaker:DirectInternetAccess': 'Disabled' },
-      },
+      create({ 'sagemaker:RootAccess': 'Disabled', 'sagemaker:DirectInternetAccess': 'Disabled' }),
       'Allowed',
     );
+    const update = (context: Record<string, string>) => ({
+      action: 'sagemaker:UpdateNotebookInstance',
+      resource: arn('sagemaker', 'notebook-instance/n1'),
+      context,
+    });
+    await expectDecision(bounded, update({ 'sagemaker:RootAccess': 'Enabled' }), 'ExplicitlyDenied');
+    await expectDecision(bounded, update({ 'sagemaker:RootAccess': 'Disabled' }), 'Allowed');
+    await expectDecision(bounded, update({}), 'Allowed');
   });
   test('caps privilege: no managed policies, no boundary removal, no key deletion, no lost data', async () => {
     await expectDecision(bounded, { action: 'iam:AttachRolePolicy', resource: alphaRole }, 'ExplicitlyDenied');

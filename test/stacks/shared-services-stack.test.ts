@@ -16,6 +16,10 @@ describe('SharedServicesStack', () => {
     template.resourceCountIs('AWS::EC2::InternetGateway', 0);
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
     template.resourceCountIs('AWS::EC2::EgressOnlyInternetGateway', 0);
+    // No security group may send to an address range: egress names a group or the S3 prefix list.
+    const json = JSON.stringify(template.toJSON());
+    expect(json).not.toContain('0.0.0.0/0');
+    expect(json).not.toContain('::/0');
     template.hasResourceProperties('AWS::EC2::VPC', {
       CidrBlock: '10.10.0.0/16',
       EnableDnsHostnames: true,

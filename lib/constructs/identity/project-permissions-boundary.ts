@@ -223,18 +223,25 @@ export class ProjectPermissionsBoundary extends Construct {
           resources: ['*'],
           conditions: { Null: { 'sagemaker:VpcSubnets': 'true' } },
         }),
-        // Prevents notebooks with internet access or root.
+        // Prevents notebooks with direct internet access, or with root: each on its own (SageMaker enables both
+        // when a create omits them, so anything but an explicit Disabled is refused).
+        ...(['DirectInternetAccess', 'RootAccess'] as const).map(
+          (setting) =>
+            new iam.PolicyStatement({
+              sid: `DenyNotebooksWithout${setting}Disabled`,
+              effect: iam.Effect.DENY,
+              actions: ['sagemaker:CreateNotebookInstance'],
+              resources: ['*'],
+              conditions: { StringNotEquals: { [`sagemaker:${setting}`]: 'Disabled' } },
+            }),
+        ),
+        // An update can turn root on (not internet access); one that leaves it alone carries no key and passes.
         new iam.PolicyStatement({
-          sid: 'DenyOpenNotebooks',
+          sid: 'DenyEnablingNotebookRoot',
           effect: iam.Effect.DENY,
-          actions: ['sagemaker:CreateNotebookInstance', 'sagemaker:UpdateNotebookInstance'],
+          actions: ['sagemaker:UpdateNotebookInstance'],
           resources: ['*'],
-          conditions: {
-            StringEqualsIfExists: {
-              'sagemaker:DirectInternetAccess': 'Enabled',
-              'sagemaker:RootAccess': 'Enabled',
-            },
-          },
+          conditions: { StringEquals: { 'sagemaker:RootAccess': 'Enabled' } },
         }),
       ],
     });

@@ -32,6 +32,10 @@ export interface PypiMirrorProps {
   readonly certificate?: acm.ICertificate;
   /** Tasks to run; two spread over AZs keep the mirror up during an AZ or task failure. @default 2 */
   readonly desiredCount?: number;
+  /** Security group of the interface endpoints the tasks call (ECR, CloudWatch Logs). */
+  readonly endpointsSecurityGroup: ec2.ISecurityGroup;
+  /** Id of the region's S3 prefix list: the tasks reach S3 (image layers, packages) through the gateway endpoint. */
+  readonly s3PrefixListId: string;
 }
 
 /**
@@ -188,8 +192,13 @@ export class PypiMirror extends Construct {
       description: 'PyPI mirror tasks: only the mirror load balancer reaches them',
       allowAllOutbound: false,
     });
-    // The VPC has no route to the internet: 443 reaches only the interface endpoints and S3's gateway endpoint.
-    taskSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs through VPC endpoints');
+    // HTTPS out only to the interface endpoints and, through the gateway endpoint, S3: never to an address range.
+    taskSecurityGroup.addEgressRule(props.endpointsSecurityGroup, ec2.Port.tcp(443), 'AWS APIs through VPC endpoints');
+    taskSecurityGroup.addEgressRule(
+      ec2.Peer.prefixList(props.s3PrefixListId),
+      ec2.Port.tcp(443),
+      'S3 through the gateway endpoint',
+    );
     const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc,
       description: 'PyPI mirror load balancer: PrivateLink traffic only, no other ingress',
