@@ -126,17 +126,13 @@ export class ProjectPermissionsBoundary extends Construct {
         'cloudformation:CreateStack',
         'cloudformation:UpdateStack',
         'cloudformation:DeleteStack',
-        'cloudformation:CreateChangeSet',
-        'cloudformation:ExecuteChangeSet',
-        'cloudformation:DeleteChangeSet',
+        'cloudformation:*ChangeSet',
         'cloudformation:SetStackPolicy',
         'cloudformation:TagResource',
         'cloudformation:UntagResource',
         'ec2:Describe*',
-        'ec2:CreateNetworkInterface',
-        'ec2:CreateNetworkInterfacePermission',
-        'ec2:DeleteNetworkInterface',
-        'ec2:DeleteNetworkInterfacePermission',
+        'ec2:CreateNetworkInterface*',
+        'ec2:DeleteNetworkInterface*',
         'ec2:CreateTags',
         'lambda:Get*',
         'lambda:List*',
@@ -228,7 +224,7 @@ export class ProjectPermissionsBoundary extends Construct {
         ...(['DirectInternetAccess', 'RootAccess'] as const).map(
           (setting) =>
             new iam.PolicyStatement({
-              sid: `DenyNotebooksWithout${setting}Disabled`,
+              sid: `DenyNotebook${setting}`,
               effect: iam.Effect.DENY,
               actions: ['sagemaker:CreateNotebookInstance'],
               resources: ['*'],
@@ -237,7 +233,7 @@ export class ProjectPermissionsBoundary extends Construct {
         ),
         // An update can turn root on (not internet access); one that leaves it alone carries no key and passes.
         new iam.PolicyStatement({
-          sid: 'DenyEnablingNotebookRoot',
+          sid: 'DenyNotebookRootOnUpdate',
           effect: iam.Effect.DENY,
           actions: ['sagemaker:UpdateNotebookInstance'],
           resources: ['*'],
