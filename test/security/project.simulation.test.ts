@@ -328,6 +328,55 @@ describe('SageMaker: work runs only in the project network, with the project key
     }),
     'ExplicitlyDenied',
   );
+  // Tags are the keys to tag-scoped rights: set at create only, never afterwards.
+  const tagging = (context: Record<string, string | string[]>, action = 'sagemaker:AddTags') => ({
+    action,
+    resource: sagemaker('training-job/t9'),
+    context,
+  });
+  const projectTags = (env = 'dev') => ({
+    [`aws:RequestTag/${TAG_KEYS.projectName}`]: 'alpha',
+    [`aws:RequestTag/${TAG_KEYS.environmentType}`]: env,
+    'aws:TagKeys': [TAG_KEYS.projectName, TAG_KEYS.environmentType],
+  });
+  scenario(
+    'alpha user tags a training job as alpha while creating it',
+    () => alpha.user,
+    () => tagging({ ...projectTags(), 'sagemaker:TaggingAction': 'CreateTrainingJob' }),
+    'Allowed',
+  );
+  scenario(
+    'alpha user cannot claim an untagged resource by tagging it alpha afterwards',
+    () => alpha.user,
+    () => tagging(projectTags()),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    'alpha user cannot move an alpha dev resource to prod by re-tagging it',
+    () => alpha.user,
+    () =>
+      tagging({
+        ...projectTags('prod'),
+        'sagemaker:TaggingAction': 'AddTags',
+        [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'alpha',
+        [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
+      }),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    'alpha user cannot remove the project tag of an alpha resource',
+    () => alpha.user,
+    () =>
+      tagging(
+        {
+          'aws:TagKeys': [TAG_KEYS.projectName],
+          [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'alpha',
+          [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
+        },
+        'sagemaker:DeleteTags',
+      ),
+    'ExplicitlyDenied',
+  );
   scenario(
     'alpha user opens alpha notebooks',
     () => alpha.user,

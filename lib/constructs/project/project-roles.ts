@@ -242,6 +242,17 @@ export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatemen
       resources: [arn('sagemaker', '*')],
       conditions: { StringEquals: { [`aws:RequestTag/${TAG_KEYS.projectName}`]: project.projectName } },
     }),
+    // The project tags are set at create only: never added, changed or removed later (tag-scoped rights follow them).
+    new iam.PolicyStatement({
+      sid: 'DenyProjectTagChanges',
+      effect: iam.Effect.DENY,
+      actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags'],
+      resources: ['*'],
+      conditions: {
+        'ForAnyValue:StringEquals': { 'aws:TagKeys': [TAG_KEYS.projectName, TAG_KEYS.environmentType] },
+        StringNotLike: { 'sagemaker:TaggingAction': 'Create*' },
+      },
+    }),
     // Another project's resource can never be re-tagged into this one.
     new iam.PolicyStatement({
       sid: 'DenyRetaggingOtherProjects',
