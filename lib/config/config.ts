@@ -35,6 +35,11 @@ export interface AppConfig {
    * Lambda concurrency quota is 10 (new accounts), so it is opt-in. @default - none (unreserved)
    */
   readonly detectiveControlConcurrency?: number;
+  /**
+   * IPv4 networks (e.g. the corporate egress ranges) from which the console may open project notebooks.
+   * @default - any network
+   */
+  readonly consoleSourceCidrs: readonly string[];
 }
 
 /** Reads one raw context value; `bin/` passes `key => app.node.tryGetContext(key)`. */
@@ -147,6 +152,12 @@ export function loadConfig(read: ContextReader, env: DeployEnvironment = {}): Ap
     );
   }
 
+  const consoleSourceCidrs = asList(read('consoleSourceCidrs'));
+  for (const cidr of consoleSourceCidrs) {
+    const problem = cidrBlockProblem(cidr, 8, 32);
+    if (problem) fail('consoleSourceCidrs', cidr, problem);
+  }
+
   if (errors.length > 0) {
     throw new Error(`Invalid configuration (cdk.json context or -c):\n  - ${errors.join('\n  - ')}`);
   }
@@ -161,6 +172,7 @@ export function loadConfig(read: ContextReader, env: DeployEnvironment = {}): Ap
     detectiveControlMode: detectiveControlMode as 'enforce' | 'notify',
     useExistingTrail,
     detectiveControlConcurrency,
+    consoleSourceCidrs,
   };
 }
 

@@ -163,6 +163,7 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     const statements = [
       ...dataScienceStatements({
         project,
+        vpcId: setting(PROJECT_PARAMETERS.vpcId),
         subnetIds,
         securityGroupId,
         keyArn: projectKeyArn,

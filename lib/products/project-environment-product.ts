@@ -37,6 +37,8 @@ export interface ProjectEnvironmentProductProps {
   readonly assetBucket: s3.IBucket;
   /** AZs the shared PyPI mirror's load balancer spans (the first N of the region): its endpoint works only there. */
   readonly mirrorAzCount: number;
+  /** Networks the console may open notebooks from. @default - any */
+  readonly consoleSourceCidrs?: readonly string[];
 }
 
 /**
@@ -148,6 +150,8 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
     const roles = new ProjectRoles(this, 'Roles', {
       project,
+      vpcId: network.vpc.ref,
+      consoleSourceCidrs: props.consoleSourceCidrs,
       boundary,
       subnetIds,
       securityGroupId,

@@ -51,6 +51,7 @@ export class AdminPortfolioStack extends Stack {
       names,
       assetBucket: assets.bucket,
       mirrorAzCount: config.sharedServicesAzCount,
+      consoleSourceCidrs: config.consoleSourceCidrs,
     });
     this.projectEnvironmentProduct = new servicecatalog.CloudFormationProduct(this, 'ProjectEnvironmentProduct', {
       productName: 'Data Science Project Environment',

@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       mirrorTls: undefined,
       detectiveControlMode: 'enforce',
       useExistingTrail: false,
+      detectiveControlConcurrency: undefined,
+      consoleSourceCidrs: [],
     });
   });
 
@@ -88,6 +90,14 @@ describe('loadConfig', () => {
     ['mirrorDomainName', 'Not A Domain', /mirrorDomainName: got "Not A Domain"/],
     ['detectiveControlMode', 'audit', /detectiveControlMode: got "audit"; expected enforce or notify/],
     ['useExistingTrail', 'yes', /useExistingTrail: got "yes"; expected true or false/],
+    ['detectiveControlConcurrency', '0', /detectiveControlConcurrency: got "0"; expected a whole number from 1 to 100/],
+    ['detectiveControlConcurrency', 'five', /detectiveControlConcurrency: got "five"/],
+    ['consoleSourceCidrs', '203.0.113.0', /consoleSourceCidrs: got "203.0.113.0"; expected an IPv4 network/],
+    [
+      'consoleSourceCidrs',
+      '10.0.0.0/8, 198.51.100.7/24',
+      /consoleSourceCidrs: got "198.51.100.7\/24"; host bits are set/,
+    ],
   ])('fails when %s is %p', (key, value, message) => {
     expect(() => load({ [key]: value })).toThrow(message);
   });

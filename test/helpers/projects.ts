@@ -14,6 +14,8 @@ export interface LaunchedProject {
   readonly dataBucket: string;
   readonly modelBucket: string;
   readonly s3EndpointId: string;
+  readonly vpcId: string;
+  readonly repositoryArn: string;
   readonly subnetIds: string[];
   readonly securityGroupId: string;
   readonly keyArn: string;
@@ -66,6 +68,8 @@ export function launchProject(synthesized: Synthesized, name: string): LaunchedP
     dataBucket: value({ Ref: bucketId('data') }),
     modelBucket: value({ Ref: bucketId('models') }),
     s3EndpointId: value({ Ref: id('AWS::EC2::VPCEndpoint', (p) => p.VpcEndpointType === 'Gateway') }),
+    vpcId: value({ Ref: id('AWS::EC2::VPC', () => true) }),
+    repositoryArn: value({ 'Fn::GetAtt': [id('AWS::CodeCommit::Repository', () => true), 'Arn'] }),
     subnetIds: Object.entries(template.Resources)
       .filter(([, r]) => r.Type === 'AWS::EC2::Subnet')
       .map(([subnetId]) => value({ Ref: subnetId })),

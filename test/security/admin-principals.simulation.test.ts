@@ -301,7 +301,7 @@ describe('Project permissions boundary', () => {
       context: { ...vpc, ...settings },
     });
     // Either one enabled while the other is disabled was allowed when the two conditions were ANDed.
-    for (const settings of [
+    const refused: Record<string, string>[] = [
       { 'sagemaker:RootAccess': 'Enabled', 'sagemaker:DirectInternetAccess': 'Disabled' },
       { 'sagemaker:RootAccess': 'Disabled', 'sagemaker:DirectInternetAccess': 'Enabled' },
       { 'sagemaker:RootAccess': 'Enabled', 'sagemaker:DirectInternetAccess': 'Enabled' },
@@ -309,7 +309,8 @@ describe('Project permissions boundary', () => {
       { 'sagemaker:RootAccess': 'Disabled' },
       { 'sagemaker:DirectInternetAccess': 'Disabled' },
       {},
-    ]) {
+    ];
+    for (const settings of refused) {
       await expectDecision(bounded, create(settings), 'ExplicitlyDenied');
     }
     await expectDecision(

@@ -405,6 +405,63 @@ describe('SageMaker: work runs only in the project network, with the project key
   );
 });
 
+describe('off-network paths: the repository and notebooks open only where the design says', () => {
+  const git = (p: typeof alpha, context: Record<string, string>) => ({
+    action: 'codecommit:GitPull',
+    resource: p.repositoryArn,
+    context: { 'aws:SecureTransport': 'true', ...context },
+  });
+  scenario(
+    'alpha user pulls the alpha repository from inside the alpha network',
+    () => alpha.user,
+    () => git(alpha, { 'aws:SourceVpc': alpha.vpcId }),
+    'Allowed',
+  );
+  scenario(
+    'alpha user cannot pull the alpha repository onto a laptop',
+    () => alpha.user,
+    () => git(alpha, {}),
+    'Denied',
+  );
+  scenario(
+    "alpha user cannot pull the alpha repository through beta's network",
+    () => alpha.user,
+    () => git(alpha, { 'aws:SourceVpc': beta.vpcId }),
+    'Denied',
+  );
+  scenario(
+    'alpha user cannot push to the alpha repository from outside the network',
+    () => alpha.user,
+    () => ({ ...git(alpha, {}), action: 'codecommit:GitPush' }),
+    'Denied',
+  );
+
+  describe('with consoleSourceCidrs set, notebooks open only from those networks', () => {
+    const restricted = launchProject(synthesize({ context: { consoleSourceCidrs: '203.0.113.0/24' } }), 'alpha');
+    const open = (sourceIp: string) => ({
+      action: 'sagemaker:CreatePresignedNotebookInstanceUrl',
+      resource: sagemaker('notebook-instance/sds-proj-alpha-dev-jane'),
+      context: {
+        'aws:SourceIp': sourceIp,
+        [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'alpha',
+        [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
+      },
+    });
+    scenario(
+      'alpha user opens a notebook from the corporate network',
+      () => restricted.user,
+      () => open('203.0.113.9'),
+      'Allowed',
+    );
+    scenario(
+      'alpha user cannot open a notebook from another network (a stolen session elsewhere)',
+      () => restricted.user,
+      () => open('198.51.100.9'),
+      'Denied',
+    );
+  });
+});
+
 describe('privilege: roles pass only project roles, only to SageMaker', () => {
   const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
   scenario(

@@ -8,7 +8,7 @@ import { SAGEMAKER_VPC_CREATE_ACTIONS } from '../identity/project-permissions-bo
 import { bucketObjectsFinding } from '../guardrails/findings';
 import { browseCatalogStatement, ownLaunchesStatement } from '../identity/catalog-statements';
 import { humanTrust } from '../identity/trust';
-import { acknowledgeWildcards, dataScienceWildcardReasons } from './policy-acknowledgements';
+import { acknowledgeWildcards, dataScienceWildcardReasons, notebookWildcardReasons } from './policy-acknowledgements';
 import { projectParameterName, ProjectContext, projectResourceName } from './project-context';
 import { KEY_SERVICES } from './project-storage';
 
@@ -21,6 +21,13 @@ export interface ProjectRolesProps {
   readonly key: kms.IKey;
   readonly buckets: s3.IBucket[];
   readonly repositoryArn: string;
+  /** The project VPC. */
+  readonly vpcId: string;
+  /**
+   * Networks (IPv4 CIDRs) the console may open notebooks from.
+   * @default - any network (sign-in, MFA and the project tags still apply)
+   */
+  readonly consoleSourceCidrs?: readonly string[];
   /** ARN of the project's notebook product, the one product its users may launch. */
   readonly notebookProductArn: string;
   /** ARN of the project's portfolio, which its administrator manages. */
@@ -57,6 +64,7 @@ export class ProjectRoles extends Construct {
 
     const work: DataScienceScope = {
       project,
+      vpcId: props.vpcId,
       subnetIds: props.subnetIds,
       securityGroupId: props.securityGroupId,
       keyArn: props.key.keyArn,
@@ -78,7 +86,24 @@ export class ProjectRoles extends Construct {
         statements: projectDataStatements(work),
       }),
     ];
+    // Opening Jupyter: the console asks for a presigned URL from the person's own network.
+    const cidrs = props.consoleSourceCidrs ?? [];
+    const openNotebooks = new iam.PolicyStatement({
+      sid: 'OpenProjectNotebooks',
+      actions: ['sagemaker:CreatePresignedNotebookInstanceUrl'],
+      resources: [
+        `arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:notebook-instance/${projectResourceName(project, '*')}`,
+      ],
+      conditions: {
+        StringEquals: {
+          [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project.projectName,
+          [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: project.envType,
+        },
+        ...(cidrs.length > 0 ? { IpAddress: { 'aws:SourceIp': [...cidrs] } } : {}),
+      },
+    });
     const launchNotebooks = [
+      openNotebooks,
       new iam.PolicyStatement({
         sid: 'LaunchProjectNotebooks',
         actions: [
@@ -141,13 +166,18 @@ export class ProjectRoles extends Construct {
       project.names,
       props.buckets.map((b) => bucketObjectsFinding(b)),
     );
-    for (const policy of [...shared, userPolicy, adminPolicy]) acknowledgeWildcards(policy, reasons);
+    for (const policy of shared) acknowledgeWildcards(policy, reasons);
+    for (const policy of [userPolicy, adminPolicy]) {
+      acknowledgeWildcards(policy, { ...reasons, ...notebookWildcardReasons(project.names) });
+    }
   }
 }
 
 /** What the project's data science statements are about: values may be launch-time tokens. */
 export interface DataScienceScope {
   readonly project: ProjectContext;
+  /** The project VPC: git work on the repository comes only through its endpoints. */
+  readonly vpcId: string;
   readonly subnetIds: string[];
   readonly securityGroupId: string;
   readonly keyArn: string;
@@ -269,7 +299,6 @@ export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatemen
       actions: [
         'sagemaker:StartNotebookInstance',
         'sagemaker:StopNotebookInstance',
-        'sagemaker:CreatePresignedNotebookInstanceUrl',
         'sagemaker:StopTrainingJob',
         'sagemaker:StopProcessingJob',
         'sagemaker:StopHyperParameterTuningJob',
@@ -360,6 +389,8 @@ export function projectDataStatements(input: DataScienceScope): iam.PolicyStatem
         'codecommit:PostCommentForPullRequest',
       ],
       resources: [input.repositoryArn],
+      // Only from the project network (its CodeCommit endpoints): the code and data in it never reach a laptop.
+      conditions: { StringEquals: { 'aws:SourceVpc': input.vpcId } },
     }),
     new iam.PolicyStatement({
       sid: 'ReadProjectParameters',
