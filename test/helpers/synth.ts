@@ -49,8 +49,17 @@ export function synthesize(options: { context?: Record<string, unknown>; guardra
   return synthesizeNew(options);
 }
 
+/** Assemblies this test file made: removed when the file's tests are done, so nothing is left in the temp directory. */
+const outdirs: string[] = [];
+if (typeof afterAll === 'function') {
+  afterAll(() => {
+    for (const dir of outdirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
+
 function synthesizeNew(options: { context?: Record<string, unknown>; guardrails?: boolean }): Synthesized {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-assembly-'));
+  outdirs.push(outdir);
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...options.context } });
   const config = testConfig(options.context);
   const platform = buildPlatform(app, config);
