@@ -83,7 +83,12 @@ export interface Request {
 
 /** Evaluates `request` for `principal` with the IAM policy simulator; returns the decision and why. */
 export async function evaluate(principal: Principal, request: Request): Promise<{ decision: Decision; why: string }> {
-  const account = principal.arn.split(':')[4];
+  // A service principal (`logs.<region>.amazonaws.com`) has no ARN: it is named by service, in the resource's account.
+  const isService = !principal.arn.startsWith('arn:');
+  const account = isService ? (request.resourceAccount ?? request.resource.split(':')[4]) : principal.arn.split(':')[4];
+  const caller: Record<string, string> = isService
+    ? { 'aws:PrincipalServiceName': principal.arn }
+    : { 'aws:PrincipalArn': principal.arn, 'aws:PrincipalAccount': account };
   const result = await runSimulation(
     {
       request: {
@@ -91,11 +96,7 @@ export async function evaluate(principal: Principal, request: Request): Promise<
         action: request.action,
         resource: { resource: request.resource, accountId: request.resourceAccount ?? account },
         // IAM always sets these from the caller; the simulator needs them spelt out.
-        contextVariables: withEncryptionContextStandIn({
-          'aws:PrincipalArn': principal.arn,
-          'aws:PrincipalAccount': account,
-          ...request.context,
-        }),
+        contextVariables: withEncryptionContextStandIn({ ...caller, ...request.context }),
       },
       identityPolicies: withEncryptionContextStandIn(principal.identityPolicies),
       permissionBoundaryPolicies: principal.boundary
@@ -156,36 +157,12 @@ export function accountRootKeyPolicy(account: string): PolicyDocument {
 
 /**
  * Asserts the decision for an AWS service principal (e.g. `cloudtrail.amazonaws.com`) acting on its
- * own behalf: only the resource policy can let it in.
+ * own behalf: it has no identity policy, so only the resource policy can let it in.
  */
 export async function expectServiceDecision(
   service: Principal,
   request: Request & { resourcePolicy: PolicyDocument },
   expected: Decision,
 ): Promise<void> {
-  const account = request.resource.split(':')[4] || request.resourceAccount || '';
-  const result = await runSimulation(
-    {
-      request: {
-        principal: service.arn,
-        action: request.action,
-        resource: { resource: request.resource, accountId: request.resourceAccount ?? account },
-        contextVariables: withEncryptionContextStandIn({
-          'aws:PrincipalServiceName': service.arn,
-          ...request.context,
-        }),
-      },
-      identityPolicies: [],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: withEncryptionContextStandIn(request.resourcePolicy),
-    },
-    {},
-  );
-  if (result.resultType === 'error') throw new Error(`Simulation error: ${JSON.stringify(result.errors)}`);
-  if (result.overallResult !== expected) {
-    throw new Error(
-      `${service.arn} ${request.action} on ${request.resource}: expected ${expected}, got ${result.overallResult}`,
-    );
-  }
+  await expectDecision({ ...service, identityPolicies: [] }, request, expected);
 }

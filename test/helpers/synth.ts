@@ -4,17 +4,12 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
+import type { CfnTemplate } from '../../scripts/preflight/cfn-resolve';
 import { AppConfig, loadConfig } from '../../lib/config/config';
 import { addGuardrails, buildPlatform, Platform } from '../../lib/platform';
 
-/** Template JSON as CloudFormation reads it. */
-export interface CfnTemplate {
-  Parameters?: Record<string, Record<string, unknown>>;
-  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
-  Outputs?: Record<string, unknown>;
-  Rules?: Record<string, unknown>;
-  Metadata?: Record<string, unknown>;
-}
+/** Template JSON as CloudFormation reads it (one definition, shared with the preflight). */
+export type { CfnTemplate } from '../../scripts/preflight/cfn-resolve';
 
 /** A synthesized platform with access to stack and product templates. */
 export interface Synthesized {

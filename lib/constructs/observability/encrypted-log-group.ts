@@ -5,6 +5,20 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EncryptionKey } from '../encryption/encryption-key';
 
+/**
+ * Key-policy statement that lets CloudWatch Logs of this region encrypt and decrypt the log groups
+ * matching `logGroupArnPattern` (the encryption context CloudWatch Logs sends names the group).
+ */
+export function cloudWatchLogsKeyStatement(sid: string, logGroupArnPattern: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid,
+    principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+    actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+    resources: ['*'],
+    conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroupArnPattern } },
+  });
+}
+
 /** Props of {@link EncryptedLogGroup}. */
 export interface EncryptedLogGroupProps {
   /** @default - a generated name */
@@ -31,17 +45,10 @@ export class EncryptedLogGroup extends Construct {
     // CloudWatch Logs encrypts with the key on its own behalf, so the key policy must let it in
     // (a key shared with another purpose, e.g. the trail key, needs this as much as a dedicated one).
     const added = key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchLogsInThisAccount',
-        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
-          },
-        },
-      }),
+      cloudWatchLogsKeyStatement(
+        'CloudWatchLogsInThisAccount',
+        `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
+      ),
       false,
     );
     if (!added.statementAdded) {

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EncryptionKey } from '../encryption/encryption-key';
+import { cloudWatchLogsKeyStatement } from '../observability/encrypted-log-group';
 import { AccessLogBucket, SecureBucket } from '../storage/secure-bucket';
 import { projectBucketName, ProjectContext, projectResourceName, projectRetainedName } from './project-context';
 
@@ -81,17 +82,10 @@ export class ProjectStorage extends Construct {
       }),
     );
     this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'ProjectLogGroups',
-        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${project.names.projectParameter(project.projectName, project.envType, '*')}`,
-          },
-        },
-      }),
+      cloudWatchLogsKeyStatement(
+        'ProjectLogGroups',
+        `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${project.names.projectParameter(project.projectName, project.envType, '*')}`,
+      ),
     );
     // The environment launch role manages this key (CloudFormation's read, update and tagging handlers) through this
     // statement only, so its own policies name no key; it can never delete or disable it.
