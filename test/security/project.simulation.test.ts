@@ -218,6 +218,7 @@ describe('SageMaker: work runs only in the project network, with the project key
       'sagemaker:VolumeKmsKeyArn': p.keyArn,
       'sagemaker:OutputKmsKeyArn': p.keyArn,
       [`aws:RequestTag/${TAG_KEYS.projectName}`]: p.name,
+      [`aws:RequestTag/${TAG_KEYS.environmentType}`]: 'dev',
       ...overrides,
     };
     for (const [k, v] of Object.entries(base)) if (v !== undefined) context[k] = v;
@@ -378,6 +379,24 @@ describe('SageMaker: work runs only in the project network, with the project key
     'ExplicitlyDenied',
   );
   scenario(
+    'alpha user cannot claim a resource with lower-case tag keys (condition keys ignore case, tag keys do not)',
+    () => alpha.user,
+    () =>
+      tagging({
+        'aws:RequestTag/projectname': 'alpha',
+        'aws:RequestTag/environmenttype': 'dev',
+        'aws:TagKeys': ['projectname', 'environmenttype'],
+        'sagemaker:TaggingAction': 'AddTags',
+      }),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    'alpha dev user cannot create a training job tagged as alpha prod',
+    () => alpha.user,
+    () => training(alpha, { [`aws:RequestTag/${TAG_KEYS.environmentType}`]: 'prod' }),
+    'Denied',
+  );
+  scenario(
     'alpha user opens alpha notebooks',
     () => alpha.user,
     () => ({
@@ -470,9 +489,27 @@ describe('privilege: roles pass only project roles, only to SageMaker', () => {
     () => ({
       action: 'iam:PassRole',
       resource: role('sds-proj-alpha-dev-nb-jane'),
-      context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' },
+      context: {
+        'iam:PassedToService': 'sagemaker.amazonaws.com',
+        [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'alpha',
+        [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
+      },
     }),
     'Allowed',
+  );
+  scenario(
+    "alpha user cannot pass the notebook role of a neighbour project named 'alpha-dev-x' (same name prefix)",
+    () => alpha.user,
+    () => ({
+      action: 'iam:PassRole',
+      resource: role('sds-proj-alpha-dev-x-dev-nb-joe'),
+      context: {
+        'iam:PassedToService': 'sagemaker.amazonaws.com',
+        [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'alpha-dev-x',
+        [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
+      },
+    }),
+    'Denied',
   );
   scenario(
     'alpha user cannot pass an alpha role to Lambda',

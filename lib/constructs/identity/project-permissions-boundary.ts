@@ -29,6 +29,31 @@ export const SAGEMAKER_VPC_CREATE_ACTIONS = [
 ];
 
 /**
+ * Wildcards that name exactly these SageMaker actions today (a test checks each against the Service
+ * Authorization Reference): deny statements list them compactly, to stay within IAM's size quotas.
+ */
+export const EXACT_ACTION_GROUPS: Record<string, readonly string[]> = {
+  'sagemaker:Create*JobDefinition': [
+    'sagemaker:CreateDataQualityJobDefinition',
+    'sagemaker:CreateModelBiasJobDefinition',
+    'sagemaker:CreateModelExplainabilityJobDefinition',
+    'sagemaker:CreateModelQualityJobDefinition',
+  ],
+  'sagemaker:CreateAutoMLJob*': ['sagemaker:CreateAutoMLJob', 'sagemaker:CreateAutoMLJobV2'],
+};
+
+/** `actions` with every complete group replaced by its wildcard; for deny statements only. */
+export function compactActions(actions: readonly string[]): string[] {
+  let result = [...actions];
+  for (const [wildcard, members] of Object.entries(EXACT_ACTION_GROUPS)) {
+    if (members.every((m) => result.includes(m))) {
+      result = [...result.filter((a) => !members.includes(a)), wildcard];
+    }
+  }
+  return result;
+}
+
+/**
  * The ceiling of every role a project creates (admin, user, notebook launch and execution
  * roles): the services data science needs, and hard denies no identity policy can lift —
  * no escaping the boundary, no internet paths, no SageMaker outside a VPC.
@@ -215,7 +240,7 @@ export class ProjectPermissionsBoundary extends Construct {
         new iam.PolicyStatement({
           sid: 'DenySageMakerWithoutVpc',
           effect: iam.Effect.DENY,
-          actions: SAGEMAKER_VPC_CREATE_ACTIONS,
+          actions: compactActions(SAGEMAKER_VPC_CREATE_ACTIONS),
           resources: ['*'],
           conditions: { Null: { 'sagemaker:VpcSubnets': 'true' } },
         }),

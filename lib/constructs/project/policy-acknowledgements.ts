@@ -17,8 +17,8 @@ export function dataScienceWildcardReasons(names: Names, bucketObjects: string[]
       'SageMaker resource names are chosen at create time; creates are bound to the project subnets, security group and ProjectName request tag, operations to the project tags.',
     [`Resource::${account}:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint-config/*`]:
       'Endpoint configuration names are chosen at create time; creation requires the project key and tag.',
-    [`Resource::${account}:iam::<AWS::AccountId>:role/${rendered(names, '*')}`]:
-      "PassRole of this project's roles, to SageMaker only (iam:PassedToService).",
+    [`Resource::${account}:iam::<AWS::AccountId>:role/${rendered(names, 'nb-*')}`]:
+      "PassRole of this project's notebook execution roles, to SageMaker only (iam:PassedToService), and only those tagged with this project and environment.",
     [`Resource::${account}:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.prefix}/projects/<ProjectName>/<EnvType>/*`]:
       'Read-only on the parameters this project publishes under its own path /<prefix>/projects/<project>/<env>/.',
     [`Resource::${account}:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*`]:

@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { TAG_KEYS } from '../../config/names';
-import { SAGEMAKER_VPC_CREATE_ACTIONS } from '../identity/project-permissions-boundary';
+import { compactActions, SAGEMAKER_VPC_CREATE_ACTIONS } from '../identity/project-permissions-boundary';
 import { bucketObjectsFinding } from '../guardrails/findings';
 import { browseCatalogStatement, ownLaunchesStatement } from '../identity/catalog-statements';
 import { humanTrust } from '../identity/trust';
@@ -203,13 +203,17 @@ export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatemen
     [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project.projectName,
     [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: project.envType,
   };
+  const requestTags = {
+    [`aws:RequestTag/${TAG_KEYS.projectName}`]: project.projectName,
+    [`aws:RequestTag/${TAG_KEYS.environmentType}`]: project.envType,
+  };
   const inProjectNetwork = {
     'ForAllValues:StringEquals': {
       'sagemaker:VpcSubnets': input.subnetIds,
       'sagemaker:VpcSecurityGroupIds': [input.securityGroupId],
     },
     Null: { 'sagemaker:VpcSubnets': 'false' },
-    StringEquals: { [`aws:RequestTag/${TAG_KEYS.projectName}`]: project.projectName },
+    StringEquals: requestTags,
   };
   return [
     // Create SageMaker work only in this project's subnets and security group, tagged as this project's.
@@ -225,7 +229,7 @@ export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatemen
         new iam.PolicyStatement({
           sid: `DenyJobsWithout${key}OfProject`,
           effect: iam.Effect.DENY,
-          actions: SAGEMAKER_KEYED_JOBS,
+          actions: compactActions(SAGEMAKER_KEYED_JOBS),
           resources: ['*'],
           conditions: { StringNotEqualsIfExists: { [`sagemaker:${key}`]: input.keyArn } },
         }),
@@ -238,7 +242,7 @@ export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatemen
       conditions: {
         StringEquals: {
           'sagemaker:VolumeKmsKeyArn': input.keyArn,
-          [`aws:RequestTag/${TAG_KEYS.projectName}`]: project.projectName,
+          ...requestTags,
         },
       },
     }),
@@ -246,7 +250,7 @@ export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatemen
       sid: 'CreateProjectEndpoints',
       actions: ['sagemaker:CreateEndpoint'],
       resources: [arn('sagemaker', '*')],
-      conditions: { StringEquals: { [`aws:RequestTag/${TAG_KEYS.projectName}`]: project.projectName } },
+      conditions: { StringEquals: requestTags },
     }),
     // Experiment and lineage records: metadata only, no compute and no network.
     new iam.PolicyStatement({
@@ -270,7 +274,7 @@ export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatemen
       sid: 'TagOnlyAsThisProject',
       actions: ['sagemaker:AddTags'],
       resources: [arn('sagemaker', '*')],
-      conditions: { StringEquals: { [`aws:RequestTag/${TAG_KEYS.projectName}`]: project.projectName } },
+      conditions: { StringEquals: requestTags },
     }),
     // The project tags are set at create only: never added, changed or removed later (tag-scoped rights follow them).
     new iam.PolicyStatement({
@@ -279,7 +283,8 @@ export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatemen
       actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags'],
       resources: ['*'],
       conditions: {
-        'ForAnyValue:StringEquals': { 'aws:TagKeys': [TAG_KEYS.projectName, TAG_KEYS.environmentType] },
+        // Condition keys ignore case (aws:RequestTag/projectname is ProjectName), tag keys in aws:TagKeys do not.
+        'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': [TAG_KEYS.projectName, TAG_KEYS.environmentType] },
         StringNotLike: { 'sagemaker:TaggingAction': 'Create*' },
       },
     }),
@@ -323,8 +328,15 @@ export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatemen
     new iam.PolicyStatement({
       sid: 'PassProjectRolesToSageMaker',
       actions: ['iam:PassRole'],
-      resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${projectResourceName(project, '*')}`],
-      conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${projectResourceName(project, 'nb-*')}`],
+      // The name pattern also matches a neighbour project named `<project>-<env>-nb-...`: its tags do not.
+      conditions: {
+        StringEquals: {
+          'iam:PassedToService': 'sagemaker.amazonaws.com',
+          [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project.projectName,
+          [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: project.envType,
+        },
+      },
     }),
   ];
 }
