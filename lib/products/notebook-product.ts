@@ -27,7 +27,7 @@ import {
   dataScienceWildcardReasons,
   notebookWildcardReasons,
 } from '../constructs/project/policy-acknowledgements';
-import { dataScienceStatements } from '../constructs/project/project-roles';
+import { dataScienceStatements, readBackOnlyFromStatement } from '../constructs/project/project-roles';
 import { addProjectParameters } from './project-parameters';
 
 /** Instance types a data scientist may choose: small, general-purpose, CPU. */
@@ -170,14 +170,14 @@ export class NotebookProduct extends servicecatalog.ProductStack {
         bucketArns,
         repositoryArn: `arn:${Aws.PARTITION}:codecommit:${Aws.REGION}:${Aws.ACCOUNT_ID}:${projectRetainedNamePattern(project, 'notebooks')}`,
       }),
+      // Notebook credentials used outside the project network cannot read back logs, metrics or models.
+      readBackOnlyFromStatement(setting(PROJECT_PARAMETERS.vpcId)),
       // SageMaker attaches network interfaces in the project subnets with the execution role.
       new iam.PolicyStatement({
         sid: 'NetworkInterfacesForVpcWork',
         actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:CreateNetworkInterfacePermission',
-          'ec2:DeleteNetworkInterface',
-          'ec2:DeleteNetworkInterfacePermission',
+          'ec2:CreateNetworkInterface*',
+          'ec2:DeleteNetworkInterface*',
           'ec2:DescribeNetworkInterfaces',
           'ec2:DescribeVpcs',
           'ec2:DescribeDhcpOptions',
@@ -223,6 +223,12 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     acknowledgeWildcards(policy, {
       ...dataScienceWildcardReasons(names, bucketObjects),
       ...notebookWildcardReasons(names),
+      ...Object.fromEntries(
+        ['ec2:CreateNetworkInterface*', 'ec2:DeleteNetworkInterface*'].map((action) => [
+          `Action::${action}`,
+          'The network interface and its permission, which SageMaker creates and deletes with the execution role for VPC work; a wildcard keeps the inline policies within IAM size quotas.',
+        ]),
+      ),
     });
     Validations.of(policy).acknowledge(
       ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({

@@ -97,3 +97,26 @@ export function launchProject(synthesized: Synthesized, name: string): LaunchedP
     ) as PolicyDocument,
   };
 }
+
+/**
+ * "Launches" the notebook product in `project` for `owner`: the settings it reads at launch are the
+ * SSM parameters the project environment published. Returns the notebook execution role.
+ */
+export function launchNotebook(synthesized: Synthesized, project: LaunchedProject, owner: string): Principal {
+  const template = synthesized.product(synthesized.platform.portfolio.projectEnvironment.notebookStack);
+  const published = Object.values(project.template.Resources)
+    .filter((r) => r.Type === 'AWS::SSM::Parameter')
+    .map((r) => [
+      resolve(r.Properties!.Name, project.template, project.ctx),
+      resolve(r.Properties!.Value, project.template, project.ctx),
+    ]);
+  const ctx: DeployContext = {
+    account: ACCOUNT,
+    region: REGION,
+    instance: `${project.name}-${owner}`,
+    parameters: { ProjectName: project.name, EnvType: 'dev', OwnerUserName: owner, OwnerEmail: `${owner}@example.com` },
+    ssm: Object.fromEntries(published) as Record<string, string>,
+  };
+  const roleId = logicalIdOf(template, 'AWS::IAM::Role');
+  return { ...principalFromTemplate(template, roleId, ctx), boundary: projectBoundary(synthesized) };
+}

@@ -1,6 +1,6 @@
 import { TAG_KEYS } from '../../lib/config/names';
 import { Decision, evaluate, expectDecision, PolicyDocument, Principal, Request } from '../helpers/iam';
-import { ACCOUNT, launchProject, REGION } from '../helpers/projects';
+import { ACCOUNT, launchNotebook, launchProject, REGION } from '../helpers/projects';
 import { synthesize } from '../helpers/synth';
 
 const synthesized = synthesize();
@@ -477,6 +477,53 @@ describe('off-network paths: the repository and notebooks open only where the de
       () => restricted.user,
       () => open('198.51.100.9'),
       'Denied',
+    );
+  });
+});
+
+describe('read-back: what project code wrote leaves only through the project network', () => {
+  const notebook = launchNotebook(synthesized, alpha, 'jane');
+  const logs = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs:log-stream:t1/algo-1`;
+  const readLogs = (context: Record<string, string>) => ({ action: 'logs:GetLogEvents', resource: logs, context });
+  scenario(
+    "alpha notebook role reads training logs inside alpha's network",
+    () => notebook,
+    () => readLogs({ 'aws:SourceVpc': alpha.vpcId }),
+    'Allowed',
+  );
+  scenario(
+    'a stolen alpha notebook credential cannot read logs from outside the network',
+    () => notebook,
+    () => readLogs({ 'aws:SourceIp': '198.51.100.9' }),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    "a stolen alpha notebook credential cannot invoke alpha's endpoint from outside the network",
+    () => notebook,
+    () => ({
+      action: 'sagemaker:InvokeEndpoint',
+      resource: sagemaker('endpoint/credit'),
+      context: {
+        'aws:SourceIp': '198.51.100.9',
+        [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'alpha',
+        [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
+      },
+    }),
+    'ExplicitlyDenied',
+  );
+  describe('with consoleSourceCidrs set, people read back only from those networks or the project VPC', () => {
+    const restricted = launchProject(synthesize({ context: { consoleSourceCidrs: '203.0.113.0/24' } }), 'alpha');
+    scenario(
+      'alpha user reads training logs from the corporate network',
+      () => restricted.user,
+      () => readLogs({ 'aws:SourceIp': '203.0.113.9' }),
+      'Allowed',
+    );
+    scenario(
+      'alpha user cannot read training logs from another network',
+      () => restricted.user,
+      () => readLogs({ 'aws:SourceIp': '198.51.100.9' }),
+      'ExplicitlyDenied',
     );
   });
 });

@@ -104,6 +104,8 @@ export class ProjectRoles extends Construct {
     });
     const launchNotebooks = [
       openNotebooks,
+      // With the console's networks known, what project code wrote is read back only there or in the project VPC.
+      ...(cidrs.length > 0 ? [readBackOnlyFromStatement(props.vpcId, cidrs)] : []),
       new iam.PolicyStatement({
         sid: 'LaunchProjectNotebooks',
         actions: [
@@ -171,6 +173,35 @@ export class ProjectRoles extends Construct {
       acknowledgeWildcards(policy, { ...reasons, ...notebookWildcardReasons(project.names) });
     }
   }
+}
+
+/**
+ * Calls that return what project code wrote (logs, metrics, experiment records) or what a model
+ * serves: from outside the project network they would be a way to carry data out.
+ */
+export const READ_BACK_ACTIONS = [
+  'logs:GetLogEvents',
+  'logs:FilterLogEvents',
+  'logs:StartQuery',
+  'cloudwatch:GetMetricData',
+  'sagemaker:InvokeEndpoint*',
+];
+
+/**
+ * Refuses {@link READ_BACK_ACTIONS} unless the request comes from the project VPC or, when given,
+ * from one of `cidrs` (the console's networks).
+ */
+export function readBackOnlyFromStatement(vpcId: string, cidrs: readonly string[] = []): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ReadBackOnlyFromProjectNetwork',
+    effect: iam.Effect.DENY,
+    actions: READ_BACK_ACTIONS,
+    resources: ['*'],
+    conditions: {
+      StringNotEquals: { 'aws:SourceVpc': vpcId },
+      ...(cidrs.length > 0 ? { NotIpAddress: { 'aws:SourceIp': [...cidrs] } } : {}),
+    },
+  });
 }
 
 /** What the project's data science statements are about: values may be launch-time tokens. */
