@@ -84,8 +84,14 @@ export function idleMonthlyCost(template: Template, envType: EnvType): { lines: 
 
 function main(): void {
   const assembly = process.argv[2] ?? 'cdk.out';
-  const file = fs.readdirSync(assembly).find((f) => /ProjectEnvironment[0-9A-F]{8}\.product\.template\.json$/.test(f));
-  if (!file) throw new Error(`No project environment product template in ${assembly}: run 'npm run synth' first`);
+  const file = fs.existsSync(assembly)
+    ? fs.readdirSync(assembly).find((f) => /ProjectEnvironment[0-9A-F]{8}\.product\.template\.json$/.test(f))
+    : undefined;
+  if (!file) {
+    // A user error, not a crash: one line saying what to do.
+    console.error(`cost: no project environment product template in ${assembly}: run 'npm run synth' first`);
+    process.exit(2);
+  }
   const template = JSON.parse(fs.readFileSync(path.join(assembly, file), 'utf8')) as Template;
   console.log(
     `Idle fixed cost of one project environment (us-east-1 list prices; ${Object.keys(template.Resources).length} resources in the template)`,
