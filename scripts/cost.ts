@@ -82,8 +82,23 @@ export function idleMonthlyCost(template: Template, envType: EnvType): { lines: 
   return { lines, total: lines.reduce((sum, l) => sum + l.monthly, 0) };
 }
 
+const USAGE = `Usage: npm run cost [-- ASSEMBLY_DIR]
+
+Idle monthly fixed cost of one project environment per EnvType, computed from the synthesized
+product template in ASSEMBLY_DIR (default cdk.out; run 'npm run synth' first).`;
+
 function main(): void {
-  const assembly = process.argv[2] ?? 'cdk.out';
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
+  const unknown = args.find((a) => a.startsWith('-'));
+  if (unknown || args.length > 1) {
+    console.error(`cost: unexpected argument ${unknown ?? args[1]}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const assembly = args[0] ?? 'cdk.out';
   const file = fs.existsSync(assembly)
     ? fs.readdirSync(assembly).find((f) => /ProjectEnvironment[0-9A-F]{8}\.product\.template\.json$/.test(f))
     : undefined;
