@@ -14,20 +14,14 @@ import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
 import { Names, PROJECT_PARAMETERS, subnetIdParameter, TAG_KEYS } from '../config/names';
 import { acknowledgeGuardRule } from '../constructs/guardrails/acknowledge';
-import {
-  PROJECT_BUCKETS,
-  projectParameterName,
-  projectRetainedNamePattern,
-  ProjectContext,
-  projectResourceName,
-} from '../constructs/project/project-context';
+import { projectParameterName, ProjectContext, projectResourceName } from '../constructs/project/project-context';
 import { PROJECT_SUBNET_COUNT } from '../constructs/project/project-network';
 import {
   acknowledgeWildcards,
   dataScienceWildcardReasons,
   notebookWildcardReasons,
 } from '../constructs/project/policy-acknowledgements';
-import { dataScienceStatements, readBackOnlyFromStatement } from '../constructs/project/project-roles';
+import { PROJECT_SHARED_POLICIES, readBackOnlyFromStatement } from '../constructs/project/project-roles';
 import { addProjectParameters } from './project-parameters';
 
 /** Instance types a data scientist may choose: small, general-purpose, CPU. */
@@ -138,13 +132,8 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     // parameter could not be split (Fn::Split would see the reference's text, not the subnet ids).
     const setting = (key: string) =>
       new CfnDynamicReference(CfnDynamicReferenceService.SSM, projectParameterName(project, key)).toString();
-    const subnetIds = [...Array(PROJECT_SUBNET_COUNT).keys()].map((i) => setting(subnetIdParameter(i + 1)));
     const securityGroupId = setting(PROJECT_PARAMETERS.securityGroupId);
     const projectKeyArn = setting(PROJECT_PARAMETERS.kmsKeyArn);
-    // Bucket and repository names end in the environment's launch id: matched by an exact-length pattern.
-    const bucketArns = PROJECT_BUCKETS.map(
-      (suffix) => `arn:${Aws.PARTITION}:s3:::${projectRetainedNamePattern(project, suffix)}`,
-    );
     const userName = owner.valueAsString;
 
     const executionRole = new iam.Role(this, 'ExecutionRole', {
@@ -158,18 +147,14 @@ export class NotebookProduct extends servicecatalog.ProductStack {
         'ProjectBoundary',
         names.projectBoundaryPolicy,
       ),
+      // The project's own SageMaker and data policies, created by its environment: the same rights as the project's
+      // people, kept in one place and within IAM's size quotas (the boundary allows attaching project policies only).
+      managedPolicies: PROJECT_SHARED_POLICIES.map((suffix) =>
+        iam.ManagedPolicy.fromManagedPolicyName(this, `Project-${suffix}`, projectResourceName(project, suffix)),
+      ),
     });
     const notebookName = projectResourceName(project, userName);
     const statements = [
-      ...dataScienceStatements({
-        project,
-        vpcId: setting(PROJECT_PARAMETERS.vpcId),
-        subnetIds,
-        securityGroupId,
-        keyArn: projectKeyArn,
-        bucketArns,
-        repositoryArn: `arn:${Aws.PARTITION}:codecommit:${Aws.REGION}:${Aws.ACCOUNT_ID}:${projectRetainedNamePattern(project, 'notebooks')}`,
-      }),
       // Notebook credentials used outside the project network cannot read back logs, metrics or models.
       readBackOnlyFromStatement(setting(PROJECT_PARAMETERS.vpcId)),
       // SageMaker attaches network interfaces in the project subnets with the execution role.

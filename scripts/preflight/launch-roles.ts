@@ -19,7 +19,7 @@
  *
  * Registry handler lists are supersets (every optional property's API). A permission counts as
  * required unless EXCLUSIONS names the property that triggers it; when that property is set the
- * exclusion no longer holds, and the check says so.
+ * exclusion does not apply, and the calls it covered are simulated like any other.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -473,7 +473,7 @@ export interface Denial {
   readonly handler: Handler | 'launch';
   readonly action: string;
   readonly resource: string;
-  readonly decision: 'ExplicitlyDenied' | 'ImplicitlyDenied' | 'CannotModel' | 'ExclusionTriggered';
+  readonly decision: 'ExplicitlyDenied' | 'ImplicitlyDenied' | 'CannotModel';
   readonly reason: string;
   readonly scenarios: string[];
 }
@@ -887,11 +887,6 @@ function callsOf(
     );
   }
   const exclusions = EXCLUSIONS.filter((e) => e.type === r.type);
-  for (const e of exclusions) {
-    if (e.triggered(r.raw.Properties ?? {})) {
-      problems.push(`exclusion of ${e.actions.join(', ')} no longer holds: the template sets ${e.trigger}`);
-    }
-  }
   const kept = calls.filter(
     (c) => !exclusions.some((e) => !e.triggered(r.raw.Properties ?? {}) && e.actions.some((p) => matches(p, c.action))),
   );
@@ -953,7 +948,7 @@ export async function modelRequests(
         handler: 'create',
         action: '-',
         reason,
-        decision: reason.startsWith('exclusion') ? 'ExclusionTriggered' : 'CannotModel',
+        decision: 'CannotModel',
       });
     }
     const refs = [...referencedIds(r.raw.Properties ?? {}, placed.template)]
@@ -1054,17 +1049,24 @@ export async function modelRequests(
           context['iam:PassedToService'] = service;
         }
         if (call.legacy?.context) Object.assign(context, call.legacy.context(view));
-        requests.push({
-          template: placed.file,
-          subject: r.logicalId,
-          resourceType: r.type,
-          handler: call.handler,
-          action,
-          resource,
-          context,
-          resourcePolicy: resourcePolicyFor(resource, known),
-          createTime: call.handler === 'create' && isSelf,
-        });
+        // A role's own handler attaches each of its ManagedPolicyArns: one request per policy.
+        const attached =
+          /^iam:(AttachRolePolicy|DetachRolePolicy)$/i.test(action) && r.type === 'AWS::IAM::Role'
+            ? ((r.props.ManagedPolicyArns as string[] | undefined) ?? [])
+            : [];
+        for (const policyArn of attached.length > 0 ? attached : [undefined]) {
+          requests.push({
+            template: placed.file,
+            subject: r.logicalId,
+            resourceType: r.type,
+            handler: call.handler,
+            action,
+            resource,
+            context: policyArn ? { ...context, 'iam:PolicyARN': policyArn } : context,
+            resourcePolicy: resourcePolicyFor(resource, known),
+            createTime: call.handler === 'create' && isSelf,
+          });
+        }
         // Reading an object of an SSE-KMS bucket is also a kms:Decrypt on its key, by S3 with the caller's credentials.
         const keyArn = /^s3:GetObject/i.test(action) ? known.buckets.get(bucketOf(resource) ?? '')?.keyArn : undefined;
         if (keyArn) {
@@ -1381,11 +1383,9 @@ export function toFinding(d: Denial): Finding {
   const what =
     d.decision === 'CannotModel'
       ? 'cannot model'
-      : d.decision === 'ExclusionTriggered'
-        ? 'exclusion triggered'
-        : d.decision === 'ExplicitlyDenied'
-          ? 'explicitly denied'
-          : 'not allowed';
+      : d.decision === 'ExplicitlyDenied'
+        ? 'explicitly denied'
+        : 'not allowed';
   return {
     check: CHECK,
     template: d.template,

@@ -30,8 +30,20 @@ export function principalFromTemplate(
   for (const p of (props.Policies as { PolicyName: string; PolicyDocument: unknown }[] | undefined) ?? []) {
     identityPolicies.push({ name: p.PolicyName, policy: resolve(p.PolicyDocument, template, ctx) as PolicyDocument });
   }
-  if ((props.ManagedPolicyArns as unknown[] | undefined)?.length) {
-    throw new Error(`${roleLogicalId} has ManagedPolicyArns, which the simulation cannot read`);
+  // Attached managed policies: found by ARN among the managed policies of this template and the others given.
+  for (const policyArn of (resolve(props.ManagedPolicyArns ?? [], template, ctx) as string[]) ?? []) {
+    const found = [{ template, ctx }, ...extra].flatMap((source) =>
+      Object.entries(source.template.Resources)
+        .filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy')
+        .filter(([id]) => resolve({ Ref: id }, source.template, source.ctx) === policyArn)
+        .map(([id, r]) => ({
+          name: id,
+          policy: resolve(r.Properties?.PolicyDocument, source.template, source.ctx) as PolicyDocument,
+        })),
+    );
+    if (found.length !== 1)
+      throw new Error(`${roleLogicalId}: managed policy ${policyArn} is not in the templates given`);
+    identityPolicies.push(found[0]);
   }
   // Policies that name this role, in this template or in others that reference it by name.
   for (const source of [{ template, ctx }, ...extra]) {

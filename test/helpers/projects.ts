@@ -118,5 +118,7 @@ export function launchNotebook(synthesized: Synthesized, project: LaunchedProjec
     ssm: Object.fromEntries(published) as Record<string, string>,
   };
   const roleId = logicalIdOf(template, 'AWS::IAM::Role');
-  return { ...principalFromTemplate(template, roleId, ctx), boundary: projectBoundary(synthesized) };
+  // Its project's shared managed policies live in the environment's template.
+  const extra = [{ template: project.template, ctx: project.ctx }];
+  return { ...principalFromTemplate(template, roleId, ctx, extra), boundary: projectBoundary(synthesized) };
 }

@@ -327,6 +327,27 @@ describe('Project permissions boundary', () => {
     await expectDecision(bounded, update({ 'sagemaker:RootAccess': 'Disabled' }), 'Allowed');
     await expectDecision(bounded, update({}), 'Allowed');
   });
+  test('attaches only project policies to project roles: never AdministratorAccess or the boundary itself', async () => {
+    const attach = (policyArn: string) => ({
+      action: 'iam:AttachRolePolicy',
+      resource: alphaRole,
+      context: { 'iam:PolicyARN': policyArn },
+    });
+    await expectDecision(bounded, attach(`arn:aws:iam::${ACCOUNT}:policy/sds-proj-alpha-dev-sagemaker`), 'Allowed');
+    for (const denied of [
+      'arn:aws:iam::aws:policy/AdministratorAccess',
+      boundaryArn,
+      `arn:aws:iam::${ACCOUNT}:policy/sds-environment-launch-catalog`,
+      `arn:aws:iam::444455556666:policy/sds-proj-alpha-dev-sagemaker`,
+    ]) {
+      await expectDecision(bounded, attach(denied), 'ExplicitlyDenied');
+    }
+    await expectDecision(
+      bounded,
+      { action: 'iam:CreatePolicy', resource: `arn:aws:iam::${ACCOUNT}:policy/sds-proj-x` },
+      'ExplicitlyDenied',
+    );
+  });
   test('caps privilege: no managed policies, no boundary removal, no key deletion, no lost data', async () => {
     await expectDecision(bounded, { action: 'iam:AttachRolePolicy', resource: alphaRole }, 'ExplicitlyDenied');
     await expectDecision(

@@ -66,6 +66,7 @@ export class ProjectPermissionsBoundary extends Construct {
     const { names } = props;
     const boundaryArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:policy/${names.projectBoundaryPolicy}`;
     const projectRoles = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${names.projectPattern}`;
+    const projectPolicies = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:policy/${names.projectPattern}`;
 
     // Ceiling only: identity policies of each role grant the narrow subset.
     const dataScience = new iam.PolicyStatement({
@@ -196,6 +197,8 @@ export class ProjectPermissionsBoundary extends Construct {
             'iam:UpdateRole',
             'iam:UpdateRoleDescription',
             'iam:UpdateAssumeRolePolicy',
+            'iam:AttachRolePolicy',
+            'iam:DetachRolePolicy',
             'iam:TagRole',
             'iam:UntagRole',
             'iam:PutRolePolicy',
@@ -217,12 +220,20 @@ export class ProjectPermissionsBoundary extends Construct {
           ],
           resources: ['*'],
         }),
-        // Prevents attaching any managed policy (AdministratorAccess, or this boundary as a grant).
+        // Prevents minting policies, and attaching any but the project policies a project environment created
+        // (never AdministratorAccess, nor this boundary as a grant): a notebook role gets its project's policies.
         new iam.PolicyStatement({
           sid: 'DenyManagedPolicyAttachment',
           effect: iam.Effect.DENY,
-          actions: ['iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:AttachGroupPolicy', 'iam:CreatePolicy'],
+          actions: ['iam:AttachUserPolicy', 'iam:AttachGroupPolicy', 'iam:CreatePolicy'],
           resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DenyOtherPolicyAttachment',
+          effect: iam.Effect.DENY,
+          actions: ['iam:AttachRolePolicy'],
+          resources: ['*'],
+          conditions: { ArnNotLike: { 'iam:PolicyARN': projectPolicies } },
         }),
         // Prevents opening a path to the internet from a project network.
         new iam.PolicyStatement({

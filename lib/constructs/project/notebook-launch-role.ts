@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { launchRoleStatements } from '../identity/catalog-statements';
+import { PROJECT_SHARED_POLICIES } from './project-roles';
 import { acknowledgeWildcards, notebookWildcardReasons } from './policy-acknowledgements';
 import { projectParameterName, ProjectContext, projectResourceName } from './project-context';
 
@@ -65,6 +66,20 @@ export class NotebookLaunchRole extends Construct {
             'iam:ListAttachedRolePolicies',
           ],
           resources: [notebookRoles],
+        }),
+        // Execution roles get exactly this project's shared SageMaker and data policies, nothing else.
+        new iam.PolicyStatement({
+          sid: 'AttachProjectPolicies',
+          actions: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+          resources: [notebookRoles],
+          conditions: {
+            ArnEquals: {
+              'iam:PolicyARN': PROJECT_SHARED_POLICIES.map(
+                (suffix) =>
+                  `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:policy/${projectResourceName(project, suffix)}`,
+              ),
+            },
+          },
         }),
         new iam.PolicyStatement({
           sid: 'PassExecutionRolesToSageMaker',

@@ -71,16 +71,16 @@ export class ProjectRoles extends Construct {
       bucketArns: props.buckets.map((b) => b.bucketArn),
       repositoryArn: props.repositoryArn,
     };
-    // Shared by both roles, and split by concern: one managed policy may hold 6,144 characters.
+    // Shared by both roles and the notebook execution roles, split by concern: one managed policy holds 6,144 characters.
     const shared = [
       new iam.ManagedPolicy(this, 'SageMakerPolicy', {
-        managedPolicyName: projectResourceName(project, 'sagemaker'),
+        managedPolicyName: projectResourceName(project, PROJECT_SHARED_POLICIES[0]),
         description: 'SageMaker work of this project, inside its network, with its key and tags',
         roles: [this.user, this.admin],
         statements: sageMakerStatements(work),
       }),
       new iam.ManagedPolicy(this, 'DataPolicy', {
-        managedPolicyName: projectResourceName(project, 'data'),
+        managedPolicyName: projectResourceName(project, PROJECT_SHARED_POLICIES[1]),
         description: 'Data, key, repository, settings and logs of this project',
         roles: [this.user, this.admin],
         statements: projectDataStatements(work),
@@ -203,6 +203,9 @@ export function readBackOnlyFromStatement(vpcId: string, cidrs: readonly string[
     },
   });
 }
+
+/** Suffixes of the project's managed policies that people and notebook roles share (SageMaker work, data). */
+export const PROJECT_SHARED_POLICIES = ['sagemaker', 'data'] as const;
 
 /** What the project's data science statements are about: values may be launch-time tokens. */
 export interface DataScienceScope {
