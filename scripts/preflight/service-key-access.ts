@@ -19,6 +19,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { CfnTemplate, DeployContext, existingResources, resolve, resourceName } from './cfn-resolve';
 import { Finding } from './finding';
 import { Assembly, errorMessage, Launch, world } from './launch';
+import { wildcardRegExp } from './wildcard';
 
 const CHECK = 'service-key-access';
 
@@ -481,13 +482,7 @@ function conditionHolds(operator: string, actual: string | undefined, expected: 
   const ifExists = operator.endsWith('IfExists');
   const op = operator.replace(/IfExists$/, '');
   if (actual === undefined) return ifExists || /Not/.test(op);
-  const glob = (pattern: string) =>
-    new RegExp(
-      `^${pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.')}$`,
-    );
+  const glob = (pattern: string) => wildcardRegExp(pattern);
   switch (op) {
     case 'StringEquals':
     case 'ArnEquals':

