@@ -201,12 +201,9 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     ];
     // Inline: the notebook launch role carries the project boundary, which forbids creating managed policies.
     const policy = new iam.Policy(this, 'ExecutionPolicy', { statements, roles: [executionRole] });
-    const bucketObjects = ['data', 'models'].map(
-      (suffix) =>
-        `Resource::arn:<AWS::Partition>:s3:::${names.projectNamespace}<ProjectName>-<EnvType>-${suffix}-????????/*`,
-    );
+    // Bucket objects are in the attached project policy now: no bucket findings on this inline policy.
     acknowledgeWildcards(policy, {
-      ...dataScienceWildcardReasons(names, bucketObjects),
+      ...dataScienceWildcardReasons(names, []),
       ...notebookWildcardReasons(names),
       ...Object.fromEntries(
         ['ec2:CreateNetworkInterface*', 'ec2:DeleteNetworkInterface*'].map((action) => [

@@ -123,6 +123,20 @@ function needsOf(launch: Launch): Need[] {
     context: Record<string, string>,
     consequence: string,
   ) => needs.push({ subject, principal, actions, resource: key.arn, resourcePolicy: key.policy, context, consequence });
+  // A service that publishes or sends to an encrypted topic or queue encrypts the message with its key.
+  const senderKeyNeed = (
+    subject: string,
+    key: KeyInfo,
+    sender: { principal: string; context: Record<string, string>; consequence: string },
+  ) =>
+    kmsNeed(
+      subject,
+      key,
+      sender.principal,
+      ['kms:GenerateDataKey', 'kms:Decrypt'],
+      sender.context,
+      `${sender.consequence} Fix: allow ${sender.principal} kms:Decrypt and kms:GenerateDataKey* in the key policy of ${key.id}.`,
+    );
   const resources = existingResources(template, ctx);
 
   for (const [id, r] of resources) {
@@ -217,15 +231,7 @@ function needsOf(launch: Launch): Need[] {
           continue;
         }
         const key = keyFor(keyRef);
-        if (key)
-          kmsNeed(
-            id,
-            key,
-            publisher.principal,
-            ['kms:GenerateDataKey', 'kms:Decrypt'],
-            publisher.context,
-            `${publisher.consequence} Fix: allow ${publisher.principal} kms:Decrypt and kms:GenerateDataKey* in the key policy of ${key.id}.`,
-          );
+        if (key) senderKeyNeed(id, key, publisher);
       }
     }
     if (r.Type === 'AWS::SQS::Queue') {
@@ -243,15 +249,7 @@ function needsOf(launch: Launch): Need[] {
           context: { ...sender.context, 'aws:SecureTransport': 'true' },
           consequence: `${sender.consequence} Fix: allow ${sender.principal} sqs:SendMessage in the queue policy, conditioned on aws:SourceArn.`,
         });
-        if (key)
-          kmsNeed(
-            id,
-            key,
-            sender.principal,
-            ['kms:GenerateDataKey', 'kms:Decrypt'],
-            sender.context,
-            `${sender.consequence} Fix: allow ${sender.principal} kms:Decrypt and kms:GenerateDataKey* in the key policy of ${key.id}.`,
-          );
+        if (key) senderKeyNeed(id, key, sender);
       }
     }
     if (r.Type === 'AWS::Lambda::Function') {
