@@ -135,10 +135,14 @@ export function subnetIdParameter(n: number | string): string {
 /** Object key prefix of approved packages in the packages bucket. */
 export const PACKAGES_PREFIX = 'packages/';
 
-/** Project names: lower-case so they fit S3 names; at most 20 characters so every derived name stays within S3's 63 and IAM's 64. */
+/**
+ * Project names: lower-case so they fit S3 names; at most 20 characters so every derived name stays
+ * within S3's 63 and IAM's 64. No hyphens: names join their parts with hyphens, so a project name
+ * with one could make `<prefix>-alpha-dev-*` match a neighbour project's resources (`alpha-dev-x`).
+ */
 export const PROJECT_NAME = {
-  pattern: '^[a-z][a-z0-9-]{1,18}[a-z0-9]$',
-  description: '3-20 lower-case letters, digits or hyphens, starting with a letter and ending with a letter or digit',
+  pattern: '^[a-z][a-z0-9]{2,19}$',
+  description: '3-20 lower-case letters or digits, starting with a letter (no hyphens)',
 } as const;
 
 /** Environment types a project can be launched as. */

@@ -16,8 +16,18 @@ describe('ProjectEnvironmentProduct', () => {
     });
     expect(template.Parameters?.EnvType).toMatchObject({ AllowedValues: [...ENV_TYPES], Default: 'dev' });
     const pattern = new RegExp(PROJECT_NAME.pattern);
-    for (const good of ['alpha', 'fraud-detection', 'a1b', 'p'.repeat(20)]) expect(good).toMatch(pattern);
-    for (const bad of ['Alpha', 'ab', 'p'.repeat(21), '-alpha', 'alpha-', '1alpha', 'alpha_beta', 'al pha']) {
+    for (const good of ['alpha', 'frauddetection', 'a1b', 'p'.repeat(20)]) expect(good).toMatch(pattern);
+    // A hyphen would let `alpha-dev-x`'s names fall under alpha dev's `<prefix>-alpha-dev-*` patterns.
+    for (const bad of [
+      'alpha-dev-x',
+      'fraud-detection',
+      'Alpha',
+      'ab',
+      'p'.repeat(21),
+      '1alpha',
+      'alpha_beta',
+      'al pha',
+    ]) {
       expect(bad).not.toMatch(pattern);
     }
   });

@@ -2,6 +2,8 @@ import { TAG_KEYS } from '../../lib/config/names';
 import { Decision, evaluate, expectDecision, PolicyDocument, Principal, Request } from '../helpers/iam';
 import { ACCOUNT, launchNotebook, launchProject, REGION } from '../helpers/projects';
 import { synthesize } from '../helpers/synth';
+import { resolve } from '../helpers/intrinsics';
+import { wildcardRegExp } from '../../scripts/preflight/wildcard';
 
 const synthesized = synthesize();
 const alpha = launchProject(synthesized, 'alpha');
@@ -545,20 +547,6 @@ describe('privilege: roles pass only project roles, only to SageMaker', () => {
     'Allowed',
   );
   scenario(
-    "alpha user cannot pass the notebook role of a neighbour project named 'alpha-dev-x' (same name prefix)",
-    () => alpha.user,
-    () => ({
-      action: 'iam:PassRole',
-      resource: role('sds-proj-alpha-dev-x-dev-nb-joe'),
-      context: {
-        'iam:PassedToService': 'sagemaker.amazonaws.com',
-        [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'alpha-dev-x',
-        [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
-      },
-    }),
-    'Denied',
-  );
-  scenario(
     'alpha user cannot pass an alpha role to Lambda',
     () => alpha.user,
     () => ({
@@ -589,6 +577,112 @@ describe('privilege: roles pass only project roles, only to SageMaker', () => {
     'ExplicitlyDenied',
   );
 });
+
+describe('name neighbours: projects whose names start alike stay apart', () => {
+  // "alpha" is a prefix of "alphabet": every name pattern of one must miss every name of the other.
+  const alphabet = launchProject(synthesized, 'alphabet');
+  const pair = [
+    [alpha, alphabet],
+    [alphabet, alpha],
+  ] as const;
+
+  test("the launch refuses 'alpha-dev-x', whose names would fall under alpha dev's patterns", () => {
+    const pattern = new RegExp(String(alpha.template.Parameters?.ProjectName?.AllowedPattern));
+    expect('alpha-dev-x').not.toMatch(pattern);
+    expect('alphabet').toMatch(pattern);
+  });
+
+  test.each(pair.map(([a, b]) => [a.name, b.name, a, b]))(
+    "no name pattern in %s's policies matches a name of %s's resources",
+    (_a, _b, own, neighbour) => {
+      const patterns = [...new Set(policyStrings(own).filter((v) => /[*?]/.test(v) && v.includes(own.name)))];
+      // What the neighbour owns: its names, its ARNs, and a concrete instance of each of its own patterns.
+      const owned = [
+        ...physicalNames(neighbour),
+        ...policyStrings(neighbour)
+          .filter((v) => v.includes(neighbour.name))
+          .map((v) => v.replace(/\*/g, 'x').replace(/\?/g, '0')),
+      ];
+      expect(patterns.length).toBeGreaterThan(5);
+      expect(owned.length).toBeGreaterThan(20);
+      const hits = patterns.flatMap((p) => owned.filter((n) => wildcardRegExp(p).test(n)).map((n) => `${p} ~ ${n}`));
+      expect(hits).toEqual([]);
+    },
+  );
+
+  for (const [own, neighbour] of pair) {
+    scenario(
+      `${neighbour.name} user cannot use ${own.name}'s key, even through S3`,
+      () => neighbour.user,
+      () => ({
+        action: 'kms:Decrypt',
+        resource: own.keyArn,
+        resourcePolicy: own.keyPolicy,
+        context: { 'kms:ViaService': `s3.${REGION}.amazonaws.com` },
+      }),
+      'Denied',
+    );
+    scenario(
+      `${neighbour.name} user cannot pass ${own.name}'s notebook roles`,
+      () => neighbour.user,
+      () => ({
+        action: 'iam:PassRole',
+        resource: `arn:aws:iam::${ACCOUNT}:role/sds-proj-${own.name}-dev-nb-jane`,
+        context: {
+          'iam:PassedToService': 'sagemaker.amazonaws.com',
+          [`aws:ResourceTag/${TAG_KEYS.projectName}`]: own.name,
+          [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
+        },
+      }),
+      'Denied',
+    );
+    scenario(
+      `${neighbour.name} user cannot read ${own.name} data, even through ${own.name}'s network`,
+      () => neighbour.user,
+      () => ({
+        action: 's3:GetObject',
+        resource: object(own.dataBucket),
+        resourcePolicy: own.bucketPolicy(own.dataBucket),
+        context: direct({ 'aws:SourceVpce': own.s3EndpointId, 'aws:SourceVpc': own.vpcId }),
+      }),
+      'Denied',
+    );
+  }
+});
+
+/** Every string in a launched project's resolved IAM, key, bucket and endpoint policies. */
+function policyStrings(project: typeof alpha): string[] {
+  const docs = Object.values(project.template.Resources)
+    .map((r) => r.Properties ?? {})
+    .flatMap((p) => [
+      p.PolicyDocument,
+      p.KeyPolicy,
+      p.AssumeRolePolicyDocument,
+      ...((p.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map((x) => x.PolicyDocument),
+    ])
+    .filter((d) => d !== undefined)
+    .map((d) => resolve(d, project.template, project.ctx));
+  const strings: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') strings.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(docs);
+  return strings;
+}
+
+/** The physical names a launched project gives its resources (roles, policies, buckets, logs, parameters, ...). */
+function physicalNames(project: typeof alpha): string[] {
+  // Conditional resources (the mirror's TLS name) are off in the default launch.
+  const launched = Object.values(project.template.Resources).filter((r) => !r.Condition);
+  return launched.flatMap((r) =>
+    Object.entries(r.Properties ?? {})
+      .filter(([key]) => /Name$/.test(key) && key !== 'DomainName')
+      .map(([, value]) => resolve(value, project.template, project.ctx))
+      .filter((value): value is string => typeof value === 'string' && value.includes(project.name)),
+  );
+}
 
 describe("catalog: each project's people use only their own portfolio", () => {
   scenario(

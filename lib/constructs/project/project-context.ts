@@ -42,7 +42,7 @@ export const LAUNCH_ID_LENGTH = 8;
 
 /**
  * IAM pattern of a retained name of this project whatever its launch: exactly eight `?` for the
- * launch id, so it cannot match a neighbour whose project name extends this one (`alpha-dev-data-x`).
+ * launch id, so it cannot match another launch's suffix.
  */
 export function projectRetainedNamePattern(ctx: ProjectContext, suffix: string): string {
   return ctx.names.projectRetainedResource(ctx.projectName, ctx.envType, suffix, '?'.repeat(LAUNCH_ID_LENGTH));

@@ -363,7 +363,7 @@ export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatemen
       sid: 'PassProjectRolesToSageMaker',
       actions: ['iam:PassRole'],
       resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${projectResourceName(project, 'nb-*')}`],
-      // The name pattern also matches a neighbour project named `<project>-<env>-nb-...`: its tags do not.
+      // By name and by tags: the tags also hold if a role is ever named outside the convention.
       conditions: {
         StringEquals: {
           'iam:PassedToService': 'sagemaker.amazonaws.com',
