@@ -14,6 +14,10 @@ export const PRICES = {
   interfaceEndpointAzHour: 0.01,
   /** Customer managed KMS key, per month (rotation included for the first two rotations). */
   kmsKeyMonth: 1.0,
+  /** Route 53 Resolver DNS Firewall: domain names held in domain lists, per domain and month. */
+  dnsFirewallDomainMonth: 0.0009,
+  /** Route 53 Resolver DNS Firewall: queries inspected, per million (usage-based, not in the idle total). */
+  dnsFirewallMillionQueries: 0.6,
   hoursPerMonth: 730,
 };
 
@@ -71,6 +75,15 @@ export function idleMonthlyCost(template: Template, envType: EnvType): { lines: 
     .filter((r) => r.Type === 'AWS::EC2::VPCEndpoint' && r.Properties?.VpcEndpointType === 'Interface')
     .map((r) => (evaluate(r.Properties?.SubnetIds, template, envType) as unknown[]).length);
   const keys = created.filter((r) => r.Type === 'AWS::KMS::Key').length;
+  // Domain lists may add the mirror's name under a TLS condition: count the larger branch.
+  const domainCount = (value: unknown): number => {
+    const branch = (value as { 'Fn::If'?: [string, unknown, unknown] } | undefined)?.['Fn::If'];
+    if (branch) return Math.max(domainCount(branch[1]), domainCount(branch[2]));
+    return Array.isArray(value) ? value.length : 0;
+  };
+  const domains = created
+    .filter((r) => r.Type === 'AWS::Route53Resolver::FirewallDomainList')
+    .reduce((sum, r) => sum + domainCount(r.Properties?.Domains), 0);
   const lines: CostLine[] = [
     {
       item: `interface endpoints (${azHours.length} endpoints, ${azHours.reduce((a, b) => a + b, 0)} endpoint-AZs)`,
@@ -78,6 +91,11 @@ export function idleMonthlyCost(template: Template, envType: EnvType): { lines: 
       monthly: azHours.reduce((a, b) => a + b, 0) * PRICES.interfaceEndpointAzHour * PRICES.hoursPerMonth,
     },
     { item: 'KMS customer managed keys', quantity: keys, monthly: keys * PRICES.kmsKeyMonth },
+    {
+      item: `DNS Firewall domain lists (${domains} domains)`,
+      quantity: domains,
+      monthly: domains * PRICES.dnsFirewallDomainMonth,
+    },
   ];
   return { lines, total: lines.reduce((sum, l) => sum + l.monthly, 0) };
 }
@@ -117,7 +135,7 @@ function main(): void {
     for (const l of lines) console.log(`  ${l.item}: $${l.monthly.toFixed(2)}`);
   }
   console.log(
-    '\nExcluded: data processed by endpoints ($0.01/GB), flow-log ingestion ($0.50/GB), S3 storage and requests, notebooks and jobs.',
+    `\nExcluded: data processed by endpoints ($0.01/GB), flow-log and DNS query-log ingestion ($0.50/GB), DNS Firewall queries ($${PRICES.dnsFirewallMillionQueries.toFixed(2)} per million), S3 storage and requests, notebooks and jobs.`,
   );
 }
 

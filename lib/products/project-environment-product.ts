@@ -16,6 +16,7 @@ import {
   ProjectContext,
   projectResourceName,
 } from '../constructs/project/project-context';
+import { ProjectDnsFirewall } from '../constructs/project/project-dns-firewall';
 import { ProjectNetwork } from '../constructs/project/project-network';
 import { ProjectRoles } from '../constructs/project/project-roles';
 import { ProjectStorage } from '../constructs/project/project-storage';
@@ -108,6 +109,13 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       isDev,
       isProd,
       mirrorAzCount: props.mirrorAzCount,
+    });
+    new ProjectDnsFirewall(this, 'DnsFirewall', {
+      project,
+      vpcId: network.vpc.ref,
+      key,
+      mirrorDomainName: network.mirrorDomainName,
+      mirrorTls: network.mirrorTls,
     });
     const storage = new ProjectStorage(this, 'Storage', { project, key, s3EndpointId: network.s3Endpoint.ref });
     const subnetIds = network.subnets.map((s) => s.ref);

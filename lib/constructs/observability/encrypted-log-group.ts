@@ -9,7 +9,7 @@ import { EncryptionKey } from '../encryption/encryption-key';
  * Key-policy statement that lets CloudWatch Logs of this region encrypt and decrypt the log groups
  * matching `logGroupArnPattern` (the encryption context CloudWatch Logs sends names the group).
  */
-export function cloudWatchLogsKeyStatement(sid: string, logGroupArnPattern: string): iam.PolicyStatement {
+export function cloudWatchLogsKeyStatement(sid: string, logGroupArnPattern: string | string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid,
     principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],

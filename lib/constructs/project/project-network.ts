@@ -86,6 +86,10 @@ export class ProjectNetwork extends Construct {
   /** Host pip must trust (plain HTTP), or empty with TLS. */
   readonly mirrorTrustedHost: string;
   readonly flowLogGroup: logs.CfnLogGroup;
+  /** Holds when the mirror is served over TLS under its own name. */
+  readonly mirrorTls: CfnCondition;
+  /** The mirror's TLS name (`none` without TLS). */
+  readonly mirrorDomainName: string;
 
   constructor(scope: Construct, id: string, props: ProjectNetworkProps) {
     super(scope, id);
@@ -300,6 +304,8 @@ export class ProjectNetwork extends Construct {
     const withTls = new CfnCondition(this, 'MirrorTls', {
       expression: Fn.conditionNot(Fn.conditionEquals(domainName, 'none')),
     });
+    this.mirrorTls = withTls;
+    this.mirrorDomainName = domainName;
     const zone = new route53.CfnHostedZone(this, 'MirrorZone', {
       name: domainName,
       vpcs: [{ vpcId: this.vpc.ref, vpcRegion: Aws.REGION }],

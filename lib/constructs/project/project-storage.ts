@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { EncryptionKey } from '../encryption/encryption-key';
 import { cloudWatchLogsKeyStatement } from '../observability/encrypted-log-group';
 import { AccessLogBucket, SecureBucket } from '../storage/secure-bucket';
+import { dnsQueryLogGroupPattern } from './project-dns-firewall';
 import { projectBucketName, ProjectContext, projectResourceName, projectRetainedName } from './project-context';
 
 /** What the project repository is seeded with. */
@@ -84,7 +85,10 @@ export class ProjectStorage extends Construct {
     this.key.addToResourcePolicy(
       cloudWatchLogsKeyStatement(
         'ProjectLogGroups',
-        `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${project.names.projectParameter(project.projectName, project.envType, '*')}`,
+        [
+          project.names.projectParameter(project.projectName, project.envType, '*'),
+          dnsQueryLogGroupPattern(project),
+        ].map((name) => `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${name}`),
       ),
     );
     // The environment launch role manages this key (CloudFormation's read, update and tagging handlers) through this
