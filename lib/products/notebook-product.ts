@@ -157,20 +157,10 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     const statements = [
       // Notebook credentials used outside the project network cannot read back logs, metrics or models.
       readBackOnlyFromStatement(setting(PROJECT_PARAMETERS.vpcId)),
-      // SageMaker attaches network interfaces in the project subnets with the execution role.
-      new iam.PolicyStatement({
-        sid: 'NetworkInterfacesForVpcWork',
-        actions: [
-          'ec2:CreateNetworkInterface*',
-          'ec2:DeleteNetworkInterface*',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeVpcs',
-          'ec2:DescribeDhcpOptions',
-          'ec2:DescribeSubnets',
-          'ec2:DescribeSecurityGroups',
-        ],
-        resources: ['*'],
-      }),
+      // SageMaker attaches network interfaces in the project subnets with the execution role: in this VPC only.
+      ...networkInterfaceStatements(
+        `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:vpc/${setting(PROJECT_PARAMETERS.vpcId)}`,
+      ),
       new iam.PolicyStatement({
         sid: 'PullTrainingImages',
         actions: [
@@ -206,9 +196,9 @@ export class NotebookProduct extends servicecatalog.ProductStack {
       ...dataScienceWildcardReasons(names, []),
       ...notebookWildcardReasons(names),
       ...Object.fromEntries(
-        ['ec2:CreateNetworkInterface*', 'ec2:DeleteNetworkInterface*'].map((action) => [
-          `Action::${action}`,
-          'The network interface and its permission, which SageMaker creates and deletes with the execution role for VPC work; a wildcard keeps the inline policies within IAM size quotas.',
+        ['subnet/*', 'security-group/*', 'network-interface/*'].map((resource) => [
+          `Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:${resource}`,
+          'Network interfaces SageMaker creates and deletes with the execution role for VPC work: ids are generated, and the statement holds only in the project VPC (ec2:Vpc).',
         ]),
       ),
     });
@@ -249,4 +239,43 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     });
     new CfnOutput(this, 'NotebookInstanceName', { value: notebookName });
   }
+}
+
+/**
+ * Network interfaces the execution role may create and delete: in the project VPC only (`ec2:Vpc`),
+ * so notebook code cannot use up or remove interfaces in another project's subnets. The interface
+ * being created is not known to IAM by VPC yet; its subnet is, and the subnet is required.
+ */
+export function networkInterfaceStatements(vpcArn: string): iam.PolicyStatement[] {
+  const ec2 = (resource: string) => `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+  return [
+    new iam.PolicyStatement({
+      sid: 'NetworkInterfacesInProjectVpc',
+      actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface'],
+      resources: [ec2('subnet/*'), ec2('security-group/*'), ec2('network-interface/*')],
+      conditions: { ArnEquals: { 'ec2:Vpc': vpcArn } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'NewNetworkInterfaces',
+      actions: ['ec2:CreateNetworkInterface'],
+      resources: [ec2('network-interface/*')],
+    }),
+    // Takes a permission id only, no interface: IAM cannot tell whose it is.
+    new iam.PolicyStatement({
+      sid: 'RemoveNetworkInterfacePermissions',
+      actions: ['ec2:DeleteNetworkInterfacePermission'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'DescribeNetworkForVpcWork',
+      actions: [
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeVpcs',
+        'ec2:DescribeDhcpOptions',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeSecurityGroups',
+      ],
+      resources: ['*'],
+    }),
+  ];
 }

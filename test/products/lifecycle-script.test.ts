@@ -57,6 +57,7 @@ const VALUES = {
   SDS_MODEL_BUCKET: 'sds-proj-alpha-dev-models-111122223333',
   SDS_PIP_INDEX_URL: 'http://vpce-0abc.vpce-svc-1.eu-west-1.vpce.amazonaws.com',
   SDS_PIP_TRUSTED_HOST: 'vpce-0abc.vpce-svc-1.eu-west-1.vpce.amazonaws.com',
+  SDS_MODEL_NAME_PREFIX: 'sds-proj-alpha-dev-',
 };
 
 describe('notebook OnStart script', () => {
@@ -86,6 +87,7 @@ describe('notebook OnStart script', () => {
       KMS_KEY_ID: VALUES.SDS_KMS_KEY_ARN,
       DATA_BUCKET: VALUES.SDS_DATA_BUCKET,
       NETWORK_CONFIG: { VpcConfig: { Subnets: ['subnet-1', 'subnet-2', 'subnet-3'], SecurityGroupIds: ['sg-0b2'] } },
+      MODEL_NAME_PREFIX: 'sds-proj-alpha-dev-',
     });
     const startup = fs.readFileSync(
       path.join(home, '.ipython/profile_default/startup/00-sagemaker-environment.py'),

@@ -426,6 +426,202 @@ describe('SageMaker: work runs only in the project network, with the project key
   );
 });
 
+describe("SageMaker across projects: another project's work is neither read, used nor changed", () => {
+  const tagged = (project: string, env = 'dev') => ({
+    [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project,
+    [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: env,
+  });
+  const asProject = (p: typeof alpha) => ({
+    [`aws:RequestTag/${TAG_KEYS.projectName}`]: p.name,
+    [`aws:RequestTag/${TAG_KEYS.environmentType}`]: 'dev',
+  });
+  const call =
+    (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+    () => ({
+      action: `sagemaker:${action}`,
+      resource: resource === '*' ? '*' : sagemaker(resource),
+      context,
+    });
+  const endpointConfig = (p: typeof alpha, model: string) =>
+    call('CreateEndpointConfig', 'endpoint-config/credit', {
+      ...asProject(p),
+      'sagemaker:VolumeKmsKeyArn': p.keyArn,
+      'sagemaker:ModelArn': [sagemaker(`model/${model}`)],
+    });
+
+  scenario(
+    'alpha user describes an alpha training job',
+    () => alpha.user,
+    call('DescribeTrainingJob', 'training-job/t1', tagged('alpha')),
+    'Allowed',
+  );
+  scenario(
+    "beta user cannot describe alpha's training job",
+    () => beta.user,
+    call('DescribeTrainingJob', 'training-job/t1', tagged('alpha')),
+    'Denied',
+  );
+  scenario(
+    "beta user cannot read alpha's model (its image, data and role)",
+    () => beta.user,
+    call('DescribeModel', 'model/sds-proj-alpha-dev-m', tagged('alpha')),
+    'Denied',
+  );
+  scenario(
+    "alpha dev user cannot describe alpha prod's endpoint",
+    () => alpha.user,
+    call('DescribeEndpoint', 'endpoint/e', tagged('alpha', 'prod')),
+    'Denied',
+  );
+  scenario(
+    'alpha user asking for a job that does not exist gets "not found", not a refusal',
+    () => alpha.user,
+    call('DescribeTrainingJob', 'training-job/none'),
+    'Allowed',
+  );
+
+  scenario(
+    'alpha user creates an experiment tagged as alpha',
+    () => alpha.user,
+    call('CreateExperiment', 'experiment/e1', asProject(alpha)),
+    'Allowed',
+  );
+  scenario(
+    'alpha user cannot create an experiment without the project tags',
+    () => alpha.user,
+    call('CreateExperiment', 'experiment/e1'),
+    'Denied',
+  );
+  scenario(
+    "beta user cannot update alpha's trial component",
+    () => beta.user,
+    call('UpdateTrialComponent', 'experiment-trial-component/tc1', tagged('alpha')),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    "beta user cannot log metrics into alpha's run",
+    () => beta.user,
+    call('BatchPutMetrics', 'experiment-trial-component/tc1', tagged('alpha')),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    "beta user cannot add a trial to alpha's experiment",
+    () => beta.user,
+    call('CreateTrial', 'experiment/e1', { ...asProject(beta), ...tagged('alpha') }),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    "beta user cannot associate alpha's trial component with its own trial",
+    () => beta.user,
+    call('AssociateTrialComponent', 'experiment-trial-component/tc1', tagged('alpha')),
+    'ExplicitlyDenied',
+  );
+
+  scenario(
+    'alpha user creates a model named for alpha',
+    () => alpha.user,
+    call('CreateModel', 'model/sds-proj-alpha-dev-credit', {
+      ...asProject(alpha),
+      'sagemaker:VpcSubnets': alpha.subnetIds,
+      'sagemaker:VpcSecurityGroupIds': [alpha.securityGroupId],
+    }),
+    'Allowed',
+  );
+  scenario(
+    'alpha user cannot create a model without the project name prefix',
+    () => alpha.user,
+    call('CreateModel', 'model/credit', {
+      ...asProject(alpha),
+      'sagemaker:VpcSubnets': alpha.subnetIds,
+      'sagemaker:VpcSecurityGroupIds': [alpha.securityGroupId],
+    }),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    'alpha user serves an alpha model',
+    () => alpha.user,
+    endpointConfig(alpha, 'sds-proj-alpha-dev-credit'),
+    'Allowed',
+  );
+  scenario(
+    "beta user cannot serve alpha's model from its own endpoint configuration",
+    () => beta.user,
+    endpointConfig(beta, 'sds-proj-alpha-dev-credit'),
+    'Denied',
+  );
+  scenario(
+    'beta user cannot serve a model named outside any project',
+    () => beta.user,
+    endpointConfig(beta, 'credit'),
+    'Denied',
+  );
+  scenario(
+    'beta user creates an endpoint from its own endpoint configuration',
+    () => beta.user,
+    call('CreateEndpoint', 'endpoint-config/c1', { ...asProject(beta), ...tagged('beta') }),
+    'Allowed',
+  );
+  scenario(
+    "beta user cannot create an endpoint from alpha's endpoint configuration",
+    () => beta.user,
+    call('CreateEndpoint', 'endpoint-config/c1', { ...asProject(beta), ...tagged('alpha') }),
+    'Denied',
+  );
+  scenario(
+    "beta user cannot point its endpoint at alpha's endpoint configuration",
+    () => beta.user,
+    call('UpdateEndpoint', 'endpoint-config/c1', tagged('alpha')),
+    'Denied',
+  );
+
+  const notebook = launchNotebook(synthesized, alpha, 'jane');
+  scenario(
+    "alpha notebook searches experiments inside alpha's network",
+    () => notebook,
+    call('Search', '*', { 'aws:SourceVpc': alpha.vpcId }),
+    'Allowed',
+  );
+  scenario(
+    'a stolen alpha notebook credential cannot search SageMaker records from outside the network',
+    () => notebook,
+    call('Search', '*', { 'aws:SourceIp': '198.51.100.9' }),
+    'ExplicitlyDenied',
+  );
+});
+
+describe("network interfaces: notebook code cannot use up or remove another project's", () => {
+  const notebook = launchNotebook(synthesized, alpha, 'jane');
+  const eni = (p: typeof alpha, action: string, resource: string) => () => ({
+    action: `ec2:${action}`,
+    resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:${resource}`,
+    context: { 'ec2:Vpc': `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/${p.vpcId}` },
+  });
+  scenario(
+    'alpha notebook role attaches an interface in an alpha subnet',
+    () => notebook,
+    eni(alpha, 'CreateNetworkInterface', `subnet/${alpha.subnetIds[0]}`),
+    'Allowed',
+  );
+  scenario(
+    "alpha notebook role cannot create an interface in beta's subnet",
+    () => notebook,
+    eni(beta, 'CreateNetworkInterface', `subnet/${beta.subnetIds[0]}`),
+    'Denied',
+  );
+  scenario(
+    "alpha notebook role cannot delete beta's network interface",
+    () => notebook,
+    eni(beta, 'DeleteNetworkInterface', 'network-interface/eni-0beta'),
+    'Denied',
+  );
+  scenario(
+    'alpha notebook role deletes an interface in the alpha VPC',
+    () => notebook,
+    eni(alpha, 'DeleteNetworkInterface', 'network-interface/eni-0alpha'),
+    'Allowed',
+  );
+});
+
 describe('off-network paths: the repository and notebooks open only where the design says', () => {
   const git = (p: typeof alpha, context: Record<string, string>) => ({
     action: 'codecommit:GitPull',

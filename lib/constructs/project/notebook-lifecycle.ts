@@ -22,6 +22,7 @@ export const ENVIRONMENT_MODULE_NAMES = [
   'PIP_INDEX_URL',
   'PROJECT_TAGS',
   'NETWORK_CONFIG',
+  'MODEL_NAME_PREFIX',
 ] as const;
 
 /** Values the lifecycle script receives at deploy time (CloudFormation tokens). */
@@ -57,6 +58,8 @@ export function environmentExports(project: ProjectContext, env: NotebookEnviron
     ['SDS_MODEL_BUCKET', env.modelBucket],
     ['SDS_PIP_INDEX_URL', env.pipIndexUrl],
     ['SDS_PIP_TRUSTED_HOST', env.pipTrustedHost],
+    // Model names start with it: endpoint configurations serve this project's models only.
+    ['SDS_MODEL_NAME_PREFIX', projectResourceName(project, '')],
   ];
 }
 

@@ -12,18 +12,21 @@ export function dataScienceWildcardReasons(names: Names, bucketObjects: string[]
   const account = 'arn:<AWS::Partition>';
   return {
     'Resource::*':
-      'Actions without resource types (SageMaker Describe/List/Search, catalog search, metric reads) and denies that must hold everywhere.',
+      'Actions without resource types (SageMaker List/Search, catalog search, metric reads), SageMaker Describe scoped by the project tags, and denies that must hold everywhere.',
     [`Resource::${account}:sagemaker:<AWS::Region>:<AWS::AccountId>:*`]:
       'SageMaker resource names are chosen at create time; creates are bound to the project subnets, security group and ProjectName request tag, operations to the project tags.',
     [`Resource::${account}:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint-config/*`]:
-      'Endpoint configuration names are chosen at create time; creation requires the project key and tag.',
+      'Endpoint configuration names are chosen at create time; creation requires the project key and tag, and serves only models named for this project.',
+    [`Resource::${account}:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint/*`]:
+      'Endpoint names are chosen at create time; creation requires the project tags, and the endpoint configuration must carry them too.',
     [`Resource::${account}:iam::<AWS::AccountId>:role/${rendered(names, 'nb-*')}`]:
       "PassRole of this project's notebook execution roles, to SageMaker only (iam:PassedToService), and only those tagged with this project and environment.",
     [`Resource::${account}:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.prefix}/projects/<ProjectName>/<EnvType>/*`]:
       'Read-only on the parameters this project publishes under its own path /<prefix>/projects/<project>/<env>/.',
     [`Resource::${account}:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*`]:
       'SageMaker names its log groups /aws/sagemaker/<kind> and streams per job at run time.',
-    'Action::sagemaker:Describe*': 'Read-only SageMaker metadata, needed by the SDK and the console.',
+    'Action::sagemaker:Describe*':
+      "Read-only SageMaker metadata of this project's resources (project tags), needed by the SDK and the console.",
     'Action::sagemaker:List*': 'Read-only SageMaker listings, needed by the SDK and the console.',
     ...Object.fromEntries(
       ['Get*', 'BatchGet*', 'UpdatePullRequest*', 'MergePullRequest*'].map((action) => [

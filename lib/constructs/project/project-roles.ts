@@ -1,4 +1,4 @@
-import { Aws, Duration } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -75,12 +75,18 @@ export class ProjectRoles extends Construct {
     const shared = [
       new iam.ManagedPolicy(this, 'SageMakerPolicy', {
         managedPolicyName: projectResourceName(project, PROJECT_SHARED_POLICIES[0]),
-        description: 'SageMaker work of this project, inside its network, with its key and tags',
+        description: 'SageMaker work of this project: created inside its network, with its key, tags and names',
         roles: [this.user, this.admin],
-        statements: sageMakerStatements(work),
+        statements: sageMakerCreateStatements(work),
+      }),
+      new iam.ManagedPolicy(this, 'SageMakerManagePolicy', {
+        managedPolicyName: projectResourceName(project, PROJECT_SHARED_POLICIES[1]),
+        description: "SageMaker work of this project: operated, read and tracked by its tags, never another project's",
+        roles: [this.user, this.admin],
+        statements: sageMakerManageStatements(work),
       }),
       new iam.ManagedPolicy(this, 'DataPolicy', {
-        managedPolicyName: projectResourceName(project, PROJECT_SHARED_POLICIES[1]),
+        managedPolicyName: projectResourceName(project, PROJECT_SHARED_POLICIES[2]),
         description: 'Data, key, repository, settings and logs of this project',
         roles: [this.user, this.admin],
         statements: projectDataStatements(work),
@@ -169,6 +175,14 @@ export class ProjectRoles extends Construct {
       props.buckets.map((b) => bucketObjectsFinding(b)),
     );
     for (const policy of shared) acknowledgeWildcards(policy, reasons);
+    // The rule reads any statement naming `sagemaker:*`; this one is a Deny (on other projects' resources), never a grant.
+    Validations.of(shared[1]).acknowledge(
+      ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
+        id: `${pack}-IAMPolicyNoStatementsWithFullAccess`,
+        reason:
+          "The only statement with sagemaker:* is DenyOtherProjectsResources, a Deny on resources tagged as another project's; the policy grants no full access.",
+      })),
+    );
     for (const policy of [userPolicy, adminPolicy]) {
       acknowledgeWildcards(policy, { ...reasons, ...notebookWildcardReasons(project.names) });
     }
@@ -185,6 +199,8 @@ export const READ_BACK_ACTIONS = [
   'logs:StartQuery',
   'cloudwatch:GetMetricData',
   'sagemaker:InvokeEndpoint*',
+  // Search returns other projects' experiment and job records too (IAM cannot scope it): never off the network.
+  'sagemaker:Search',
 ];
 
 /**
@@ -205,7 +221,7 @@ export function readBackOnlyFromStatement(vpcId: string, cidrs: readonly string[
 }
 
 /** Suffixes of the project's managed policies that people and notebook roles share (SageMaker work, data). */
-export const PROJECT_SHARED_POLICIES = ['sagemaker', 'data'] as const;
+export const PROJECT_SHARED_POLICIES = ['sagemaker', 'sagemaker-manage', 'data'] as const;
 
 /** What the project's data science statements are about: values may be launch-time tokens. */
 export interface DataScienceScope {
@@ -219,43 +235,46 @@ export interface DataScienceScope {
   readonly repositoryArn: string;
 }
 
-/**
- * The secure ML life cycle inside one project, as IAM statements shared by the project roles
- * and the notebook execution roles: SageMaker work only in the project network with the
- * project key and tags, project data, key use through services, the project repository.
- */
-export function dataScienceStatements(input: DataScienceScope): iam.PolicyStatement[] {
-  return [...sageMakerStatements(input), ...projectDataStatements(input)];
+/** Condition values that name a project's SageMaker work: its tags on requests and on resources. */
+function projectTagConditions(project: ProjectContext) {
+  const tags = (prefix: string) => ({
+    [`${prefix}/${TAG_KEYS.projectName}`]: project.projectName,
+    [`${prefix}/${TAG_KEYS.environmentType}`]: project.envType,
+  });
+  return { requestTags: tags('aws:RequestTag'), resourceTags: tags('aws:ResourceTag') };
 }
 
-/** SageMaker work only in the project network, with the project key and tags. */
-export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatement[] {
+const sageMakerArn = (resource: string) => `arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+
+/**
+ * SageMaker work created only in the project network, with the project key, tags and model names.
+ * Models carry the project's name prefix: it is the only handle IAM offers on the model an endpoint
+ * configuration serves (`sagemaker:ModelArn`), so no project can serve another's model.
+ */
+export function sageMakerCreateStatements(input: DataScienceScope): iam.PolicyStatement[] {
   const { project } = input;
-  const arn = (service: string, resource: string) =>
-    `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
-  const projectTags = {
-    [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project.projectName,
-    [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: project.envType,
-  };
-  const requestTags = {
-    [`aws:RequestTag/${TAG_KEYS.projectName}`]: project.projectName,
-    [`aws:RequestTag/${TAG_KEYS.environmentType}`]: project.envType,
-  };
-  const inProjectNetwork = {
-    'ForAllValues:StringEquals': {
-      'sagemaker:VpcSubnets': input.subnetIds,
-      'sagemaker:VpcSecurityGroupIds': [input.securityGroupId],
-    },
-    Null: { 'sagemaker:VpcSubnets': 'false' },
-    StringEquals: requestTags,
-  };
+  const { requestTags } = projectTagConditions(project);
+  const projectModels = sageMakerArn(`model/${projectResourceName(project, '*')}`);
   return [
     // Create SageMaker work only in this project's subnets and security group, tagged as this project's.
     new iam.PolicyStatement({
       sid: 'CreateInProjectNetwork',
       actions: SAGEMAKER_VPC_CREATE_ACTIONS.filter((a) => a !== 'sagemaker:CreateNotebookInstance'),
-      resources: [arn('sagemaker', '*')],
-      conditions: inProjectNetwork,
+      resources: [sageMakerArn('*')],
+      conditions: {
+        'ForAllValues:StringEquals': {
+          'sagemaker:VpcSubnets': input.subnetIds,
+          'sagemaker:VpcSecurityGroupIds': [input.securityGroupId],
+        },
+        Null: { 'sagemaker:VpcSubnets': 'false' },
+        StringEquals: requestTags,
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyModelsWithoutProjectName',
+      effect: iam.Effect.DENY,
+      actions: ['sagemaker:CreateModel'],
+      notResources: [projectModels],
     }),
     // Jobs must encrypt their volumes and outputs with the project key (a missing key counts as another key).
     ...(['VolumeKmsKeyArn', 'OutputKmsKeyArn'] as const).map(
@@ -268,46 +287,53 @@ export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatemen
           conditions: { StringNotEqualsIfExists: { [`sagemaker:${key}`]: input.keyArn } },
         }),
     ),
-    // Endpoint configurations and endpoints: VPC-bound through the model, storage encrypted with the project key.
+    // Endpoint configurations serve only this project's models, with storage encrypted with the project key.
     new iam.PolicyStatement({
-      sid: 'CreateEndpointConfigWithProjectKey',
+      sid: 'CreateEndpointConfigOfProjectModels',
       actions: ['sagemaker:CreateEndpointConfig'],
-      resources: [arn('sagemaker', 'endpoint-config/*')],
+      resources: [sageMakerArn('endpoint-config/*')],
       conditions: {
-        StringEquals: {
-          'sagemaker:VolumeKmsKeyArn': input.keyArn,
-          ...requestTags,
-        },
+        StringEquals: { 'sagemaker:VolumeKmsKeyArn': input.keyArn, ...requestTags },
+        'ForAllValues:ArnLike': { 'sagemaker:ModelArn': [projectModels] },
+        Null: { 'sagemaker:ModelArn': 'false' },
       },
     }),
+    // The endpoint itself; the configuration it uses must be this project's (OperateProjectResources).
     new iam.PolicyStatement({
       sid: 'CreateProjectEndpoints',
       actions: ['sagemaker:CreateEndpoint'],
-      resources: [arn('sagemaker', '*')],
+      resources: [sageMakerArn('endpoint/*')],
       conditions: { StringEquals: requestTags },
     }),
-    // Experiment and lineage records: metadata only, no compute and no network.
     new iam.PolicyStatement({
-      sid: 'TrackExperimentsAndLineage',
-      actions: [
-        'sagemaker:CreateExperiment',
-        'sagemaker:CreateTrial',
-        'sagemaker:CreateTrialComponent',
-        'sagemaker:UpdateTrialComponent',
-        'sagemaker:AssociateTrialComponent',
-        'sagemaker:BatchPutMetrics',
-        'sagemaker:AddAssociation',
-        'sagemaker:CreateArtifact',
-        'sagemaker:CreateContext',
-        'sagemaker:CreateAction',
-        'sagemaker:QueryLineage',
-      ],
-      resources: [arn('sagemaker', '*')],
+      sid: 'PassProjectRolesToSageMaker',
+      actions: ['iam:PassRole'],
+      resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${projectResourceName(project, 'nb-*')}`],
+      // By name and by tags: the tags also hold if a role is ever named outside the convention.
+      conditions: {
+        StringEquals: {
+          'iam:PassedToService': 'sagemaker.amazonaws.com',
+          [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project.projectName,
+          [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: project.envType,
+        },
+      },
     }),
+  ];
+}
+
+/**
+ * SageMaker work of this project operated, read and tracked through its tags. Tags are set at
+ * create only, and nothing tagged as another project's can be touched. List and Search calls
+ * have no per-resource control in IAM: they stay open (Search only inside the project network).
+ */
+export function sageMakerManageStatements(input: DataScienceScope): iam.PolicyStatement[] {
+  const { project } = input;
+  const { requestTags, resourceTags } = projectTagConditions(project);
+  return [
     new iam.PolicyStatement({
       sid: 'TagOnlyAsThisProject',
       actions: ['sagemaker:AddTags'],
-      resources: [arn('sagemaker', '*')],
+      resources: [sageMakerArn('*')],
       conditions: { StringEquals: requestTags },
     }),
     // The project tags are set at create only: never added, changed or removed later (tag-scoped rights follow them).
@@ -322,11 +348,12 @@ export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatemen
         StringNotLike: { 'sagemaker:TaggingAction': 'Create*' },
       },
     }),
-    // Another project's resource can never be re-tagged into this one.
+    // Whatever another statement allows, nothing tagged as another project's: its jobs, models, endpoint
+    // configurations, experiments and trial components are neither read, used, re-tagged nor changed.
     new iam.PolicyStatement({
-      sid: 'DenyRetaggingOtherProjects',
+      sid: 'DenyOtherProjectsResources',
       effect: iam.Effect.DENY,
-      actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags'],
+      actions: ['sagemaker:*'],
       resources: ['*'],
       conditions: {
         StringNotEquals: { [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project.projectName },
@@ -344,6 +371,7 @@ export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatemen
         'sagemaker:StopTransformJob',
         'sagemaker:StopAutoMLJob',
         'sagemaker:StopMonitoringSchedule',
+        'sagemaker:CreateEndpoint',
         'sagemaker:DeleteEndpoint',
         'sagemaker:DeleteEndpointConfig',
         'sagemaker:DeleteModel',
@@ -351,26 +379,42 @@ export function sageMakerStatements(input: DataScienceScope): iam.PolicyStatemen
         'sagemaker:UpdateEndpoint',
         'sagemaker:InvokeEndpoint',
       ],
-      resources: [arn('sagemaker', '*')],
-      conditions: { StringEquals: projectTags },
+      resources: [sageMakerArn('*')],
+      conditions: { StringEquals: resourceTags },
+    }),
+    // Reads of this project's resources; a name that does not exist yet reads as not found, not as refused.
+    new iam.PolicyStatement({
+      sid: 'DescribeProjectResources',
+      actions: ['sagemaker:Describe*'],
+      resources: ['*'],
+      conditions: { StringEqualsIfExists: resourceTags },
     }),
     new iam.PolicyStatement({
-      sid: 'ReadSageMaker',
-      actions: ['sagemaker:Describe*', 'sagemaker:List*', 'sagemaker:Search', 'sagemaker:GetSearchSuggestions'],
+      sid: 'ListAndSearch',
+      // No resource types: '*' is the only resource these accept (QueryLineage on an ARN was never allowed).
+      actions: ['sagemaker:List*', 'sagemaker:Search', 'sagemaker:GetSearchSuggestions', 'sagemaker:QueryLineage'],
       resources: ['*'],
     }),
+    // Experiment records are created with the project tags (the SageMaker SDK's Run passes its tags to each).
     new iam.PolicyStatement({
-      sid: 'PassProjectRolesToSageMaker',
-      actions: ['iam:PassRole'],
-      resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${projectResourceName(project, 'nb-*')}`],
-      // By name and by tags: the tags also hold if a role is ever named outside the convention.
-      conditions: {
-        StringEquals: {
-          'iam:PassedToService': 'sagemaker.amazonaws.com',
-          [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project.projectName,
-          [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: project.envType,
-        },
-      },
+      sid: 'CreateProjectExperiments',
+      actions: ['sagemaker:CreateExperiment', 'sagemaker:CreateTrial', 'sagemaker:CreateTrialComponent'],
+      resources: [sageMakerArn('*')],
+      conditions: { StringEquals: requestTags },
+    }),
+    // Metadata only, no compute and no network; records of other projects are refused above.
+    new iam.PolicyStatement({
+      sid: 'TrackExperimentsAndLineage',
+      actions: [
+        'sagemaker:UpdateTrialComponent',
+        'sagemaker:AssociateTrialComponent',
+        'sagemaker:BatchPutMetrics',
+        'sagemaker:AddAssociation',
+        'sagemaker:CreateArtifact',
+        'sagemaker:CreateContext',
+        'sagemaker:CreateAction',
+      ],
+      resources: [sageMakerArn('*')],
     }),
   ];
 }
