@@ -32,6 +32,8 @@ export const NOTEBOOK_INSTANCE_TYPES = [
   'ml.m5.xlarge',
   'ml.m5.2xlarge',
   'ml.c5.xlarge',
+  // GPU (the 2020 system's choice): EBS storage, so it takes the project key like the others.
+  'ml.p3.2xlarge',
 ] as const;
 
 /** Notebook owner user names: they become part of IAM role and notebook names. */

@@ -9,6 +9,7 @@ import { Names, PROJECT_PARAMETERS, subnetIdParameter, TAG_KEYS } from '../confi
 import { NestedProductStackTemplate } from '../constructs/catalog/product-stack-template';
 import { EncryptionKey } from '../constructs/encryption/encryption-key';
 import { switchRoleUrl } from '../constructs/identity/project-administrator-role';
+import { TRUSTED_ROLE_ARNS } from '../constructs/identity/trust';
 import { NotebookLifecycle } from '../constructs/project/notebook-lifecycle';
 import {
   launchIdOfThisStack,
@@ -71,6 +72,18 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       allowedPattern: VPC_CIDR.pattern,
       constraintDescription: `must be ${VPC_CIDR.description}`,
     });
+    const trustedRoles = (id: string, who: string) =>
+      new CfnParameter(this, id, {
+        type: 'String',
+        description: `Who may switch into the project ${who} role without an MFA session: ${TRUSTED_ROLE_ARNS.description}. This account with MFA always may.`,
+        default: '',
+        // Bounded so the trust policy stays within IAM's 2,048 characters whatever the launch passes.
+        maxLength: TRUSTED_ROLE_ARNS.maxLength,
+        allowedPattern: TRUSTED_ROLE_ARNS.pattern,
+        constraintDescription: `must be ${TRUSTED_ROLE_ARNS.description}`,
+      });
+    const userTrust = trustedRoles('UserRoleArns', 'user');
+    const adminTrust = trustedRoles('AdminRoleArns', 'admin');
     const project: ProjectContext = {
       names,
       projectName: projectName.valueAsString,
@@ -85,11 +98,14 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
         ParameterGroups: [
           { Label: { default: 'Project' }, Parameters: [projectName.logicalId, envType.logicalId] },
           { Label: { default: 'Network' }, Parameters: [vpcCidr.logicalId] },
+          { Label: { default: 'Sign-in' }, Parameters: [userTrust.logicalId, adminTrust.logicalId] },
         ],
         ParameterLabels: {
           [projectName.logicalId]: { default: 'Project name' },
           [envType.logicalId]: { default: 'Environment type (dev: 1 AZ of endpoints, test: 2, prod: 3)' },
           [vpcCidr.logicalId]: { default: 'VPC CIDR' },
+          [userTrust.logicalId]: { default: 'Federated roles of data scientists (IAM Identity Center, SAML)' },
+          [adminTrust.logicalId]: { default: 'Federated roles of project administrators' },
         },
       },
     };
@@ -168,6 +184,8 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       repositoryArn: storage.repository.repositoryArn,
       notebookProductArn: arn('catalog', `product/${this.notebookProduct.productId}`),
       portfolioArn: arn('catalog', `portfolio/${this.portfolio.portfolioId}`),
+      userTrustedRoleArns: userTrust.valueAsString,
+      adminTrustedRoleArns: adminTrust.valueAsString,
     });
     this.portfolio.giveAccessToRole(roles.admin);
     this.portfolio.giveAccessToRole(roles.user);

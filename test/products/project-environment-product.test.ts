@@ -44,8 +44,9 @@ describe('ProjectEnvironmentProduct', () => {
       ParameterGroups: { Parameters: string[] }[];
       ParameterLabels: Record<string, unknown>;
     };
-    expect(ui.ParameterGroups.flatMap((g) => g.Parameters)).toEqual(['ProjectName', 'EnvType', 'VpcCidr']);
-    expect(Object.keys(ui.ParameterLabels)).toEqual(['ProjectName', 'EnvType', 'VpcCidr']);
+    const all = ['ProjectName', 'EnvType', 'VpcCidr', 'UserRoleArns', 'AdminRoleArns'];
+    expect(ui.ParameterGroups.flatMap((g) => g.Parameters)).toEqual(all);
+    expect(Object.keys(ui.ParameterLabels)).toEqual(all);
   });
 
   test('offers the SageMaker Notebook product through a bounded launch role', () => {

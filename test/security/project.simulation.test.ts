@@ -257,6 +257,64 @@ describe('SageMaker: work runs only in the project network, with the project key
     'ExplicitlyDenied',
   );
   scenario(
+    'alpha user trains on a GPU instance with instance storage only, without a volume key',
+    () => alpha.user,
+    () => training(alpha, { 'sagemaker:VolumeKmsKeyArn': undefined, 'sagemaker:InstanceTypes': ['ml.g5.2xlarge'] }),
+    'Allowed',
+  );
+  scenario(
+    'alpha user cannot train on a CPU instance without a volume key',
+    () => alpha.user,
+    () => training(alpha, { 'sagemaker:VolumeKmsKeyArn': undefined, 'sagemaker:InstanceTypes': ['ml.m5.xlarge'] }),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    'alpha user cannot slip an EBS instance without a volume key into a GPU cluster',
+    () => alpha.user,
+    () =>
+      training(alpha, {
+        'sagemaker:VolumeKmsKeyArn': undefined,
+        'sagemaker:InstanceTypes': ['ml.g5.2xlarge', 'ml.m5.xlarge'],
+      }),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    "alpha user cannot train on a GPU instance with beta's volume key",
+    () => alpha.user,
+    () => training(alpha, { 'sagemaker:VolumeKmsKeyArn': beta.keyArn, 'sagemaker:InstanceTypes': ['ml.g5.2xlarge'] }),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    'alpha user serves an alpha model on a GPU endpoint with instance storage only',
+    () => alpha.user,
+    () => ({
+      action: 'sagemaker:CreateEndpointConfig',
+      resource: sagemaker('endpoint-config/gpu'),
+      context: {
+        [`aws:RequestTag/${TAG_KEYS.projectName}`]: 'alpha',
+        [`aws:RequestTag/${TAG_KEYS.environmentType}`]: 'dev',
+        'sagemaker:ModelArn': [sagemaker('model/sds-proj-alpha-dev-m')],
+        'sagemaker:InstanceTypes': ['ml.g5.xlarge'],
+      },
+    }),
+    'Allowed',
+  );
+  scenario(
+    'alpha user cannot serve on a CPU endpoint without a volume key',
+    () => alpha.user,
+    () => ({
+      action: 'sagemaker:CreateEndpointConfig',
+      resource: sagemaker('endpoint-config/cpu'),
+      context: {
+        [`aws:RequestTag/${TAG_KEYS.projectName}`]: 'alpha',
+        [`aws:RequestTag/${TAG_KEYS.environmentType}`]: 'dev',
+        'sagemaker:ModelArn': [sagemaker('model/sds-proj-alpha-dev-m')],
+        'sagemaker:InstanceTypes': ['ml.m5.xlarge'],
+      },
+    }),
+    'Denied',
+  );
+  scenario(
     'alpha user cannot start a training job with an output key other than the project key',
     () => alpha.user,
     () => training(alpha, { 'sagemaker:OutputKmsKeyArn': beta.keyArn }),
@@ -879,6 +937,85 @@ function physicalNames(project: typeof alpha): string[] {
       .filter((value): value is string => typeof value === 'string' && value.includes(project.name)),
   );
 }
+
+describe('sign-in: federated roles switch in without an MFA flag only when the launch names them', () => {
+  const sso = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/${REGION}/AWSReservedSSO_DataScientist_0a1b2c3d4e5f`;
+  const ssoPattern = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataScientist_*`;
+  /** The user role's trust policy, resolved for a launch with UserRoleArns = `arns`. */
+  const userTrust = (arns: string) => {
+    const template = alpha.template;
+    const ctx = { ...alpha.ctx, parameters: { ...alpha.ctx.parameters, UserRoleArns: arns } };
+    const [, role] = Object.entries(template.Resources).find(
+      ([, r]) =>
+        r.Type === 'AWS::IAM::Role' && resolve(r.Properties!.RoleName, template, ctx) === 'sds-proj-alpha-dev-user',
+    )!;
+    return resolve(role.Properties!.AssumeRolePolicyDocument, template, ctx) as PolicyDocument;
+  };
+  const caller = (arn: string): Principal => ({
+    arn,
+    identityPolicies: [
+      {
+        name: 'switch',
+        policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] },
+      },
+    ],
+  });
+  const assume = (arns: string, mfa: boolean) => () => ({
+    action: 'sts:AssumeRole',
+    resource: `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-user`,
+    resourcePolicy: userTrust(arns),
+    context: { 'aws:MultiFactorAuthPresent': String(mfa) },
+  });
+  scenario(
+    "a data scientist's Identity Center role switches in when the launch names its pattern",
+    () => caller(sso),
+    assume(ssoPattern, false),
+    'Allowed',
+  );
+  scenario(
+    'an unrelated role of the account cannot switch in without MFA, pattern or not',
+    () => caller(`arn:aws:iam::${ACCOUNT}:role/ci-deployer`),
+    assume(ssoPattern, false),
+    'Denied',
+  );
+  scenario(
+    'the Identity Center role cannot switch in when the launch names nobody',
+    () => caller(sso),
+    assume('', false),
+    'Denied',
+  );
+  scenario(
+    'any principal of the account with MFA still switches in',
+    () => caller(`arn:aws:iam::${ACCOUNT}:role/ci-deployer`),
+    assume('', true),
+    'Allowed',
+  );
+  scenario(
+    "a role of another account matching the pattern's name cannot switch in",
+    () => caller(sso.replace(ACCOUNT, '444455556666')),
+    assume(ssoPattern, false),
+    'Denied',
+  );
+
+  test('the launch refuses malformed role lists with a clear message', () => {
+    const parameter = alpha.template.Parameters?.UserRoleArns as {
+      AllowedPattern: string;
+      ConstraintDescription: string;
+    };
+    const pattern = new RegExp(parameter.AllowedPattern);
+    for (const good of ['', ssoPattern, `${ssoPattern},arn:aws:iam::${ACCOUNT}:role/DataScience`])
+      expect(good).toMatch(pattern);
+    for (const bad of [
+      '*',
+      'arn:aws:iam::*:role/x',
+      `arn:aws:iam::${ACCOUNT}:user/jane`,
+      `${ssoPattern},`,
+      'DataScientist',
+    ])
+      expect(bad).not.toMatch(pattern);
+    expect(parameter.ConstraintDescription).toMatch(/comma-separated role ARNs of this account/);
+  });
+});
 
 describe("catalog: each project's people use only their own portfolio", () => {
   scenario(

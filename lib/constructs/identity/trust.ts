@@ -1,3 +1,4 @@
+import { Aws, CfnCondition, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -26,4 +27,41 @@ function toPrincipal(value: string): iam.IPrincipal {
 
 function mfaOnly(principal: iam.IPrincipal): iam.IPrincipal {
   return new iam.PrincipalWithConditions(principal, MFA_PRESENT);
+}
+
+/**
+ * Role ARNs (or IAM wildcard patterns) of this account, comma-separated, as a launch parameter
+ * takes them: for IAM Identity Center permission-set roles or SAML federation, whose sessions carry
+ * no MFA flag (the identity provider enforces MFA). Empty means nobody beside "this account with MFA".
+ */
+export const TRUSTED_ROLE_ARNS = {
+  maxLength: 1024,
+  pattern:
+    '^$|^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=.@_/*?-]{1,512}(,arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=.@_/*?-]{1,512})*$',
+  description:
+    'empty, or comma-separated role ARNs of this account, wildcards allowed (e.g. arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataScientist_*)',
+} as const;
+
+/**
+ * Adds to `role`'s trust policy a statement that lets principals of this account whose ARN
+ * matches one of `arnList` (a comma-separated launch parameter) assume it, present only when the
+ * parameter is not empty. The account's MFA statement stays as it is.
+ */
+export function trustRoleArns(role: iam.Role, arnList: string): void {
+  const stack = Stack.of(role);
+  const given = new CfnCondition(role, 'HasTrustedRoleArns', {
+    expression: Fn.conditionNot(Fn.conditionEquals(arnList, '')),
+  });
+  const statement = {
+    Sid: 'TrustedRoles',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root` },
+    Action: 'sts:AssumeRole',
+    Condition: { ArnLike: { 'aws:PrincipalArn': Fn.split(',', arnList) } },
+  };
+  const cfnRole = role.node.defaultChild as iam.CfnRole;
+  cfnRole.addPropertyOverride(
+    'AssumeRolePolicyDocument.Statement.1',
+    stack.resolve(Fn.conditionIf(given.logicalId, statement, Aws.NO_VALUE)),
+  );
 }

@@ -7,7 +7,7 @@ import { TAG_KEYS } from '../../config/names';
 import { compactActions, SAGEMAKER_VPC_CREATE_ACTIONS } from '../identity/project-permissions-boundary';
 import { bucketObjectsFinding } from '../guardrails/findings';
 import { browseCatalogStatement, ownLaunchesStatement } from '../identity/catalog-statements';
-import { humanTrust } from '../identity/trust';
+import { humanTrust, trustRoleArns } from '../identity/trust';
 import { acknowledgeWildcards, dataScienceWildcardReasons, notebookWildcardReasons } from './policy-acknowledgements';
 import { projectParameterName, ProjectContext, projectResourceName } from './project-context';
 import { KEY_SERVICES } from './project-storage';
@@ -32,7 +32,32 @@ export interface ProjectRolesProps {
   readonly notebookProductArn: string;
   /** ARN of the project's portfolio, which its administrator manages. */
   readonly portfolioArn: string;
+  /** Comma-separated role ARNs (patterns allowed) that may assume the user role without MFA; empty for none. */
+  readonly userTrustedRoleArns: string;
+  /** The same for the admin role. */
+  readonly adminTrustedRoleArns: string;
 }
+
+/**
+ * Instance families whose storage is local NVMe only: SageMaker encrypts it in hardware and refuses a
+ * volume KMS key for them (training, processing, endpoints), so the volume-key rule exempts exactly these.
+ */
+export const INSTANCE_STORAGE_TYPES = [
+  'ml.g4dn.*',
+  'ml.g5.*',
+  'ml.g6.*',
+  'ml.g6e.*',
+  'ml.p3dn.*',
+  'ml.p4d.*',
+  'ml.p4de.*',
+  'ml.p5.*',
+  'ml.p5e.*',
+  'ml.trn1.*',
+  'ml.trn1n.*',
+  'ml.m5d.*',
+  'ml.c5d.*',
+  'ml.r5d.*',
+] as const;
 
 /** SageMaker create calls that take volume and output keys (condition keys `sagemaker:*KmsKeyArn`): the VPC-bound ones but notebooks and models. */
 const SAGEMAKER_KEYED_JOBS = SAGEMAKER_VPC_CREATE_ACTIONS.filter(
@@ -61,6 +86,9 @@ export class ProjectRoles extends Construct {
       });
     this.user = role('User', 'user', 'Data scientist of one project: notebooks, jobs and data of this project only');
     this.admin = role('Admin', 'admin', 'Administrator of one project: its portfolio, people and settings');
+    // Federated people (IAM Identity Center, SAML) switch in by their role ARN: their sign-in enforces MFA.
+    trustRoleArns(this.user, props.userTrustedRoleArns);
+    trustRoleArns(this.admin, props.adminTrustedRoleArns);
 
     const work: DataScienceScope = {
       project,
@@ -276,17 +304,44 @@ export function sageMakerCreateStatements(input: DataScienceScope): iam.PolicySt
       actions: ['sagemaker:CreateModel'],
       notResources: [projectModels],
     }),
-    // Jobs must encrypt their volumes and outputs with the project key (a missing key counts as another key).
-    ...(['VolumeKmsKeyArn', 'OutputKmsKeyArn'] as const).map(
-      (key) =>
-        new iam.PolicyStatement({
-          sid: `DenyJobsWithout${key}OfProject`,
-          effect: iam.Effect.DENY,
-          actions: compactActions(SAGEMAKER_KEYED_JOBS),
-          resources: ['*'],
-          conditions: { StringNotEqualsIfExists: { [`sagemaker:${key}`]: input.keyArn } },
-        }),
-    ),
+    // Jobs encrypt their outputs with the project key, and their volumes too unless the instances have only
+    // instance storage (which SageMaker encrypts in hardware and refuses a key for).
+    new iam.PolicyStatement({
+      sid: 'DenyJobsWithoutOutputKmsKeyArnOfProject',
+      effect: iam.Effect.DENY,
+      actions: compactActions(SAGEMAKER_KEYED_JOBS),
+      resources: ['*'],
+      conditions: { StringNotEqualsIfExists: { 'sagemaker:OutputKmsKeyArn': input.keyArn } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyJobsWithOtherVolumeKey',
+      effect: iam.Effect.DENY,
+      actions: compactActions(SAGEMAKER_KEYED_JOBS),
+      resources: ['*'],
+      // A missing key makes a negated operator true: Null keeps this to requests that name a key.
+      conditions: {
+        StringNotEquals: { 'sagemaker:VolumeKmsKeyArn': input.keyArn },
+        Null: { 'sagemaker:VolumeKmsKeyArn': 'false' },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyJobsWithoutVolumeKeyOnEbs',
+      effect: iam.Effect.DENY,
+      actions: compactActions(SAGEMAKER_KEYED_JOBS),
+      resources: ['*'],
+      conditions: {
+        Null: { 'sagemaker:VolumeKmsKeyArn': 'true' },
+        'ForAnyValue:StringNotLike': { 'sagemaker:InstanceTypes': [...INSTANCE_STORAGE_TYPES] },
+      },
+    }),
+    // Without instance types in the request (AutoML), IAM cannot tell: the key is required.
+    new iam.PolicyStatement({
+      sid: 'DenyJobsWithoutVolumeKeyOrTypes',
+      effect: iam.Effect.DENY,
+      actions: compactActions(SAGEMAKER_KEYED_JOBS),
+      resources: ['*'],
+      conditions: { Null: { 'sagemaker:VolumeKmsKeyArn': 'true', 'sagemaker:InstanceTypes': 'true' } },
+    }),
     // Endpoint configurations serve only this project's models, with storage encrypted with the project key.
     new iam.PolicyStatement({
       sid: 'CreateEndpointConfigOfProjectModels',
@@ -296,6 +351,22 @@ export function sageMakerCreateStatements(input: DataScienceScope): iam.PolicySt
         StringEquals: { 'sagemaker:VolumeKmsKeyArn': input.keyArn, ...requestTags },
         'ForAllValues:ArnLike': { 'sagemaker:ModelArn': [projectModels] },
         Null: { 'sagemaker:ModelArn': 'false' },
+      },
+    }),
+    // GPU endpoints with instance storage only: no volume key, which SageMaker would refuse.
+    new iam.PolicyStatement({
+      sid: 'CreateEndpointConfigOnInstanceStorage',
+      actions: ['sagemaker:CreateEndpointConfig'],
+      resources: [sageMakerArn('endpoint-config/*')],
+      conditions: {
+        StringEquals: requestTags,
+        'ForAllValues:ArnLike': { 'sagemaker:ModelArn': [projectModels] },
+        'ForAllValues:StringLike': { 'sagemaker:InstanceTypes': [...INSTANCE_STORAGE_TYPES] },
+        Null: {
+          'sagemaker:ModelArn': 'false',
+          'sagemaker:InstanceTypes': 'false',
+          'sagemaker:VolumeKmsKeyArn': 'true',
+        },
       },
     }),
     // The endpoint itself; the configuration it uses must be this project's (OperateProjectResources).
