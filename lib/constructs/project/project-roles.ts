@@ -208,7 +208,7 @@ export class ProjectRoles extends Construct {
       ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
         id: `${pack}-IAMPolicyNoStatementsWithFullAccess`,
         reason:
-          "The only statement with sagemaker:* is DenyOtherProjectsResources, a Deny on resources tagged as another project's; the policy grants no full access.",
+          "The only statements with sagemaker:* are DenyOtherProjectsResources and DenyOtherEnvironmentsResources, Denies on resources tagged as another project's or environment's; the policy grants no full access.",
       })),
     );
     for (const policy of [userPolicy, adminPolicy]) {
@@ -225,10 +225,19 @@ export const READ_BACK_ACTIONS = [
   'logs:GetLogEvents',
   'logs:FilterLogEvents',
   'logs:StartQuery',
+  // Names of streams and groups that code created carry data too.
+  'logs:DescribeLogStreams',
+  'logs:DescribeLogGroups',
   'cloudwatch:GetMetricData',
+  'cloudwatch:ListMetrics',
   'sagemaker:InvokeEndpoint*',
-  // Search returns other projects' experiment and job records too (IAM cannot scope it): never off the network.
+  // Records (experiment parameters, failure reasons, tags) return what code wrote; Search returns other
+  // projects' records too (IAM cannot scope it).
+  'sagemaker:Describe*',
+  'sagemaker:List*',
   'sagemaker:Search',
+  'sagemaker:GetSearchSuggestions',
+  'sagemaker:QueryLineage',
 ];
 
 /**
@@ -369,6 +378,14 @@ export function sageMakerCreateStatements(input: DataScienceScope): iam.PolicySt
         },
       },
     }),
+    // Serverless inference takes no VPC: its models would run outside the project network.
+    new iam.PolicyStatement({
+      sid: 'DenyServerlessEndpoints',
+      effect: iam.Effect.DENY,
+      actions: ['sagemaker:CreateEndpointConfig'],
+      resources: ['*'],
+      conditions: { Null: { 'sagemaker:ServerlessMemorySize': 'false' } },
+    }),
     // The endpoint itself; the configuration it uses must be this project's (OperateProjectResources).
     new iam.PolicyStatement({
       sid: 'CreateProjectEndpoints',
@@ -431,6 +448,17 @@ export function sageMakerManageStatements(input: DataScienceScope): iam.PolicySt
         Null: { [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'false' },
       },
     }),
+    // Nor anything of another environment of this project (dev never changes prod's records).
+    new iam.PolicyStatement({
+      sid: 'DenyOtherEnvironmentsResources',
+      effect: iam.Effect.DENY,
+      actions: ['sagemaker:*'],
+      resources: ['*'],
+      conditions: {
+        StringNotEquals: { [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: project.envType },
+        Null: { [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'false' },
+      },
+    }),
     new iam.PolicyStatement({
       sid: 'OperateProjectResources',
       actions: [
@@ -457,7 +485,7 @@ export function sageMakerManageStatements(input: DataScienceScope): iam.PolicySt
     new iam.PolicyStatement({
       sid: 'DescribeProjectResources',
       actions: ['sagemaker:Describe*'],
-      resources: ['*'],
+      resources: [sageMakerArn('*')],
       conditions: { StringEqualsIfExists: resourceTags },
     }),
     new iam.PolicyStatement({
