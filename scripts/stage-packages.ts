@@ -6,6 +6,7 @@
  * from which the mirror serves them within a minute. `--dry-run` lists what would be uploaded and
  * needs no AWS credentials.
  */
+import './node-support';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -9,6 +9,7 @@
  * 4. CodeCommit: the service answers in this account and region (it is closed to new customers).
  * 5. CDK bootstrap: the bootstrap stack exists and is as new as the assembly requires.
  */
+import '../node-support';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CodeCommitClient, ListRepositoriesCommand } from '@aws-sdk/client-codecommit';

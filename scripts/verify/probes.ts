@@ -1,3 +1,4 @@
+import '../node-support';
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeFlowLogsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
