@@ -1,19 +1,19 @@
 /**
- * `npm run stage-packages -- --requirements FILE --bucket NAME [--dry-run]`
+ * `npm run stage-packages -- --requirements FILE --bucket NAME [--region R] [--profile P] [--dry-run]`
  *
  * Approves Python packages: downloads the wheels a requirements file resolves to, for the Python
  * version and platform SageMaker notebooks run, and uploads them to the approved-packages bucket,
  * from which the mirror serves them within a minute. `--dry-run` lists what would be uploaded and
  * needs no AWS credentials.
  */
-import './node-support';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { HeadBucketCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { Command } from 'commander';
 import { PACKAGES_PREFIX } from '../lib/config/names';
+import { errorMessage, Io, parseCommandLine, PROCESS_IO, runAsScript, UserError } from './cli';
 
 /** What to stage, and for which interpreter. */
 export interface StageOptions {
@@ -24,6 +24,10 @@ export interface StageOptions {
   /** pip platform tag of the notebook instances, e.g. manylinux2014_x86_64. */
   readonly platform: string;
   readonly dryRun: boolean;
+  /** @default - AWS_REGION, then the profile's region */
+  readonly region?: string;
+  /** Named profile of the AWS config files. @default - AWS_PROFILE, then the default chain */
+  readonly profile?: string;
   /** Where wheels are downloaded. @default - a new temporary folder */
   readonly downloadDir?: string;
 }
@@ -48,13 +52,16 @@ const DISTRIBUTIONS = /\.(whl|tar\.gz|zip)$/;
 /** Downloads, plans and (unless dry-run) uploads; returns the plan. Errors say what to do. */
 export async function stagePackages(options: StageOptions, deps: StageDependencies): Promise<PlannedUpload[]> {
   if (!fs.existsSync(options.requirements) || !fs.statSync(options.requirements).isFile()) {
-    throw new Error(`Requirements file not found: ${options.requirements}`);
+    throw new UserError(`Requirements file not found: ${options.requirements}`);
   }
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket)) {
-    throw new Error(
+    throw new UserError(
       `Not a bucket name: '${options.bucket}' (see the ApprovedPackagesBucket output of the shared-services stack)`,
     );
   }
+  // Fails fast on the account setup (region, credentials, bucket) before the slow download.
+  const s3 = options.dryRun ? undefined : deps.s3();
+  if (s3) await send(s3, new HeadBucketCommand({ Bucket: options.bucket }), options);
   const dest = options.downloadDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'approved-packages-'));
   fs.mkdirSync(dest, { recursive: true });
   deps.log(`Downloading wheels for Python ${options.pythonVersion} on ${options.platform} into ${dest}`);
@@ -73,30 +80,43 @@ export async function stagePackages(options: StageOptions, deps: StageDependenci
 
   for (const p of plan)
     deps.log(`${options.dryRun ? 'would upload' : 'upload'} s3://${options.bucket}/${p.key} (${p.bytes} bytes)`);
-  if (options.dryRun) {
+  if (!s3) {
     deps.log(`Dry run: ${plan.length} files, nothing uploaded.`);
     return plan;
   }
 
-  const s3 = deps.s3();
-  try {
-    await s3.send(new HeadBucketCommand({ Bucket: options.bucket }));
-    for (const p of plan) {
-      await s3.send(new PutObjectCommand({ Bucket: options.bucket, Key: p.key, Body: fs.readFileSync(p.file) }));
-    }
-  } catch (error) {
-    throw new Error(explain(error, options.bucket), { cause: error });
+  for (const p of plan) {
+    const body = fs.readFileSync(p.file);
+    await send(s3, new PutObjectCommand({ Bucket: options.bucket, Key: p.key, Body: body }), options);
   }
   deps.log(`Uploaded ${plan.length} files; the mirror serves them within about a minute.`);
   return plan;
 }
 
+/** Sends one S3 command; a failure becomes a one-line UserError that says what to do. */
+async function send(
+  s3: Pick<S3Client, 'send'>,
+  command: HeadBucketCommand | PutObjectCommand,
+  options: StageOptions,
+): Promise<void> {
+  try {
+    await s3.send(command as never);
+  } catch (error) {
+    const message = explain(error, options);
+    // No region or credentials: the setup is wrong (2); anything else failed on AWS's side (1).
+    throw new UserError(message, /^No AWS/.test(message) ? 2 : 1);
+  }
+}
+
 /** A message a platform engineer can act on, for the failures that happen in practice. */
-function explain(error: unknown, bucket: string): string {
+function explain(error: unknown, options: StageOptions): string {
+  const bucket = options.bucket;
   const name = (error as { name?: string }).name ?? '';
   if (name === 'CredentialsProviderError' || /credential/i.test(String((error as Error).message))) {
-    return 'No AWS credentials: sign in (e.g. aws sso login, or AWS_PROFILE) as a platform administrator, or use --dry-run.';
+    const using = options.profile ? `profile '${options.profile}'` : 'the default credential chain';
+    return `No AWS credentials with ${using}: sign in (e.g. aws sso login) as a platform administrator or pass --profile P, or use --dry-run.`;
   }
+  if (/Region is missing/i.test(errorMessage(error))) return 'No AWS region: pass --region R or set AWS_REGION.';
   if (
     name === 'NotFound' ||
     name === 'NoSuchBucket' ||
@@ -137,42 +157,67 @@ export function pipDownload(options: StageOptions, dest: string): void {
   if (result.status !== 0) throw new Error(`pip download failed:\n${result.stderr || result.stdout}`);
 }
 
-/** Parses the command line; throws a usage message on bad input. */
-export function parseOptions(argv: string[]): StageOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      requirements: { type: 'string', short: 'r' },
-      bucket: { type: 'string', short: 'b' },
-      'python-version': { type: 'string', default: '3.10' },
-      platform: { type: 'string', default: 'manylinux2014_x86_64' },
-      'download-dir': { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-    },
-  });
-  if (!values.requirements || !values.bucket) {
-    throw new Error(
-      'usage: npm run stage-packages -- --requirements FILE --bucket NAME [--python-version 3.10] [--platform manylinux2014_x86_64] [--download-dir DIR] [--dry-run]',
-    );
-  }
+/** The command line of `npm run stage-packages`. */
+function program(): Command {
+  return new Command('npm run stage-packages --')
+    .description(
+      "Approves Python packages: downloads the wheels a requirements file resolves to, for the notebooks' Python and platform, and uploads them to the approved-packages bucket.",
+    )
+    .option('-r, --requirements <file>', 'requirements file (pin versions)')
+    .option('-b, --bucket <name>', 'the ApprovedPackagesBucket output of the shared-services stack')
+    .option('--region <region>', 'region of the bucket (default: AWS_REGION, then the profile)')
+    .option('--profile <profile>', 'named profile of the AWS config files (default: AWS_PROFILE)')
+    .option('--python-version <version>', 'Python version of the notebook kernels', '3.10')
+    .option('--platform <tag>', 'pip platform tag of the notebook instances', 'manylinux2014_x86_64')
+    .option('--download-dir <dir>', 'where wheels are downloaded (default: a temporary folder, removed afterwards)')
+    .option('--dry-run', 'list what would be uploaded; needs no AWS credentials');
+}
+
+/** Parses the command line: the options, or the exit code when parsing ended the run. */
+export function parseOptions(argv: string[], io: Io = PROCESS_IO): StageOptions | number {
+  const parsed = parseCommandLine(program(), argv, io, ['requirements', 'bucket']);
+  if (typeof parsed === 'number') return parsed;
+  const values = parsed.opts<{
+    requirements: string;
+    bucket: string;
+    region?: string;
+    profile?: string;
+    pythonVersion: string;
+    platform: string;
+    downloadDir?: string;
+    dryRun?: boolean;
+  }>();
   return {
     requirements: values.requirements,
     bucket: values.bucket,
-    pythonVersion: values['python-version']!,
-    platform: values.platform!,
-    dryRun: values['dry-run']!,
-    downloadDir: values['download-dir'],
+    region: values.region,
+    profile: values.profile,
+    pythonVersion: values.pythonVersion,
+    platform: values.platform,
+    dryRun: values.dryRun ?? false,
+    downloadDir: values.downloadDir,
   };
 }
 
-async function main(): Promise<void> {
+/** `npm run stage-packages`; resolves to the exit code. User errors are one line, never a stack trace. */
+export async function main(
+  argv: string[],
+  io: Io = PROCESS_IO,
+  deps: Pick<StageDependencies, 'download'> & { s3?: StageDependencies['s3'] } = { download: pipDownload },
+): Promise<number> {
+  const options = parseOptions(argv, io);
+  if (typeof options === 'number') return options;
   try {
-    const options = parseOptions(process.argv.slice(2));
-    await stagePackages(options, { download: pipDownload, s3: () => new S3Client({}), log: (l) => console.log(l) });
+    await stagePackages(options, {
+      download: deps.download,
+      s3: deps.s3 ?? (() => new S3Client({ region: options.region, profile: options.profile })),
+      log: (line) => io.out(line),
+    });
+    return 0;
   } catch (error) {
-    console.error(`stage-packages: ${(error as Error).message}`);
-    process.exit(1);
+    io.err(`stage-packages: ${errorMessage(error)}`);
+    return error instanceof UserError ? error.exitCode : 1;
   }
 }
 
-if (require.main === module) void main();
+if (require.main === module) runAsScript('stage-packages', (argv) => main(argv));

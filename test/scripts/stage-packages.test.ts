@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HeadBucketCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseOptions, StageOptions, stagePackages } from '../../scripts/stage-packages';
+import { main, parseOptions, StageOptions, stagePackages } from '../../scripts/stage-packages';
 
 describe('stage-packages', () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-stage-'));
@@ -89,7 +89,9 @@ describe('stage-packages', () => {
     s3.on(HeadBucketCommand).rejects(
       Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
     );
-    await expect(stagePackages(options(), deps)).rejects.toThrow(/No AWS credentials: .*--dry-run/);
+    await expect(stagePackages(options(), deps)).rejects.toThrow(
+      /No AWS credentials with the default credential chain: .*--profile P, or use --dry-run/,
+    );
   });
 
   test('fails with a clear message when access is denied', async () => {
@@ -116,14 +118,54 @@ describe('stage-packages', () => {
     expect(download).not.toHaveBeenCalled();
   });
 
-  test('parses the command line, with notebook defaults, and explains usage', () => {
-    expect(parseOptions(['-r', 'req.txt', '-b', 'bucket-name', '--dry-run'])).toMatchObject({
+  test('parses the command line, with notebook defaults, region and profile', () => {
+    expect(
+      parseOptions(['-r', 'req.txt', '-b', 'bucket-name', '--dry-run', '--region', 'eu-west-1', '--profile', 'admin']),
+    ).toMatchObject({
       requirements: 'req.txt',
       bucket: 'bucket-name',
+      region: 'eu-west-1',
+      profile: 'admin',
       pythonVersion: '3.10',
       platform: 'manylinux2014_x86_64',
       dryRun: true,
     });
-    expect(() => parseOptions(['--dry-run'])).toThrow(/usage: npm run stage-packages/);
+  });
+
+  test('fails before downloading when there is no region, naming --region and AWS_REGION', async () => {
+    const download = jest.fn();
+    s3.on(HeadBucketCommand).rejects(new Error('Region is missing'));
+    await expect(stagePackages(options(), { ...deps, download })).rejects.toThrow(
+      'No AWS region: pass --region R or set AWS_REGION.',
+    );
+    expect(download).not.toHaveBeenCalled();
+  });
+
+  test('names the profile and --profile when its credentials do not work', async () => {
+    s3.on(HeadBucketCommand).rejects(
+      Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+    );
+    await expect(stagePackages(options({ profile: 'admin' }), deps)).rejects.toThrow(
+      /No AWS credentials with profile 'admin': .*--profile P/,
+    );
+  });
+
+  test('the command line: a user error is one line and exit code 2; the client gets --region and --profile', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+    s3.on(HeadBucketCommand).rejects(
+      Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+    );
+    const argv = ['-r', requirements, '-b', 'sds-shared-approved-packages', '--region', 'eu-west-2', '--profile', 'p'];
+    // The real client factory: the mock intercepts the call on the client main made.
+    const code = await main(argv, io, { download: fakePip });
+    expect(code).toBe(2);
+    expect(err).toEqual([expect.stringMatching(/^stage-packages: No AWS credentials with profile 'p'/)]);
+    const client = s3.call(0).thisValue as S3Client;
+    expect(client.config.profile).toBe('p');
+    expect(await client.config.region()).toBe('eu-west-2');
+    expect(await main(['-r', path.join(scratch, 'nope.txt'), '-b', 'bucket-name'], io, deps)).toBe(2);
+    expect(err.at(-1)).toMatch(/^stage-packages: Requirements file not found: .*nope\.txt$/);
   });
 });
