@@ -28,7 +28,7 @@ export interface StageOptions {
   readonly region?: string;
   /** Named profile of the AWS config files. @default - AWS_PROFILE, then the default chain */
   readonly profile?: string;
-  /** Where wheels are downloaded. @default - a new temporary folder */
+  /** Where wheels are downloaded, and kept. @default - a new temporary folder, removed afterwards */
   readonly downloadDir?: string;
 }
 
@@ -63,34 +63,39 @@ export async function stagePackages(options: StageOptions, deps: StageDependenci
   const s3 = options.dryRun ? undefined : deps.s3();
   if (s3) await send(s3, new HeadBucketCommand({ Bucket: options.bucket }), options);
   const dest = options.downloadDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'approved-packages-'));
-  fs.mkdirSync(dest, { recursive: true });
-  deps.log(`Downloading wheels for Python ${options.pythonVersion} on ${options.platform} into ${dest}`);
-  deps.download(options, dest);
+  try {
+    fs.mkdirSync(dest, { recursive: true });
+    deps.log(`Downloading wheels for Python ${options.pythonVersion} on ${options.platform} into ${dest}`);
+    deps.download(options, dest);
 
-  const plan = fs
-    .readdirSync(dest)
-    .filter((f) => DISTRIBUTIONS.test(f))
-    .sort()
-    .map((f) => ({
-      file: path.join(dest, f),
-      key: `${PACKAGES_PREFIX}${f}`,
-      bytes: fs.statSync(path.join(dest, f)).size,
-    }));
-  if (plan.length === 0) throw new Error(`pip downloaded no distribution files into ${dest}`);
+    const plan = fs
+      .readdirSync(dest)
+      .filter((f) => DISTRIBUTIONS.test(f))
+      .sort()
+      .map((f) => ({
+        file: path.join(dest, f),
+        key: `${PACKAGES_PREFIX}${f}`,
+        bytes: fs.statSync(path.join(dest, f)).size,
+      }));
+    if (plan.length === 0) throw new Error(`pip downloaded no distribution files into ${dest}`);
 
-  for (const p of plan)
-    deps.log(`${options.dryRun ? 'would upload' : 'upload'} s3://${options.bucket}/${p.key} (${p.bytes} bytes)`);
-  if (!s3) {
-    deps.log(`Dry run: ${plan.length} files, nothing uploaded.`);
+    for (const p of plan)
+      deps.log(`${options.dryRun ? 'would upload' : 'upload'} s3://${options.bucket}/${p.key} (${p.bytes} bytes)`);
+    if (!s3) {
+      deps.log(`Dry run: ${plan.length} files, nothing uploaded.`);
+      return plan;
+    }
+
+    for (const p of plan) {
+      const body = fs.readFileSync(p.file);
+      await send(s3, new PutObjectCommand({ Bucket: options.bucket, Key: p.key, Body: body }), options);
+    }
+    deps.log(`Uploaded ${plan.length} files; the mirror serves them within about a minute.`);
     return plan;
+  } finally {
+    // A folder we made is ours to remove, whatever happened; one the user named is theirs.
+    if (!options.downloadDir) fs.rmSync(dest, { recursive: true, force: true });
   }
-
-  for (const p of plan) {
-    const body = fs.readFileSync(p.file);
-    await send(s3, new PutObjectCommand({ Bucket: options.bucket, Key: p.key, Body: body }), options);
-  }
-  deps.log(`Uploaded ${plan.length} files; the mirror serves them within about a minute.`);
-  return plan;
 }
 
 /** Sends one S3 command; a failure becomes a one-line UserError that says what to do. */

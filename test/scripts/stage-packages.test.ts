@@ -9,6 +9,7 @@ describe('stage-packages', () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-stage-'));
   const requirements = path.join(scratch, 'requirements.txt');
   fs.writeFileSync(requirements, 'xgboost==2.1.1\nshap==0.46.0\n');
+  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
   const s3 = mockClient(S3Client);
   const lines: string[] = [];
   /** Stand-in for pip: writes the wheels pip would download, and a stray file pip leaves around. */
