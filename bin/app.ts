@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { AppConfig, ConfigError, loadConfig } from '../lib/config/config';
+import { synthesizeWithReport } from '../lib/guardrails/acknowledgement-report';
 import { addGuardrails, buildPlatform } from '../lib/platform';
 
 const app = new App();
@@ -20,3 +21,5 @@ try {
 }
 buildPlatform(app, config);
 addGuardrails(app);
+// The auditor's report of every acknowledged finding, beside the templates it describes.
+synthesizeWithReport(app);

@@ -9,6 +9,7 @@ import { Io } from '../../scripts/cli';
 import { main as cost } from '../../scripts/cost';
 import { main as preflight } from '../../scripts/preflight';
 import { main as refreshHandlerPermissions } from '../../scripts/refresh-handler-permissions';
+import { main as report } from '../../scripts/report';
 import { main as stagePackages } from '../../scripts/stage-packages';
 import { main as testContainers } from '../../scripts/test-containers';
 import { main as verify } from '../../scripts/verify';
@@ -25,6 +26,7 @@ const SCRIPTS: Record<string, (argv: string[], io: Io) => number | Promise<numbe
   cost,
   'check:templates': checkTemplates,
   'refresh:handler-permissions': refreshHandlerPermissions,
+  report,
   preflight: (argv, io) => preflight(argv, { ...io, env: {}, clients: noAws }),
   verify: (argv, io) => verify(argv, { ...io, env: {}, clients: noAws }),
   'stage-packages': (argv, io) => stagePackages(argv, io, { download: noAws, s3: noAws }),
@@ -69,6 +71,7 @@ describe('missing inputs say what to do', () => {
   test.each([
     ['cost', [missing], /^cost: no project environment product template in .*: run 'npm run synth' first$/],
     ['check:templates', [missing], /^check:templates: .*cdk\.out does not exist: run 'npm run synth' first$/],
+    ['report', [missing], /^report: no cloud assembly in .*cdk\.out: run 'npm run synth' first$/],
     ['preflight', ['--assembly', missing], /^preflight: .*cdk\.out does not exist: run 'npm run synth' first$/],
   ])('%s without an assembly says to synthesize first (exit 2)', async (name, argv, message) => {
     const { code, err } = await call(name, argv);
