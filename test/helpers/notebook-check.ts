@@ -211,3 +211,30 @@ function pythonFiles(folder: string): string[] {
     .sort()
     .map((f) => path.join(folder, f));
 }
+
+/** Top-level modules a piece of Python imports (absolute imports only), e.g. `sagemaker` for `from sagemaker.x import y`. */
+export function importedModules(code: string): string[] {
+  const modules = new Set<string>();
+  for (const match of code.matchAll(/^[ \t]*import[ \t]+([^\n#]+)/gm)) {
+    for (const part of match[1].split(',')) modules.add(part.trim().split(/[\s.]/)[0]);
+  }
+  for (const match of code.matchAll(/^[ \t]*from[ \t]+([A-Za-z_][\w]*)[\w.]*[ \t]+import\b/gm)) modules.add(match[1]);
+  return [...modules].filter(Boolean).sort();
+}
+
+/**
+ * Modules the notebook kernels import: code cells (magics and shell escapes aside) and the .py files
+ * below `folder`; %%writefile cells are left out, as they run in a job's container, not the kernel.
+ */
+export function kernelImports(folder: string): string[] {
+  const modules = new Set<string>();
+  for (const name of fs.readdirSync(folder).filter((f) => f.endsWith('.ipynb'))) {
+    const nb = JSON.parse(fs.readFileSync(path.join(folder, name), 'utf8')) as { cells: Json[] };
+    for (const cell of nb.cells.filter((c) => c.cell_type === 'code')) {
+      const source = text(cell.source);
+      if (!source.startsWith('%%')) importedModules(pythonSource(source)).forEach((m) => modules.add(m));
+    }
+  }
+  for (const file of pythonFiles(folder)) importedModules(fs.readFileSync(file, 'utf8')).forEach((m) => modules.add(m));
+  return [...modules].sort();
+}

@@ -128,7 +128,7 @@ describe('missing inputs say what to do', () => {
   });
 
   test.each([
-    [['-b', 'bucket-name'], "required option '-r, --requirements <file>' not specified"],
+    [['-b', 'bucket-name', '--prefix', 'SDS'], "option '--prefix <prefix>' argument 'SDS' is invalid"],
     [['--concurrency-quota', 'many'], "option '--concurrency-quota <n>' argument 'many' is invalid"],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
     const name = argv[0] === '-b' ? 'stage-packages' : 'preflight';
