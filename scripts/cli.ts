@@ -87,13 +87,6 @@ export function runAsScript(name: string, main: (argv: string[]) => Promise<numb
     );
 }
 
-/** The region given by the option or the environment, or a UserError naming both. */
-export function requireRegion(option: string | undefined, env: NodeJS.ProcessEnv, command: string): string {
-  const region = option || env.AWS_REGION || env.AWS_DEFAULT_REGION;
-  if (!region) throw new UserError(`${command}: no AWS region: pass --region R or set AWS_REGION.`);
-  return region;
-}
-
 /** Error names of missing, expired or invalid credentials: no call can succeed, so a run stops. */
 const CREDENTIAL_ERRORS = new Set([
   'CredentialsProviderError',
@@ -112,7 +105,7 @@ export function isCredentialError(error: unknown): boolean {
 }
 
 /** One line for a missing or unusable credential, naming --profile. */
-export function credentialHint(profile: string | undefined): string {
+function credentialHint(profile: string | undefined): string {
   const using = profile ? `profile '${profile}'` : 'the default credential chain';
   return `no usable AWS credentials with ${using}: sign in (e.g. aws sso login) or pass --profile P.`;
 }
