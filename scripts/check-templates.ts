@@ -8,8 +8,10 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { Command } from 'commander';
 import { LINT_METADATA_KEY } from '../lib/constructs/guardrails/acknowledge';
 import { controlTowerFindings as runControlTower } from '../lib/guardrails/control-tower';
+import { Io, parseCommandLine, PROCESS_IO, reportUserError, runAsScript, UserError } from './cli';
 
 /** One unacknowledged finding. */
 export interface Finding {
@@ -26,12 +28,12 @@ interface Template {
 
 /** Every CloudFormation template in a cloud assembly: stack and product templates. */
 export function templatesIn(assemblyDir: string): string[] {
-  if (!fs.existsSync(assemblyDir)) throw new Error(`${assemblyDir} does not exist: run 'npm run synth' first`);
+  if (!fs.existsSync(assemblyDir)) throw new UserError(`${assemblyDir} does not exist: run 'npm run synth' first`);
   const files = fs
     .readdirSync(assemblyDir)
     .filter((f) => f.endsWith('.template.json'))
     .map((f) => path.join(assemblyDir, f));
-  if (files.length === 0) throw new Error(`${assemblyDir} holds no templates: run 'npm run synth' first`);
+  if (files.length === 0) throw new UserError(`${assemblyDir} holds no templates: run 'npm run synth' first`);
   return files;
 }
 
@@ -82,19 +84,34 @@ export function schemaFindings(files: string[]): Finding[] {
   return findings;
 }
 
-function main(): void {
-  const assemblyDir = process.argv[2] ?? 'cdk.out';
-  const files = templatesIn(assemblyDir);
+/** `npm run check:templates`; resolves to the exit code (1 on any finding). */
+export function main(argv: string[], io: Io = PROCESS_IO): number {
+  const parsed = parseCommandLine(
+    new Command('npm run check:templates --')
+      .description(
+        'Applies the Control Tower guard rules and the CloudFormation schema validator to every template in the assembly, product templates too.',
+      )
+      .argument('[assembly]', "cloud assembly to read (run 'npm run synth' first)", 'cdk.out'),
+    argv,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  let files: string[];
+  try {
+    files = templatesIn(parsed.processedArgs[0] as string);
+  } catch (error) {
+    return reportUserError('check:templates', io, error);
+  }
   const findings = [...controlTowerFindings(files), ...schemaFindings(files)];
   for (const f of findings) {
-    console.error(`FAIL ${f.template} ${f.resource ?? '(template)'} [${f.checker}] ${f.rule}: ${f.message}`);
+    io.err(`FAIL ${f.template} ${f.resource ?? '(template)'} [${f.checker}] ${f.rule}: ${f.message}`);
   }
   const products = files.filter((f) => f.endsWith('.product.template.json')).length;
-  console.log(
+  io.out(
     `check:templates: ${files.length} templates (${products} product templates), Control Tower rules and schema validation: ` +
       (findings.length === 0 ? 'no unacknowledged findings' : `${findings.length} unacknowledged findings`),
   );
-  if (findings.length > 0) process.exit(1);
+  return findings.length > 0 ? 1 : 0;
 }
 
-if (require.main === module) main();
+if (require.main === module) runAsScript('check:templates', (argv) => main(argv));

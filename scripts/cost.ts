@@ -6,7 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Command } from 'commander';
 import { ENV_TYPES, EnvType } from '../lib/config/names';
+import { Io, parseCommandLine, PROCESS_IO, runAsScript, USAGE_ERROR } from './cli';
 
 /** us-east-1 list prices (USD), checked November 2026. */
 export const PRICES = {
@@ -100,43 +102,43 @@ export function idleMonthlyCost(template: Template, envType: EnvType): { lines: 
   return { lines, total: lines.reduce((sum, l) => sum + l.monthly, 0) };
 }
 
-const USAGE = `Usage: npm run cost [-- ASSEMBLY_DIR]
+/** Builds the command line of `npm run cost`. */
+function program(): Command {
+  return new Command('npm run cost --')
+    .description(
+      'Idle monthly fixed cost of one project environment per EnvType, computed from the synthesized product template.',
+    )
+    .argument('[assembly]', "cloud assembly to read (run 'npm run synth' first)", 'cdk.out');
+}
 
-Idle monthly fixed cost of one project environment per EnvType, computed from the synthesized
-product template in ASSEMBLY_DIR (default cdk.out; run 'npm run synth' first).`;
-
-function main(): void {
-  const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(USAGE);
-    return;
-  }
-  const unknown = args.find((a) => a.startsWith('-'));
-  if (unknown || args.length > 1) {
-    console.error(`cost: unexpected argument ${unknown ?? args[1]}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  const assembly = args[0] ?? 'cdk.out';
+/** `npm run cost`; resolves to the exit code. */
+export function main(argv: string[], io: Io = PROCESS_IO): number {
+  const parsed = parseCommandLine(program(), argv, io);
+  if (typeof parsed === 'number') return parsed;
+  const assembly = parsed.processedArgs[0] as string;
   const file = fs.existsSync(assembly)
     ? fs.readdirSync(assembly).find((f) => /ProjectEnvironment[0-9A-F]{8}\.product\.template\.json$/.test(f))
     : undefined;
   if (!file) {
-    // A user error, not a crash: one line saying what to do.
-    console.error(`cost: no project environment product template in ${assembly}: run 'npm run synth' first`);
-    process.exit(2);
+    io.err(`cost: no project environment product template in ${assembly}: run 'npm run synth' first`);
+    return USAGE_ERROR;
   }
   const template = JSON.parse(fs.readFileSync(path.join(assembly, file), 'utf8')) as Template;
-  console.log(
+  const lines = [
     `Idle fixed cost of one project environment (us-east-1 list prices; ${Object.keys(template.Resources).length} resources in the template)`,
-  );
+  ];
   for (const envType of ENV_TYPES) {
-    const { lines, total } = idleMonthlyCost(template, envType);
-    console.log(`\n${envType}: $${total.toFixed(2)}/month`);
-    for (const l of lines) console.log(`  ${l.item}: $${l.monthly.toFixed(2)}`);
+    const { lines: items, total } = idleMonthlyCost(template, envType);
+    lines.push(
+      `\n${envType}: $${total.toFixed(2)}/month`,
+      ...items.map((l) => `  ${l.item}: $${l.monthly.toFixed(2)}`),
+    );
   }
-  console.log(
+  lines.push(
     `\nExcluded: data processed by endpoints ($0.01/GB), flow-log and DNS query-log ingestion ($0.50/GB), DNS Firewall queries ($${PRICES.dnsFirewallMillionQueries.toFixed(2)} per million), S3 storage and requests, notebooks and jobs.`,
   );
+  io.out(lines.join('\n'));
+  return 0;
 }
 
-if (require.main === module) main();
+if (require.main === module) runAsScript('cost', (argv) => main(argv));

@@ -6,12 +6,13 @@
  *
  *   npm run preflight -- [--assembly cdk.out] [--json] [--concurrency-quota 10] [--account [--region R] [--profile P]]
  */
-import { AccountClients, accountClients, callerIdentity, isCredentialError } from './preflight/account';
-import { errorMessage } from './preflight/launch';
+import * as fs from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { errorMessage, Io, isCredentialError, parseCommandLine, PROCESS_IO, runAsScript, USAGE_ERROR } from './cli';
+import { AccountClients, accountClients, callerIdentity } from './preflight/account';
 import { runPreflight } from './preflight/run';
 
-const USAGE = `Usage: npm run preflight -- [options]
-
+const CHECKS_HELP = `
 Checks the synthesized templates for what would fail at deploy or launch time:
   iam-quota            IAM policy sizes within 85% of their quotas at the longest launch parameters
   dynamic-references   {{resolve:...}} only where CloudFormation resolves it
@@ -21,15 +22,6 @@ Checks the synthesized templates for what would fail at deploy or launch time:
   launch-role          launch roles allow every call CloudFormation and Service Catalog make
   account              (--account) the target account's Lambda concurrency, VPC and endpoint quotas, endpoint
                        service AZs, CodeCommit availability and CDK bootstrap version (read-only calls)
-
-Options:
-  --assembly DIR           cloud assembly to read (default: cdk.out; run 'npx cdk synth' first)
-  --json                   print {findings, policySizes} as JSON
-  --concurrency-quota N    account Lambda concurrency quota to model offline (default: 10, a new account)
-  --account                also check the target account (needs credentials and a region)
-  --region R               region of the account checks (default: AWS_REGION, then AWS_DEFAULT_REGION)
-  --profile P              named profile of the AWS config files for the account checks (default: AWS_PROFILE)
-  --help                   show this help
 
 Exit code: 0 when nothing is found, 1 on any finding, 2 on a usage error or unusable credentials.`;
 
@@ -43,37 +35,31 @@ export interface CliOptions {
   readonly profile?: string;
 }
 
-/** Parses the arguments after `preflight`; throws with a message for the user on a usage error. */
-export function parseArgs(argv: string[]): CliOptions | 'help' {
-  const options: { -readonly [K in keyof CliOptions]: CliOptions[K] } = {
-    assembly: 'cdk.out',
-    json: false,
-    concurrencyQuota: 10,
-    account: false,
-  };
-  const value = (i: number, name: string): string => {
-    const v = argv[i];
-    if (!v || v.startsWith('--')) throw new Error(`${name} needs a value`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') return 'help';
-    else if (arg === '--json') options.json = true;
-    else if (arg === '--assembly') options.assembly = argv[++i] ?? '';
-    else if (arg === '--concurrency-quota') options.concurrencyQuota = Number(argv[++i]);
-    else if (arg === '--account') options.account = true;
-    else if (arg === '--region') options.region = value(++i, '--region');
-    else if (arg === '--profile') options.profile = value(++i, '--profile');
-    else throw new Error(`Unknown option ${arg}`);
-  }
-  if (!options.assembly) throw new Error('--assembly needs a directory');
-  if (!Number.isInteger(options.concurrencyQuota) || options.concurrencyQuota < 0) {
-    throw new Error('--concurrency-quota needs a whole number');
-  }
-  // Calls to AWS only when asked for: --region or --profile alone would otherwise be silently ignored.
-  if (!options.account && (options.region || options.profile)) throw new Error('--region and --profile need --account');
-  return options;
+const wholeNumber = (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isInteger(n)) throw new InvalidArgumentError('expected a whole number.');
+  return n;
+};
+
+/** The command line of `npm run preflight`. */
+function program(): Command {
+  return new Command('npm run preflight --')
+    .description('What CloudFormation, IAM and the services would reject at deploy or launch time, found offline.')
+    .option('--assembly <dir>', "cloud assembly to read (run 'npx cdk synth' first)", 'cdk.out')
+    .option('--json', 'print {findings, policySizes} as JSON')
+    .option(
+      '--concurrency-quota <n>',
+      'account Lambda concurrency quota to model offline (a new account)',
+      wholeNumber,
+      10,
+    )
+    .option('--account', 'also check the target account (needs credentials and a region)')
+    .option('--region <region>', 'region of the account checks (default: AWS_REGION, then AWS_DEFAULT_REGION)')
+    .option(
+      '--profile <profile>',
+      'named profile of the AWS config files for the account checks (default: AWS_PROFILE)',
+    )
+    .addHelpText('after', CHECKS_HELP);
 }
 
 /** The region of the account checks: `--region`, else the environment; undefined when none is given. */
@@ -82,39 +68,29 @@ export function accountRegion(options: CliOptions, env: NodeJS.ProcessEnv): stri
 }
 
 /** What `main` talks to; tests pass their own. */
-export interface Io {
+export interface PreflightIo extends Io {
   readonly env: NodeJS.ProcessEnv;
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
   readonly clients: (region: string, profile?: string) => AccountClients;
 }
 
-const PROCESS_IO: Io = {
-  env: process.env,
-  out: (line) => console.log(line),
-  err: (line) => console.error(line),
-  clients: accountClients,
-};
+const PROCESS_PREFLIGHT_IO: PreflightIo = { ...PROCESS_IO, env: process.env, clients: accountClients };
 
 /** Runs preflight with `argv`; resolves to the exit code. User errors are one line each, never a stack trace. */
-export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number> {
-  let options: ReturnType<typeof parseArgs>;
-  try {
-    options = parseArgs(argv);
-  } catch (e) {
-    io.err(`${errorMessage(e)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (options === 'help') {
-    io.out(USAGE);
-    return 0;
+export async function main(argv: string[], io: PreflightIo = PROCESS_PREFLIGHT_IO): Promise<number> {
+  const parsed = parseCommandLine(program(), argv, io);
+  if (typeof parsed === 'number') return parsed;
+  const options = parsed.opts<CliOptions>();
+  // Calls to AWS only when asked for: --region or --profile alone would otherwise be silently ignored.
+  if (!options.account && (options.region || options.profile)) {
+    io.err(`error: --region and --profile need --account\n\n${parsed.helpInformation()}`);
+    return USAGE_ERROR;
   }
   let account: { clients: AccountClients; region: string; account: string } | undefined;
   if (options.account) {
     const region = accountRegion(options, io.env);
     if (!region) {
       io.err('preflight --account: no region: pass --region R or set AWS_REGION.');
-      return 2;
+      return USAGE_ERROR;
     }
     const profile = options.profile || io.env.AWS_PROFILE || undefined;
     const clients = io.clients(region, profile);
@@ -125,8 +101,12 @@ export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number>
       account = { clients, region, account: identity.account };
     } catch (e) {
       io.err(credentialMessage(e, profile));
-      return 2;
+      return USAGE_ERROR;
     }
+  }
+  if (!fs.existsSync(options.assembly)) {
+    io.err(`preflight: ${options.assembly} does not exist: run 'npm run synth' first`);
+    return USAGE_ERROR;
   }
   try {
     const report = await runPreflight(options.assembly, { concurrencyQuota: options.concurrencyQuota, account });
@@ -135,7 +115,7 @@ export async function main(argv: string[], io: Io = PROCESS_IO): Promise<number>
   } catch (e) {
     if (!isCredentialError(e)) throw e;
     io.err(credentialMessage(e, options.profile));
-    return 2;
+    return USAGE_ERROR;
   }
 }
 
@@ -148,12 +128,4 @@ function credentialMessage(e: unknown, profile: string | undefined): string {
   return `preflight --account: ${hint}`;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e instanceof Error ? e.stack : e);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runAsScript('preflight', (argv) => main(argv));

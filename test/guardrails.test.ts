@@ -12,6 +12,8 @@ interface Report {
 }
 
 describe('synth-time guardrails', () => {
+  const afterTest: (() => void)[] = [];
+  afterEach(() => afterTest.splice(0).forEach((clean) => clean()));
   const synthesized = synthesize({ guardrails: true });
 
   test('synthesis with every guardrail succeeds: no unacknowledged finding in any stack or product', () => {
@@ -40,6 +42,7 @@ describe('synth-time guardrails', () => {
 
   test('fails synthesis when a resource breaks a rule', () => {
     const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sds-bad-')) });
+    afterTest.push(() => fs.rmSync(app.outdir, { recursive: true, force: true }));
     const stack = new Stack(app, 'Bad');
     new s3.Bucket(stack, 'PlainBucket');
     addGuardrails(app);

@@ -1,6 +1,7 @@
 """Unit tests of sync_packages with an in-memory stand-in for the S3 client (no AWS, no network)."""
 
 import os
+import shutil
 import tempfile
 import unittest
 
@@ -35,6 +36,7 @@ class FakeS3:
 class SyncTest(unittest.TestCase):
     def setUp(self):
         self.dest = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.dest)
 
     def files(self):
         return sorted(f for f in os.listdir(self.dest) if not f.startswith("."))

@@ -58,22 +58,57 @@ const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ACM_ARN_PATTERN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
 const DOMAIN_PATTERN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
-/** Builds and validates the config; throws one error naming every bad key, its value and what is allowed. */
-export function loadConfig(read: ContextReader, env: DeployEnvironment = {}): AppConfig {
+/** Every problem of a configuration, one line each. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration (cdk.json context or -c):\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Context keys that belong to the CDK and its CLI rather than to this app: feature flags (`@aws-cdk/...`),
+ * lookups and CLI settings (`aws:cdk:...`, `availability-zones:...`), and these plain ones.
+ */
+const CDK_CONTEXT_KEYS = new Set(['cli-telemetry', 'acknowledged-issue-numbers']);
+const isCdkContextKey = (key: string) => key.startsWith('@') || key.includes(':') || CDK_CONTEXT_KEYS.has(key);
+
+/**
+ * Builds and validates the config; throws a ConfigError naming every bad key, its value and what is allowed.
+ * `contextKeys` (every key of the app's context) makes a key the app does not read an error too, e.g. a typo.
+ */
+export function loadConfig(
+  readContext: ContextReader,
+  env: DeployEnvironment = {},
+  contextKeys: readonly string[] = [],
+): AppConfig {
   const errors: string[] = [];
   const fail = (key: string, value: unknown, allowed: string) =>
     errors.push(`${key}: got ${JSON.stringify(value)}; ${allowed}`);
+  // The keys this function reads are the app's settings: an unknown key is one it never asks for.
+  const known = new Set<string>();
+  const read = (key: string) => {
+    known.add(key);
+    return readContext(key);
+  };
+  const list = (key: string) => {
+    const raw = read(key);
+    const { values, problem } = asList(raw);
+    if (problem) fail(key, raw, problem);
+    return values;
+  };
 
   const prefix = asString(read('prefix')) ?? 'sds';
-  if (!PREFIX_PATTERN.test(prefix)) {
-    fail('prefix', prefix, 'expected 2-8 lower-case letters or digits, starting with a letter');
-  }
+  const prefixValid = PREFIX_PATTERN.test(prefix);
+  if (!prefixValid) fail('prefix', prefix, 'expected 2-8 lower-case letters or digits, starting with a letter');
 
-  const assetBucketName = asString(read('assetBucketName')) ?? defaultAssetBucketName(prefix, env);
-  const bucketProblem = s3BucketNameProblem(assetBucketName);
+  const rawBucketName = asString(read('assetBucketName'));
+  const assetBucketName = rawBucketName ?? defaultAssetBucketName(prefix, env);
+  // A default derived from a bad prefix is not a second problem: fixing the prefix fixes it.
+  const bucketProblem = rawBucketName !== undefined || prefixValid ? s3BucketNameProblem(assetBucketName) : undefined;
   if (bucketProblem) fail('assetBucketName', assetBucketName, bucketProblem);
 
-  const projectAdministratorPrincipals = asList(read('projectAdministratorPrincipals'));
+  const projectAdministratorPrincipals = list('projectAdministratorPrincipals');
   for (const principal of projectAdministratorPrincipals) {
     if (!ACCOUNT_PATTERN.test(principal) && !PRINCIPAL_ARN_PATTERN.test(principal)) {
       fail(
@@ -152,15 +187,17 @@ export function loadConfig(read: ContextReader, env: DeployEnvironment = {}): Ap
     );
   }
 
-  const consoleSourceCidrs = asList(read('consoleSourceCidrs'));
+  const consoleSourceCidrs = list('consoleSourceCidrs');
   for (const cidr of consoleSourceCidrs) {
     const problem = cidrBlockProblem(cidr, 8, 32);
     if (problem) fail('consoleSourceCidrs', cidr, problem);
   }
 
-  if (errors.length > 0) {
-    throw new Error(`Invalid configuration (cdk.json context or -c):\n  - ${errors.join('\n  - ')}`);
+  for (const key of contextKeys.filter((k) => !known.has(k) && !isCdkContextKey(k))) {
+    errors.push(`${key}: not a setting of this app; ${didYouMean(key, [...known])}`);
   }
+
+  if (errors.length > 0) throw new ConfigError(errors);
   return {
     prefix,
     assetBucketName,
@@ -222,13 +259,51 @@ function asString(value: unknown): string | undefined {
 }
 
 /** Context from cdk.json may be a JSON array; from `-c` it is a string (comma-separated or JSON). */
-function asList(value: unknown): string[] {
-  if (value === undefined || value === null || value === '') return [];
-  if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter(Boolean);
+function asList(value: unknown): { values: string[]; problem?: string } {
+  if (value === undefined || value === null || value === '') return { values: [] };
+  if (Array.isArray(value)) return { values: value.map((v) => String(v).trim()).filter(Boolean) };
   const text = String(value).trim();
-  if (text.startsWith('[')) return asList(JSON.parse(text) as unknown);
-  return text
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean);
+  if (!text.startsWith('[') && !text.startsWith('{')) {
+    return {
+      values: text
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return {
+      values: [],
+      problem: `malformed JSON (${(error as Error).message}); expected a JSON array of strings or a comma-separated list`,
+    };
+  }
+  if (!Array.isArray(parsed))
+    return { values: [], problem: 'expected a JSON array of strings or a comma-separated list' };
+  return asList(parsed);
+}
+
+/** "did you mean X?" for the closest known key, or the list of known keys. */
+function didYouMean(key: string, known: string[]): string {
+  const distance = (a: string, b: string) => editDistance(a.toLowerCase(), b.toLowerCase());
+  const [closest] = [...known].sort((a, b) => distance(key, a) - distance(key, b));
+  if (closest && distance(key, closest) <= Math.max(2, Math.floor(closest.length / 4))) {
+    return `did you mean ${closest}?`;
+  }
+  return `the settings are ${[...known].sort().join(', ')}`;
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }

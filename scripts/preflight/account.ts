@@ -26,6 +26,7 @@ import {
 } from '@aws-sdk/client-service-quotas';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { isCredentialError } from '../cli';
 import { CfnTemplate, DeployContext, evaluateIntrinsics, existingResources } from './cfn-resolve';
 import { Finding } from './finding';
 import { concurrencyFindings, reservedConcurrency } from './lambda-deploy';
@@ -68,24 +69,7 @@ export function accountClients(region: string, profile?: string): AccountClients
   };
 }
 
-/** Error names of missing, expired or invalid credentials: no check can run, so the run stops. */
-const CREDENTIAL_ERRORS = new Set([
-  'CredentialsProviderError',
-  'ExpiredToken',
-  'ExpiredTokenException',
-  'InvalidClientTokenId',
-  'UnrecognizedClientException',
-  'InvalidSignatureException',
-  'SignatureDoesNotMatch',
-  'TokenRefreshRequired',
-]);
-
 const errorName = (e: unknown): string => (e as { name?: string } | undefined)?.name ?? 'Error';
-
-/** Whether `e` says the credentials are missing or unusable (rather than that one call was refused). */
-export function isCredentialError(e: unknown): boolean {
-  return CREDENTIAL_ERRORS.has(errorName(e));
-}
 
 /** The caller's account id and ARN; throws credential errors, so a run fails fast before any check. */
 export async function callerIdentity(clients: AccountClients): Promise<{ account: string; arn: string }> {

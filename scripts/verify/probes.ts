@@ -1,3 +1,4 @@
+import '../node-support';
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeFlowLogsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
@@ -362,9 +363,9 @@ export async function verify(
   return results;
 }
 
-/** Real clients for a region and profile. */
-export function awsClients(region?: string): Clients {
-  const config = { region, maxAttempts: 5 };
+/** Real clients for a region and profile (each from the environment and config files when not given). */
+export function awsClients(region?: string, profile?: string): Clients {
+  const config = { region, profile, maxAttempts: 5 };
   return {
     sts: new STSClient(config),
     ssm: new SSMClient(config),

@@ -1,6 +1,27 @@
-import { cidrBlockProblem, defaultAssetBucketName, loadConfig, s3BucketNameProblem } from '../../lib/config/config';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  cidrBlockProblem,
+  ConfigError,
+  defaultAssetBucketName,
+  loadConfig,
+  s3BucketNameProblem,
+} from '../../lib/config/config';
 
-const load = (context: Record<string, unknown>, env = {}) => loadConfig((key) => context[key], env);
+const load = (context: Record<string, unknown>, env = {}) =>
+  loadConfig((key) => context[key], env, Object.keys(context));
+/** The problems of a config that fails. */
+const problems = (context: Record<string, unknown>): readonly string[] => {
+  try {
+    load(context);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+};
 
 describe('loadConfig', () => {
   test('gives working defaults offline', () => {
@@ -110,6 +131,84 @@ describe('loadConfig', () => {
     expect(() => load({ prefix: 'X', sharedServicesAzCount: 9 })).toThrow(
       /Invalid configuration[\s\S]*prefix: got "X"[\s\S]*sharedServicesAzCount: got 9/,
     );
+  });
+});
+
+describe('config errors a person can act on', () => {
+  test('a bad prefix is one problem: the bucket name derived from it is not reported too', () => {
+    expect(problems({ prefix: 'SDS' })).toEqual([
+      'prefix: got "SDS"; expected 2-8 lower-case letters or digits, starting with a letter',
+    ]);
+  });
+
+  test('a bucket name given explicitly is still checked when the prefix is bad', () => {
+    expect(problems({ prefix: 'SDS', assetBucketName: 'My_Bucket' })).toEqual([
+      expect.stringMatching(/^prefix: got "SDS"/),
+      expect.stringMatching(/^assetBucketName: got "My_Bucket"/),
+    ]);
+  });
+
+  test.each([
+    ['prefx', 'prefix'],
+    ['assetbucketname', 'assetBucketName'],
+    ['consoleSourceCidr', 'consoleSourceCidrs'],
+    ['sharedServiceAzCount', 'sharedServicesAzCount'],
+  ])('fails when a context key is unknown: %s, did you mean %s?', (typo, key) => {
+    expect(problems({ [typo]: 'x' })).toEqual([`${typo}: not a setting of this app; did you mean ${key}?`]);
+  });
+
+  test('fails when a context key is unknown and nothing is close: lists the settings', () => {
+    expect(problems({ colour: 'blue' })).toEqual([
+      expect.stringMatching(
+        /^colour: not a setting of this app; the settings are assetBucketName, .*useExistingTrail$/,
+      ),
+    ]);
+  });
+
+  test("the CDK's own context keys are not the app's business", () => {
+    expect(() =>
+      load({
+        'cli-telemetry': false,
+        'acknowledged-issue-numbers': [1234],
+        '@aws-cdk/core:checkSecretUsage': true,
+        'aws:cdk:enable-path-metadata': true,
+        'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a'],
+      }),
+    ).not.toThrow();
+  });
+
+  test.each(['projectAdministratorPrincipals', 'consoleSourceCidrs'])('fails when %s is malformed JSON', (key) => {
+    expect(problems({ [key]: '["10.0.0.0/8"' })).toEqual([
+      expect.stringMatching(new RegExp(`^${key}: got .*; malformed JSON \\(.*\\); expected a JSON array of strings`)),
+    ]);
+    expect(problems({ [key]: '{"a": 1}' })).toEqual([
+      expect.stringMatching(new RegExp(`^${key}: got .*; expected a JSON array of strings or a comma-separated list$`)),
+    ]);
+  });
+
+  test('the app prints one line per problem and no stack trace, and exits 1', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-config-'));
+    try {
+      // What the CDK CLI hands the app for `cdk synth -c prefix=SDS -c prefx=ml`.
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+        cwd: path.join(__dirname, '..', '..'),
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          CDK_OUTDIR: outdir,
+          CDK_CONTEXT_JSON: JSON.stringify({ 'cli-telemetry': false, prefix: 'SDS', prefx: 'ml' }),
+        },
+      });
+      expect(run.stderr.trim().split('\n')).toEqual([
+        'Invalid configuration (cdk.json context or -c):',
+        '  - prefix: got "SDS"; expected 2-8 lower-case letters or digits, starting with a letter',
+        '  - prefx: not a setting of this app; did you mean prefix?',
+      ]);
+      expect(run.status).toBe(1);
+      expect(fs.readdirSync(outdir)).toEqual([]);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,68 +1,126 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ENVIRONMENT_MODULE_NAMES } from '../../lib/constructs/project/notebook-lifecycle';
 import { NOTEBOOKS_DIRECTORY } from '../../lib/constructs/project/project-storage';
+import { canRun, PYTHON3 } from '../../scripts/optional-tool';
+import { checkNotebooks, environmentImports, nbformatProblems } from '../helpers/notebook-check';
 import { resourcesOfType, synthesize } from '../helpers/synth';
 
-/** Debian's python3 carries python3-nbformat (installed by .ci/run). */
-const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const CHECKER = path.join(__dirname, '..', '..', 'scripts', 'check_notebooks.py');
-
-function check(folder: string) {
-  const run = spawnSync(PYTHON, [CHECKER, folder, ...ENVIRONMENT_MODULE_NAMES], { encoding: 'utf8' });
-  if (!run.stdout) throw new Error(`check_notebooks.py failed: ${run.stderr}`);
-  return { status: run.status, ...(JSON.parse(run.stdout) as { notebooks: string[]; problems: string[] }) };
-}
+/** Compiling the Python in the notebooks needs python3; the format checks do not. */
+const compileWithPython = canRun(PYTHON3, "compiling the notebooks' Python");
+const check = (folder: string) => checkNotebooks(folder, ENVIRONMENT_MODULE_NAMES, { compileWithPython });
+const readNotebook = () =>
+  JSON.parse(fs.readFileSync(path.join(NOTEBOOKS_DIRECTORY, '00-platform-tour.ipynb'), 'utf8')) as {
+    cells: Record<string, unknown>[];
+  } & Record<string, unknown>;
 
 describe('sample notebooks', () => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-nb-'));
+  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+  /** A folder holding one notebook, `00-platform-tour` changed by `edit`. */
+  const folderWith = (name: string, edit: (nb: ReturnType<typeof readNotebook>) => void) => {
+    const folder = fs.mkdtempSync(path.join(scratch, `${name}-`));
+    const notebook = readNotebook();
+    edit(notebook);
+    fs.writeFileSync(path.join(folder, 'bad.ipynb'), JSON.stringify(notebook));
+    return folder;
+  };
+
   test('are valid, output-free, compile, import only what the lifecycle writes, and fetch nothing outside', () => {
     const report = check(NOTEBOOKS_DIRECTORY);
     expect(report.problems).toEqual([]);
     expect(report.notebooks).toEqual(['00-platform-tour.ipynb', '01-data-scientist.ipynb', '02-mlops.ipynb']);
-    expect(report.status).toBe(0);
   });
 
-  test('the checker fails on stored outputs, bad code, unknown environment names and URLs', () => {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-nb-'));
-    const notebook = JSON.parse(fs.readFileSync(path.join(NOTEBOOKS_DIRECTORY, '00-platform-tour.ipynb'), 'utf8')) as {
-      cells: Record<string, unknown>[];
-    };
-    notebook.cells.push(
-      {
-        cell_type: 'code',
-        metadata: {},
-        execution_count: 3,
-        outputs: [{ output_type: 'stream', name: 'stdout', text: 'x' }],
-        source: 'print(1)',
-      },
-      { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: 'def broken(:\n  pass' },
-      {
-        cell_type: 'code',
-        metadata: {},
-        execution_count: null,
-        outputs: [],
-        source: 'from sagemaker_environment import SECRET_BUCKET',
-      },
-      {
-        cell_type: 'code',
-        metadata: {},
-        execution_count: null,
-        outputs: [],
-        source: 'import pandas as pd\npd.read_csv("https://archive.example.org/data.csv")',
-      },
+  test('the checker fails on stored outputs, unknown environment names and URLs (and bad code, with python3)', () => {
+    const folder = folderWith('content', (notebook) =>
+      notebook.cells.push(
+        {
+          id: 'stored',
+          cell_type: 'code',
+          metadata: {},
+          execution_count: 3,
+          outputs: [{ output_type: 'stream', name: 'stdout', text: 'x' }],
+          source: 'print(1)',
+        },
+        {
+          id: 'broken',
+          cell_type: 'code',
+          metadata: {},
+          execution_count: null,
+          outputs: [],
+          source: 'def broken(:\n  pass',
+        },
+        {
+          id: 'secret',
+          cell_type: 'code',
+          metadata: {},
+          execution_count: null,
+          outputs: [],
+          source: ['from sagemaker_environment import (\n', '    PROJECT_NAME,  # fine\n', '    SECRET_BUCKET,\n', ')'],
+        },
+        {
+          id: 'url',
+          cell_type: 'code',
+          metadata: {},
+          execution_count: null,
+          outputs: [],
+          source: 'import pandas as pd\npd.read_csv("https://archive.example.org/data.csv")',
+        },
+      ),
     );
-    fs.writeFileSync(path.join(folder, 'bad.ipynb'), JSON.stringify(notebook));
     const report = check(folder);
-    expect(report.status).toBe(1);
     expect(report.problems).toEqual([
-      expect.stringMatching(/stored outputs/),
+      expect.stringMatching(/cell \d+: stored outputs/),
       expect.stringMatching(/stored execution count/),
-      expect.stringMatching(/does not compile/),
-      expect.stringMatching(/imports SECRET_BUCKET/),
+      expect.stringMatching(/imports SECRET_BUCKET, which/),
       expect.stringMatching(/a URL in code/),
+      ...(compileWithPython ? [expect.stringMatching(/cell \d+: does not compile: .* \(line 1\)/)] : []),
     ]);
+  });
+
+  test('the checker fails on notebooks that break the nbformat v4 schema', () => {
+    const folder = folderWith('format', (notebook) => {
+      notebook.nbformat = 3;
+      notebook.worksheets = [];
+      delete notebook.cells[0].id;
+      notebook.cells[1].id = notebook.cells[2].id;
+      delete notebook.cells[2].outputs;
+      notebook.cells.push({ cell_type: 'heading', metadata: {}, source: '# old' });
+    });
+    expect(check(folder).problems).toEqual([
+      "bad.ipynb: invalid notebook: unexpected key 'worksheets'",
+      'bad.ipynb: invalid notebook: nbformat 3, expected 4',
+      "bad.ipynb: invalid notebook: cell 0: missing 'id'",
+      "bad.ipynb: invalid notebook: cell 2: missing 'outputs'",
+      expect.stringMatching(/^bad.ipynb: invalid notebook: cell 2: duplicate id/),
+      expect.stringMatching(/cell \d+: unknown cell_type "heading"/),
+    ]);
+  });
+
+  test('the format rules accept a minimal v4.4 notebook (cell ids optional before 4.5) and refuse non-objects', () => {
+    const minimal = {
+      nbformat: 4,
+      nbformat_minor: 4,
+      metadata: {},
+      cells: [{ cell_type: 'code', metadata: {}, source: [], outputs: [], execution_count: null }],
+    };
+    expect(nbformatProblems(minimal)).toEqual([]);
+    expect(nbformatProblems({ ...minimal, nbformat_minor: 5 })).toEqual(["cell 0: missing 'id'"]);
+    expect(nbformatProblems([])).toEqual(['not a JSON object']);
+    expect(nbformatProblems({ ...minimal, metadata: { kernelspec: { name: 'python3' } } })).toEqual([
+      'metadata.kernelspec needs string name and display_name',
+    ]);
+  });
+
+  test('reads imports on one line, in parentheses and across backslashes', () => {
+    expect(
+      environmentImports(
+        'from sagemaker_environment import A, B as b\nfrom sagemaker_environment import (\n  C,\n  D,  # x\n)\n' +
+          'from sagemaker_environment import E, \\\n  F\nfrom other import G',
+      ),
+    ).toEqual(['A', 'B', 'C', 'D', 'E', 'F']);
   });
 
   test('the project repository is seeded with notebooks/ (read from the synthesized assembly)', () => {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ENVIRONMENT_MODULE_NAMES, ON_START_SCRIPT } from '../../lib/constructs/project/notebook-lifecycle';
+import { canRun, SHELLCHECK } from '../../scripts/optional-tool';
 import { synthesize } from '../helpers/synth';
 
 /** Runs the OnStart script as the notebook would, with stand-ins for `aws` and `chown` and a fake home. */
@@ -61,7 +62,7 @@ const VALUES = {
 };
 
 describe('notebook OnStart script', () => {
-  test('passes shellcheck', () => {
+  (canRun(SHELLCHECK, 'linting the OnStart script') ? test : test.skip)('passes shellcheck', () => {
     expect(() => execFileSync('shellcheck', ['--shell=bash', ON_START_SCRIPT], { encoding: 'utf8' })).not.toThrow();
   });
 

@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { canRun, isInstalled, OptionalTool, SHELLCHECK } from '../../scripts/optional-tool';
+
+const ROOT = path.join(__dirname, '..', '..');
+const MISSING: OptionalTool = { command: 'sds-no-such-tool', probe: ['--version'], install: 'apt-get install it' };
+
+describe('optional tools', () => {
+  test('a missing tool is detected; node itself is found', () => {
+    expect(isInstalled(MISSING)).toBe(false);
+    expect(isInstalled({ command: process.execPath, probe: ['--version'], install: '' })).toBe(true);
+  });
+
+  test('a missing tool skips its check with one line naming the tool', () => {
+    const lines: string[] = [];
+    expect(canRun(MISSING, 'the frobnication', { env: {}, write: (l) => lines.push(l) })).toBe(false);
+    expect(lines).toEqual(['SKIPPED sds-no-such-tool not found: skipped the frobnication (apt-get install it)']);
+  });
+
+  test('fails when a tool is missing under CI=true: CI runs every check', () => {
+    const lines: string[] = [];
+    expect(() => canRun(MISSING, 'the frobnication', { env: { CI: 'true' }, write: (l) => lines.push(l) })).toThrow(
+      /sds-no-such-tool not found.*CI=true requires every check to run/,
+    );
+    expect(lines).toEqual([]);
+  });
+
+  test('an installed tool runs its check, silently', () => {
+    const lines: string[] = [];
+    expect(canRun(SHELLCHECK, 'x', { env: { CI: 'true' }, installed: () => true, write: (l) => lines.push(l) })).toBe(
+      true,
+    );
+    expect(lines).toEqual([]);
+  });
+});
+
+describe('npm run test:containers on a machine without python3 and shellcheck', () => {
+  // A PATH holding only node: neither outside tool can be found.
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-bare-path-'));
+  afterAll(() => fs.rmSync(bin, { recursive: true, force: true }));
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/test-containers.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: bin, ...env },
+    });
+
+  test('passes and prints one line per skipped tool', () => {
+    const result = run({});
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^SKIPPED python3 not found: skipped the mirror sync unit tests/),
+      expect.stringMatching(/^SKIPPED shellcheck not found: skipped linting containers\/pypi-mirror\/start.sh/),
+    ]);
+    expect(result.status).toBe(0);
+  });
+
+  test('fails under CI=true, naming the missing tool', () => {
+    const result = run({ CI: 'true' });
+    expect(result.stderr).toMatch(/python3 not found.*CI=true requires every check to run/);
+    expect(result.status).toBe(1);
+  });
+});
