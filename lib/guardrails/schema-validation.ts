@@ -108,3 +108,43 @@ let shared: CachedCloudFormationValidation | undefined;
 export function cachedCloudFormationValidation(): CachedCloudFormationValidation {
   return (shared ??= new CachedCloudFormationValidation());
 }
+
+/** One diagnostic of the CloudFormation validator about a template. */
+export interface SchemaDiagnostic {
+  readonly ruleId: string;
+  readonly severity: string;
+  readonly message: string;
+  readonly entity?: { readonly logicalId?: string };
+}
+
+interface ValidateModule {
+  CompositeEngine: new () => {
+    validateTemplate(t: unknown, c: { detailLevel: string }): { diagnostics: SchemaDiagnostic[] };
+  };
+  TemplateFile: new (p: string) => unknown;
+}
+
+const diagnosticsCache = new ResultCache('cloudformation-validate-files', SCHEMA_VALIDATOR_VERSION);
+let engine: InstanceType<ValidateModule['CompositeEngine']> | undefined;
+
+/**
+ * The CloudFormation validator's diagnostics (default engine, STANDARD detail) for each template,
+ * cached by the template's content; the engine is loaded only when some template is new.
+ */
+export function schemaDiagnostics(file: string): SchemaDiagnostic[] {
+  const key = diagnosticsCache.key(fs.readFileSync(file));
+  const hit = diagnosticsCache.get<SchemaDiagnostic[]>(key);
+  if (hit) return hit;
+  const validate = fromCdk('@aws/cloudformation-validate') as ValidateModule;
+  engine ??= new validate.CompositeEngine();
+  const diagnostics = engine
+    .validateTemplate(new validate.TemplateFile(file), { detailLevel: 'STANDARD' })
+    .diagnostics.map((d) => ({
+      ruleId: d.ruleId,
+      severity: d.severity,
+      message: d.message,
+      entity: d.entity?.logicalId ? { logicalId: d.entity.logicalId } : undefined,
+    }));
+  diagnosticsCache.set(key, diagnostics);
+  return diagnostics;
+}
