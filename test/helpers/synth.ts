@@ -184,3 +184,107 @@ export function resourcesOfType(template: CfnTemplate, type: string): [string, R
     .filter(([, r]) => r.Type === type)
     .map(([id, r]) => [id, r.Properties ?? {}]);
 }
+
+/** Resource properties that decide who can reach or read what: kept in a template's security summary. */
+const SECURITY_PROPERTIES = new Set([
+  'AssumeRolePolicyDocument',
+  'PolicyDocument',
+  'KeyPolicy',
+  'ManagedPolicyArns',
+  'PermissionsBoundary',
+  'Roles',
+  'PrincipalARN',
+  'MaxSessionDuration',
+  'BucketEncryption',
+  'PublicAccessBlockConfiguration',
+  'VersioningConfiguration',
+  'LoggingConfiguration',
+  'ObjectLockEnabled',
+  'OwnershipControls',
+  'EnableKeyRotation',
+  'KmsKeyId',
+  'RetentionInDays',
+  'DirectInternetAccess',
+  'RootAccess',
+  'InstanceMetadataServiceConfiguration',
+  'SecurityGroupIds',
+  'SecurityGroupIngress',
+  'SecurityGroupEgress',
+  'IpProtocol',
+  'FromPort',
+  'ToPort',
+  'CidrIp',
+  'CidrIpv6',
+  'DestinationPrefixListId',
+  'DestinationSecurityGroupId',
+  'SourceSecurityGroupId',
+  'MapPublicIpOnLaunch',
+  'VpcEndpointType',
+  'ServiceName',
+  'PrivateDnsEnabled',
+  'TrafficType',
+  'Rules',
+]);
+
+/** One line per policy statement, so a changed permission shows as one changed line. */
+function statementLines(document: unknown): unknown {
+  const statements = (document as { Statement?: unknown[] } | undefined)?.Statement;
+  if (!Array.isArray(statements)) return document;
+  const json = (v: unknown) => JSON.stringify(v);
+  return statements.map((s) => {
+    const { Sid, Effect, Action, NotAction, Resource, NotResource, Principal, NotPrincipal, Condition, ...rest } =
+      s as Record<string, unknown>;
+    return [
+      Sid ? `[${String(Sid)}]` : undefined,
+      Effect,
+      Action !== undefined ? json(Action) : `NOT ${json(NotAction)}`,
+      Principal !== undefined
+        ? `by ${json(Principal)}`
+        : NotPrincipal !== undefined
+          ? `by NOT ${json(NotPrincipal)}`
+          : undefined,
+      Resource !== undefined
+        ? `on ${json(Resource)}`
+        : NotResource !== undefined
+          ? `on NOT ${json(NotResource)}`
+          : undefined,
+      Condition !== undefined ? `when ${json(Condition)}` : undefined,
+      Object.keys(rest).length > 0 ? json(rest) : undefined,
+    ]
+      .filter((part) => part !== undefined)
+      .join(' ');
+  });
+}
+
+/**
+ * What matters in a template for a snapshot: its parameters, each resource's type and logical id
+ * (with its deletion policy) and the properties that matter to security, policies one statement
+ * per line; asset hashes masked. A change to the infrastructure shows as a short, readable diff.
+ */
+export function securitySummary(template: CfnTemplate): unknown {
+  const parameters = Object.fromEntries(
+    Object.entries(template.Parameters ?? {}).map(([name, p]) => {
+      const { Description: _description, ...rest } = p as Record<string, unknown>;
+      return [name, rest];
+    }),
+  );
+  const resources = Object.fromEntries(
+    Object.entries(template.Resources)
+      .filter(([, r]) => r.Type !== 'AWS::CDK::Metadata')
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, r]) => {
+        const { DeletionPolicy } = r as { DeletionPolicy?: string };
+        const properties = Object.fromEntries(
+          Object.entries(r.Properties ?? {})
+            .filter(([key]) => SECURITY_PROPERTIES.has(key))
+            .map(([key, value]) => [key, /PolicyDocument$|^KeyPolicy$/.test(key) ? statementLines(value) : value]),
+        );
+        return [id, { Type: r.Type, ...(DeletionPolicy ? { DeletionPolicy } : {}), ...properties }];
+      }),
+  );
+  return maskAssetHashes({
+    Parameters: parameters,
+    Resources: resources,
+    Outputs: Object.keys(template.Outputs ?? {}),
+  });
+}
