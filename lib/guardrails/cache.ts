@@ -19,14 +19,17 @@ export class ResultCache {
     );
   }
 
-  private readonly dir: string;
-
-  /** @param checker the checker's name and version, part of every key */
+  /**
+   * @param checker folder of this checker's results
+   * @param version the checker's version (and its rules'), part of every key
+   */
   constructor(
-    checker: string,
+    private readonly checker: string,
     private readonly version: string,
-  ) {
-    this.dir = path.join(ResultCache.directory(), checker);
+  ) {}
+
+  private get dir(): string {
+    return path.join(ResultCache.directory(), this.checker);
   }
 
   /** Whether the cache is in use (`SDS_GUARDRAIL_CACHE=off` turns it off). */
