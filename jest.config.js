@@ -1,5 +1,9 @@
+const os = require('node:os');
+
 /** @type {import('jest').Config} */
 module.exports = {
+  // One worker per CPU (jest's default leaves one CPU idle): the test files are independent.
+  maxWorkers: os.availableParallelism(),
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
