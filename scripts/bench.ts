@@ -215,7 +215,7 @@ function main(): void {
     console.log(
       `  full / minimal synth without built-in validation: ${synth.ratioToMinimalWithoutValidation.toFixed(2)}x`,
     );
-    if (npmTest) console.log(`  npm test: ${(npmTest.seconds / 60).toFixed(2)} of the 60 s target`);
+    if (npmTest) console.log(`  npm test: ${(npmTest.seconds / 60).toFixed(2)}x the 60 s target`);
     const bundle = report.detectiveControlBundle as { kib: number; initMs: number } | undefined;
     if (bundle) {
       console.log(`detective control bundle: ${bundle.kib.toFixed(1)} KiB, module init ${bundle.initMs.toFixed(0)} ms`);
