@@ -2,7 +2,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['cdk.out/**', 'node_modules/**', 'coverage/**', '**/*.js', '!eslint.config.mjs'] },
+  { ignores: ['cdk.out/**', 'bench/**', 'node_modules/**', 'coverage/**', '**/*.js', '!eslint.config.mjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -3,6 +3,7 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Ch
 import { AppConfig } from './config/config';
 import { Names, TAG_KEYS } from './config/names';
 import { ControlTowerRules } from './guardrails/control-tower';
+import { cachedCloudFormationValidation } from './guardrails/schema-validation';
 import { AdminPortfolioStack } from './stacks/admin-portfolio-stack';
 import { AdminPrincipalsStack } from './stacks/admin-principals-stack';
 import { DetectiveControlStack } from './stacks/detective-control-stack';
@@ -51,12 +52,14 @@ export function buildPlatform(app: App, config: AppConfig): Platform {
 }
 
 /**
- * Registers every synth-time guardrail: the four cdk-nag packs (they see product templates too)
- * and the Control Tower guard rules (stack templates; `npm run check:templates` covers products).
- * Any unacknowledged finding makes synthesis fail.
+ * Registers every synth-time guardrail: the four cdk-nag packs (they see product templates too),
+ * the Control Tower guard rules (stack templates; `npm run check:templates` covers products) and
+ * aws-cdk-lib's CloudFormation schema validation (an error under the `validateAgainstDefaultRules`
+ * flag), the last two cached per template content. Any unacknowledged finding makes synthesis fail.
  */
 export function addGuardrails(app: App): void {
   Validations.of(app).addPlugins(
+    cachedCloudFormationValidation(),
     new AwsSolutionsChecks(app),
     new HIPAASecurityChecks(app),
     new NIST80053R5Checks(app),

@@ -1,22 +1,79 @@
 /**
- * `npm run bench`: how long the guardrailed synth of the whole platform takes compared with a
- * minimal one-stack app run by the same CLI (runs alternated, medians compared), and how long
- * `npm test` takes. A measurement, not a test: it never fails on a number.
+ * `npm run bench`: how long each check of `npm test` takes on its own (typecheck, lint, jest, synth,
+ * template checks, preflight), the guardrailed synth of the whole platform against a minimal
+ * one-stack app run by the same CLI (runs alternated, medians compared; warm and cold guardrail
+ * cache), and `npm test` itself. A measurement, not a test: it never fails on a number.
+ *
+ * Writes everything as JSON into bench/ (gitignored) so runs can be compared.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const CDK = path.join('node_modules', '.bin', 'cdk');
+const ROOT = path.join(__dirname, '..');
+const BENCH_DIR = path.join(ROOT, 'bench');
+const CDK = path.join(ROOT, 'node_modules', '.bin', 'cdk');
+const MINIMAL_APP = 'node --import tsx scripts/bench/minimal-app.ts';
 
-function timeCommand(command: string, args: string[]): number {
+interface Options {
+  readonly runs: number;
+  readonly test: boolean;
+  readonly steps: boolean;
+  readonly cold: boolean;
+  readonly out?: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const positive = (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+    return n;
+  };
+  const program = new Command('npm run bench --')
+    .description(
+      'Times each check of npm test, the full guardrailed synth against a minimal app (median of alternated runs), and npm test.',
+    )
+    .option('--runs <n>', 'alternated synth runs of each app', positive, 5)
+    .option('--no-steps', 'skip timing the checks one by one')
+    .option('--no-cold', 'skip the synth with an empty guardrail cache')
+    .option('--no-test', 'skip timing npm test')
+    .option('--out <file>', 'JSON report (default: bench/bench-<time>.json, and bench/latest.json)')
+    .showHelpAfterError()
+    .exitOverride();
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    // --help (and --version) exit 0; any usage error (an unknown flag, a bad value) exits 2.
+    const code = (e as CommanderError).exitCode === 0 ? 0 : 2;
+    process.exit(code);
+  }
+  return program.opts<Options>();
+}
+
+interface Timed {
+  readonly seconds: number;
+  readonly ok: boolean;
+}
+
+/** Runs a command from the repository root and times it; its output is kept out of the way (shown on failure). */
+function time(command: string, args: string[], env: Record<string, string> = {}): Timed {
   const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const result = spawnSync(command, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr}`);
-  return seconds;
+  if (result.status !== 0) {
+    console.error(
+      `  ! ${command} ${args.join(' ')} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`,
+    );
+  }
+  return { seconds, ok: result.status === 0 };
 }
 
 function median(values: number[]): number {
@@ -25,12 +82,18 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function synthArgs(outdir: string, app?: string): string[] {
-  return ['synth', '--quiet', '--output', outdir, ...(app ? ['--app', app] : [])];
+const fmt = (s: number) => `${s.toFixed(2)} s`;
+
+/** Progress on one line per step: what runs now, then how long it took. */
+function step<T extends Timed>(label: string, run: () => T): T {
+  process.stdout.write(`  ${label} ... `);
+  const result = run();
+  process.stdout.write(`${fmt(result.seconds)}${result.ok ? '' : ' (FAILED)'}\n`);
+  return result;
 }
 
 /** Bundle size of the detective control and its module init time (local Node, SDK from node_modules). */
-function reportDetectiveControlBundle(assembly: string): void {
+function detectiveControlBundle(assembly: string): { kib: number; initMs: number } | undefined {
   const template = JSON.parse(fs.readFileSync(path.join(assembly, 'DetectiveControl.template.json'), 'utf8')) as {
     Resources: Record<string, { Type: string; Properties?: { Runtime?: string; Code?: { S3Key?: string } } }>;
   };
@@ -38,7 +101,7 @@ function reportDetectiveControlBundle(assembly: string): void {
     (r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Runtime?.startsWith('nodejs'),
   );
   const key = fn?.Properties?.Code?.S3Key?.replace(/\.zip$/, '');
-  if (!key) return;
+  if (!key) return undefined;
   const bundle = path.join(assembly, `asset.${key}`, 'index.js');
   const inits: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -50,49 +113,123 @@ function reportDetectiveControlBundle(assembly: string): void {
       ],
       {
         encoding: 'utf8',
-        env: { ...process.env, NODE_PATH: path.resolve('node_modules'), TOPIC_ARN: 'x', PROJECTS_PATH: '/x/' },
+        env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), TOPIC_ARN: 'x', PROJECTS_PATH: '/x/' },
       },
     );
     inits.push(Number(probe.stdout.trim()));
   }
-  console.log(
-    `detective control bundle: ${(fs.statSync(bundle).size / 1024).toFixed(1)} KiB (AWS SDK left to the Node.js 24 runtime)`,
-  );
-  console.log(
-    `detective control module init (local node, SDK from node_modules): median ${median(inits).toFixed(0)} ms`,
-  );
+  return { kib: fs.statSync(bundle).size / 1024, initMs: median(inits) };
 }
 
 function main(): void {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-bench-'));
-  const full: number[] = [];
-  const minimal: number[] = [];
-  console.log(`bench: ${RUNS} alternated runs each of the full guardrailed synth and a minimal app`);
-  for (let i = 0; i < RUNS; i++) {
-    full.push(timeCommand(CDK, synthArgs(path.join(scratch, `full-${i}`))));
-    minimal.push(
-      timeCommand(CDK, synthArgs(path.join(scratch, `min-${i}`), 'node --import tsx scripts/bench/minimal-app.ts')),
-    );
-    console.log(`  run ${i + 1}: full ${full[i].toFixed(2)} s, minimal ${minimal[i].toFixed(2)} s`);
-  }
-  const ratio = median(full) / median(minimal);
-  console.log(
-    `full synth (all stacks and products, 4 nag packs + Control Tower rules): median ${median(full).toFixed(2)} s`,
-  );
-  console.log(
-    `minimal one-stack app:                                              median ${median(minimal).toFixed(2)} s`,
-  );
-  console.log(`ratio: ${ratio.toFixed(2)}x (target: at most 1.5x)`);
+  const options = parseOptions(process.argv.slice(2));
+  fs.mkdirSync(BENCH_DIR, { recursive: true });
+  const scratch = fs.mkdtempSync(path.join(BENCH_DIR, 'run-'));
+  const started = new Date();
+  const report: Record<string, unknown> = {
+    date: started.toISOString(),
+    node: process.version,
+    cpus: os.availableParallelism(),
+    loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))),
+    runs: options.runs,
+  };
+  try {
+    // 1. The checks of npm test, one at a time.
+    const steps: Record<string, number> = {};
+    if (options.steps) {
+      console.log('bench: the checks of npm test, one at a time (warm caches, as on a second run)');
+      const assembly = path.join(scratch, 'steps');
+      const checks: [string, string, string[]][] = [
+        ['typecheck', 'npm', ['run', '--silent', 'typecheck']],
+        ['lint', 'npm', ['run', '--silent', 'lint']],
+        ['containers', 'npm', ['run', '--silent', 'test:containers']],
+        ['jest', 'npx', ['jest', '--ci', '--silent']],
+        ['synth', CDK, ['synth', '--quiet', '--output', assembly]],
+        ['template checks', 'npx', ['tsx', 'scripts/check-templates.ts', assembly]],
+        ['preflight', 'npx', ['tsx', 'scripts/preflight.ts', '--assembly', assembly]],
+      ];
+      for (const [name, command, args] of checks) steps[name] = step(name, () => time(command, args)).seconds;
+      report.steps = steps;
+    }
 
-  const templates = path.join(scratch, 'full-0');
-  reportDetectiveControlBundle(templates);
-  console.log(
-    `check:templates over ${templates}: ${timeCommand('npx', ['tsx', 'scripts/check-templates.ts', templates]).toFixed(2)} s`,
-  );
-  if (process.env.BENCH_SKIP_TEST !== '1') {
-    console.log(`npm test (wall time): ${timeCommand('npm', ['test', '--silent']).toFixed(1)} s`);
+    // 2. Synth: full (every guardrail) against a minimal app, alternated.
+    console.log(`bench: ${options.runs} alternated synths each of the full guardrailed platform and a minimal app`);
+    const full: number[] = [];
+    const minimal: number[] = [];
+    const bare: number[] = [];
+    for (let i = 0; i < options.runs; i++) {
+      const out = (name: string) => ['synth', '--quiet', '--output', path.join(scratch, `${name}-${i}`)];
+      full.push(step(`run ${i + 1}: full`, () => time(CDK, out('full'))).seconds);
+      minimal.push(step(`run ${i + 1}: minimal`, () => time(CDK, [...out('min'), '--app', MINIMAL_APP])).seconds);
+      // The same minimal app without aws-cdk-lib's built-in template validation: a stricter baseline.
+      bare.push(
+        step(`run ${i + 1}: minimal, no built-in validation`, () =>
+          time(CDK, [...out('bare'), '--app', MINIMAL_APP], { CDK_VALIDATION: 'false' }),
+        ).seconds,
+      );
+    }
+    let cold: number | undefined;
+    if (options.cold) {
+      // Every guardrail from scratch: an empty cache of its own (removed afterwards).
+      const cache = path.join(scratch, 'empty-cache');
+      cold = step('full, empty guardrail cache', () =>
+        time(CDK, ['synth', '--quiet', '--output', path.join(scratch, 'cold')], { SDS_GUARDRAIL_CACHE_DIR: cache }),
+      ).seconds;
+    }
+    const synth = {
+      fullSeconds: full,
+      minimalSeconds: minimal,
+      minimalWithoutValidationSeconds: bare,
+      fullMedian: median(full),
+      minimalMedian: median(minimal),
+      minimalWithoutValidationMedian: median(bare),
+      ratio: median(full) / median(minimal),
+      ratioToMinimalWithoutValidation: median(full) / median(bare),
+      fullColdCacheSeconds: cold,
+    };
+    report.synth = synth;
+    report.detectiveControlBundle = detectiveControlBundle(path.join(scratch, 'full-0'));
+
+    // 3. npm test as a whole (its steps side by side).
+    if (options.test) {
+      console.log('bench: npm test');
+      report.npmTest = step('npm test (wall time)', () => time('npm', ['test', '--silent']));
+    }
+    report.loadAverageAtEnd = os.loadavg().map((l) => Number(l.toFixed(2)));
+
+    // Breakdown.
+    console.log('\nbreakdown');
+    for (const [name, seconds] of Object.entries(steps))
+      console.log(`  ${name.padEnd(44)} ${fmt(seconds).padStart(9)}`);
+    console.log(`  ${'synth, full (median)'.padEnd(44)} ${fmt(synth.fullMedian).padStart(9)}`);
+    console.log(`  ${'synth, minimal app (median)'.padEnd(44)} ${fmt(synth.minimalMedian).padStart(9)}`);
+    console.log(
+      `  ${'synth, minimal app, no validation (median)'.padEnd(44)} ${fmt(synth.minimalWithoutValidationMedian).padStart(9)}`,
+    );
+    if (cold !== undefined)
+      console.log(`  ${'synth, full, empty guardrail cache'.padEnd(44)} ${fmt(cold).padStart(9)}`);
+    const npmTest = report.npmTest as Timed | undefined;
+    if (npmTest) console.log(`  ${'npm test (wall)'.padEnd(44)} ${fmt(npmTest.seconds).padStart(9)}`);
+    console.log('ratios');
+    console.log(`  full / minimal synth: ${synth.ratio.toFixed(2)}x (target: at most 1.5x)`);
+    console.log(
+      `  full / minimal synth without built-in validation: ${synth.ratioToMinimalWithoutValidation.toFixed(2)}x`,
+    );
+    if (npmTest) console.log(`  npm test: ${(npmTest.seconds / 60).toFixed(2)}x the 60 s target`);
+    const bundle = report.detectiveControlBundle as { kib: number; initMs: number } | undefined;
+    if (bundle) {
+      console.log(`detective control bundle: ${bundle.kib.toFixed(1)} KiB, module init ${bundle.initMs.toFixed(0)} ms`);
+    }
+    console.log(`load average (1, 5, 15 min) at start ${report.loadAverageAtStart}, at end ${report.loadAverageAtEnd}`);
+
+    const stamp = started.toISOString().replace(/[:.]/g, '-');
+    const file = options.out ?? path.join(BENCH_DIR, `bench-${stamp}.json`);
+    fs.writeFileSync(file, `${JSON.stringify(report, undefined, 2)}\n`);
+    if (!options.out) fs.copyFileSync(file, path.join(BENCH_DIR, 'latest.json'));
+    console.log(`written: ${path.relative(ROOT, file)}`);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
-  fs.rmSync(scratch, { recursive: true, force: true });
 }
 
 main();

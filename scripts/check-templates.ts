@@ -6,11 +6,11 @@
  * Acknowledgements live on the resource in the template itself (see lib/constructs/guardrails/acknowledge.ts).
  */
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { LINT_METADATA_KEY } from '../lib/constructs/guardrails/acknowledge';
 import { controlTowerFindings as runControlTower } from '../lib/guardrails/control-tower';
+import { schemaDiagnostics } from '../lib/guardrails/schema-validation';
 import { Io, parseCommandLine, PROCESS_IO, reportUserError, runAsScript, UserError } from './cli';
 
 /** One unacknowledged finding. */
@@ -53,28 +53,12 @@ export function controlTowerFindings(files: string[]): Finding[] {
   return runControlTower(files).map((f) => ({ ...f, checker: 'control-tower' as const }));
 }
 
-interface SchemaDiagnostic {
-  ruleId: string;
-  severity: string;
-  message: string;
-  entity?: { logicalId?: string };
-}
-
-/** Runs the CloudFormation schema validator bundled in aws-cdk-lib; errors and warnings count. */
+/** Runs the CloudFormation schema validator bundled in aws-cdk-lib (cached per template content); errors and warnings count. */
 export function schemaFindings(files: string[]): Finding[] {
-  const fromCdk = createRequire(require.resolve('aws-cdk-lib'));
-  const validate = fromCdk('@aws/cloudformation-validate') as {
-    CompositeEngine: new () => {
-      validateTemplate(t: unknown, c: { detailLevel: string }): { diagnostics: SchemaDiagnostic[] };
-    };
-    TemplateFile: new (p: string) => unknown;
-  };
-  const engine = new validate.CompositeEngine();
   const findings: Finding[] = [];
   for (const file of files) {
     const template = readTemplate(file);
-    const report = engine.validateTemplate(new validate.TemplateFile(file), { detailLevel: 'STANDARD' });
-    for (const d of report.diagnostics) {
+    for (const d of schemaDiagnostics(file)) {
       if (d.severity !== 'ERROR' && d.severity !== 'WARN') continue;
       const resource = d.entity?.logicalId;
       if (lintAcknowledged(template, resource, d.ruleId)) continue;

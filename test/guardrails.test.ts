@@ -48,6 +48,7 @@ describe('synth-time guardrails', () => {
     addGuardrails(app);
     expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
     const report = JSON.parse(fs.readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf8')) as Report;
+    fs.rmSync(app.outdir, { recursive: true, force: true });
     const failing = report.pluginReports.filter((r) => r.conclusion === 'failure').map((r) => r.pluginName);
     expect(failing).toEqual(
       expect.arrayContaining([

@@ -1,27 +1,39 @@
 import { execFileSync } from 'node:child_process';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport } from 'aws-cdk-lib';
 import { GUARD_METADATA_KEY, GUARD_PLUGIN_NAMESPACE } from '../constructs/guardrails/acknowledge';
+import { ResultCache } from './cache';
 
 /**
  * The AWS Control Tower proactive controls (cfn-guard rules shipped in
  * @cdklabs/cdk-validator-cfnguard), run by its cfn-guard binary. Each template is checked only
  * against the rule files that name one of its resource types (a rule selects resources by type,
- * so the others can only skip), and templates are checked in parallel: the full synth stays fast.
+ * so the others can only skip), templates are checked in parallel, and each template's report is
+ * cached by its content: the full synth stays fast.
  */
 
 const GUARD_PACKAGE = path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json'));
-export const GUARD_BINARY = path.join(
-  GUARD_PACKAGE,
-  'bin',
-  'ubuntu',
-  process.arch === 'arm64' ? 'aarch64' : 'x86_64',
-  'cfn-guard',
-);
 export const CONTROL_TOWER_RULES = path.join(GUARD_PACKAGE, 'rules', 'control-tower', 'cfn-guard');
+
+/**
+ * The cfn-guard binary for an operating system and CPU, chosen as @cdklabs/cdk-validator-cfnguard
+ * chooses it (`bin/<ubuntu|macos>/<x86_64|aarch64>/cfn-guard`; its Linux build is static). The
+ * package ships no Windows build: there, the message says to use WSL.
+ */
+export function guardBinaryFor(platform: string, arch: string): string {
+  const system = platform === 'linux' ? 'ubuntu' : platform === 'darwin' ? 'macos' : undefined;
+  const cpu = arch === 'x64' ? 'x86_64' : arch === 'arm64' ? 'aarch64' : undefined;
+  if (!system || !cpu) {
+    throw new Error(
+      `The Control Tower guard rules need cfn-guard, which @cdklabs/cdk-validator-cfnguard ships for Linux and macOS ` +
+        `on x64 and arm64 only (this is ${platform}/${arch})` +
+        (platform === 'win32' ? ': run the synth and npm test inside WSL.' : '.'),
+    );
+  }
+  return path.join(GUARD_PACKAGE, 'bin', system, cpu, 'cfn-guard');
+}
 
 /** One unacknowledged Control Tower finding. */
 export interface ControlTowerFinding {
@@ -64,10 +76,6 @@ export function rulesFor(types: Set<string>): string[] {
     .map((r) => r.file);
 }
 
-function readTemplate(file: string): Template {
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as Template;
-}
-
 interface GuardReport {
   name: string;
   not_compliant?: { Rule: { name: string } & Record<string, unknown> }[];
@@ -100,80 +108,113 @@ function acknowledged(template: Template, resource: string | undefined, rule: st
   return metadata?.SuppressedRules?.includes(rule) ?? false;
 }
 
+const packageVersion = (file: string) =>
+  (JSON.parse(fs.readFileSync(path.join(GUARD_PACKAGE, file), 'utf8')) as { version: string }).version;
 /**
- * Reports are cached by the template's content and the rules' package version: the same template
- * checked by the same rules gives the same report, so repeated synths skip unchanged templates.
+ * Reports are cached by the template's content, the rule files chosen for it and the package that
+ * ships the rules and the binary (with cfn-guard's own version): the same template checked by the
+ * same rules gives the same report, so repeated synths skip unchanged templates.
  */
-const CACHE_DIR = path.join(path.dirname(require.resolve('aws-cdk-lib/package.json')), '..', '.cache', 'control-tower');
-const RULES_VERSION = (
-  JSON.parse(fs.readFileSync(path.join(GUARD_PACKAGE, 'package.json'), 'utf8')) as { version: string }
-).version;
+const cache = new ResultCache(
+  'control-tower',
+  `@cdklabs/cdk-validator-cfnguard@${packageVersion('package.json')} cfn-guard@${packageVersion('guard-version.json')}`,
+);
 
-function cacheFile(template: string, rules: string[]): string {
-  const hash = crypto
-    .createHash('sha256')
-    .update(RULES_VERSION)
-    .update(rules.join('\n'))
-    .update(fs.readFileSync(template))
-    .digest('hex');
-  return path.join(CACHE_DIR, `${hash}.json`);
+/** One cfn-guard run: its arguments, and what it printed. */
+interface GuardRun {
+  readonly args: string[];
+}
+interface GuardResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs cfn-guard once per job, as many at a time as there are CPUs, and waits for all: a child
+ * Node.js process does the waiting, so the caller stays synchronous (as a validation plugin must)
+ * without a shell, on any operating system.
+ */
+const PARALLEL_RUNNER = `
+const { spawn } = require('node:child_process');
+const { binary, runs, width } = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+const results = new Array(runs.length);
+let next = 0;
+const start = () => {
+  if (next >= runs.length) return Promise.resolve();
+  const i = next++;
+  return new Promise((resolve) => {
+    const child = spawn(binary, runs[i].args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [], err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', (e) => { results[i] = { code: null, stdout: '', stderr: String(e) }; resolve(); });
+    child.on('close', (code) => {
+      results[i] ??= { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+      resolve();
+    });
+  }).then(start);
+};
+Promise.all(Array.from({ length: Math.min(width, runs.length) }, start)).then(() => process.stdout.write(JSON.stringify(results)));
+`;
+
+function runGuard(runs: GuardRun[]): GuardResult[] {
+  if (runs.length === 0) return [];
+  const binary = guardBinaryFor(process.platform, process.arch);
+  const output = execFileSync(process.execPath, ['-e', PARALLEL_RUNNER], {
+    input: JSON.stringify({ binary, runs, width: Math.max(1, os.availableParallelism()) }),
+    maxBuffer: 1024 * 1024 * 1024,
+    encoding: 'utf8',
+  });
+  return JSON.parse(output) as GuardResult[];
 }
 
 /** Runs the Control Tower rules over `files` (in parallel) and returns the findings not acknowledged on their resource. */
 export function controlTowerFindings(files: string[]): ControlTowerFinding[] {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'control-tower-'));
-  fs.mkdirSync(CACHE_DIR, { recursive: true });
-  const jobs = files.map((file, i) => {
-    const types = new Set(Object.values(readTemplate(file).Resources ?? {}).map((r) => r.Type));
-    const rules = rulesFor(types);
-    const cached = cacheFile(file, rules);
-    const fresh = !fs.existsSync(cached);
-    return {
-      file,
-      rules,
-      cached,
-      fresh,
-      out: fresh ? path.join(scratch, `${i}.json`) : cached,
-      err: path.join(scratch, `${i}.err`),
-      code: path.join(scratch, `${i}.code`),
-    };
+  const jobs = files.map((file) => {
+    const content = fs.readFileSync(file);
+    const template = JSON.parse(content.toString('utf8')) as Template;
+    const rules = rulesFor(new Set(Object.values(template.Resources ?? {}).map((r) => r.Type)));
+    const key = cache.key(rules.map((r) => path.relative(CONTROL_TOWER_RULES, r)).join('\n'), content);
+    return { file, template, rules, key, reports: rules.length > 0 ? cache.get<GuardReport[]>(key) : [] };
   });
-  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  // One shell runs every check in the background and waits: parallel, yet synchronous for the caller.
-  const script = jobs
-    .filter((j) => j.rules.length > 0 && j.fresh)
-    .map(
-      (j) =>
-        `( ${quote(GUARD_BINARY)} validate ${j.rules.map((r) => `-r ${quote(r)}`).join(' ')} -d ${quote(j.file)} ` +
-        `-o json --show-summary none --structured > ${quote(j.out)} 2> ${quote(j.err)}; echo $? > ${quote(j.code)} ) &`,
-    )
-    .concat('wait')
-    .join('\n');
-  execFileSync('sh', ['-c', script], { stdio: 'ignore' });
+  const fresh = jobs.filter((j) => j.reports === undefined);
+  const results = runGuard(
+    fresh.map((j) => ({
+      args: [
+        'validate',
+        ...j.rules.flatMap((r) => ['-r', r]),
+        '-d',
+        j.file,
+        '-o',
+        'json',
+        '--show-summary',
+        'none',
+        '--structured',
+      ],
+    })),
+  );
+  fresh.forEach((job, i) => {
+    const { code, stdout, stderr } = results[i];
+    // Exit 19 means "some rule failed" and still prints the report; anything else is a real failure.
+    if (code !== 0 && code !== 19) throw new Error(`cfn-guard failed on ${job.file} (exit ${code}): ${stderr}`);
+    job.reports = JSON.parse(stdout) as GuardReport[];
+    cache.set(job.key, job.reports);
+  });
 
   const findings: ControlTowerFinding[] = [];
-  for (const job of jobs.filter((j) => j.rules.length > 0)) {
-    if (job.fresh) {
-      const code = Number(fs.readFileSync(job.code, 'utf8').trim());
-      // Exit 19 means "some rule failed" and still prints the report; anything else is a real failure.
-      if (code !== 0 && code !== 19) {
-        throw new Error(`cfn-guard failed on ${job.file} (exit ${code}): ${fs.readFileSync(job.err, 'utf8')}`);
-      }
-      fs.copyFileSync(job.out, job.cached);
-    }
-    const template = readTemplate(job.file);
-    for (const report of JSON.parse(fs.readFileSync(job.out, 'utf8')) as GuardReport[]) {
+  for (const job of jobs) {
+    for (const report of job.reports ?? []) {
       for (const violation of report.not_compliant ?? []) {
         const rule = violation.Rule.name;
         const resources = [...resourcesIn(violation)];
         for (const resource of resources.length > 0 ? resources : [undefined]) {
-          if (acknowledged(template, resource, rule)) continue;
+          if (acknowledged(job.template, resource, rule)) continue;
           findings.push({ template: path.basename(job.file), rule, resource, message: guardMessage(violation) });
         }
       }
     }
   }
-  fs.rmSync(scratch, { recursive: true, force: true });
   return findings;
 }
 

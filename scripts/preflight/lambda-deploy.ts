@@ -9,6 +9,7 @@
  * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import './simulation-cache';
 import { CfnTemplate, DeployContext, existingResources, resolve, resourceName } from './cfn-resolve';
 import { Finding } from './finding';
 import { Assembly, errorMessage, world } from './launch';

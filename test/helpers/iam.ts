@@ -1,4 +1,5 @@
 import { getDenialReasons, getGrantReasons, runSimulation } from '@cloud-copilot/iam-simulate';
+import '../../scripts/preflight/simulation-cache';
 import { DeployContext, resolve } from './intrinsics';
 import { CfnTemplate } from './synth';
 

@@ -1,11 +1,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import type { CfnTemplate } from '../../scripts/preflight/cfn-resolve';
 import { AppConfig, loadConfig } from '../../lib/config/config';
+import { Names } from '../../lib/config/names';
+import { cachedCloudFormationValidation } from '../../lib/guardrails/schema-validation';
 import { addGuardrails, buildPlatform, Platform } from '../../lib/platform';
 
 /** Template JSON as CloudFormation reads it (one definition, shared with the preflight). */
@@ -35,13 +37,33 @@ export const CDK_JSON_CONTEXT = (
   }
 ).context;
 
-/** The default synthesis, shared by every test of a file that needs nothing special. */
-let defaultSynthesis: Synthesized | undefined;
+/**
+ * The assembly jest's global setup synthesizes once per run (the default config, every guardrail
+ * on), read-only for the test files: `SDS_TEST_ASSEMBLY` names it (see test/global-setup.ts).
+ */
+export const SHARED_ASSEMBLY_ENV = 'SDS_TEST_ASSEMBLY';
 
-/** Synthesizes the whole platform into a temporary assembly (the default one only once per test file). */
+/** Where the shared assembly records its stacks' and products' template files, by their path in `Platform`. */
+const INDEX_FILE = 'platform-index.json';
+type PlatformIndex = Record<string, string>;
+
+/** Syntheses of this test file, by options: each variant is synthesized once per file. */
+const syntheses = new Map<string, Synthesized>();
+
+/**
+ * The whole platform, synthesized. Without options (or with `{ guardrails: true }`) it is the
+ * shared, read-only assembly of this jest run; with a context it is a new assembly of that
+ * variant, removed when the test file is done.
+ */
 export function synthesize(options: { context?: Record<string, unknown>; guardrails?: boolean } = {}): Synthesized {
-  if (!options.context && !options.guardrails) return (defaultSynthesis ??= synthesizeNew(options));
-  return synthesizeNew(options);
+  const shared = !options.context && process.env[SHARED_ASSEMBLY_ENV];
+  const key = shared ? 'shared' : JSON.stringify(options);
+  let synthesized = syntheses.get(key);
+  if (!synthesized) {
+    synthesized = shared ? readShared(shared) : synthesizeNew(options);
+    syntheses.set(key, synthesized);
+  }
+  return synthesized;
 }
 
 /** Assemblies this test file made: removed when the file's tests are done, so nothing is left in the temp directory. */
@@ -52,22 +74,103 @@ if (typeof afterAll === 'function') {
   });
 }
 
-function synthesizeNew(options: { context?: Record<string, unknown>; guardrails?: boolean }): Synthesized {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-assembly-'));
-  outdirs.push(outdir);
+/** Builds the platform into a new app (with the same, cached, schema validation `cdk synth` runs). */
+function buildApp(outdir: string, options: { context?: Record<string, unknown>; guardrails?: boolean }) {
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...options.context } });
   const config = testConfig(options.context);
   const platform = buildPlatform(app, config);
   if (options.guardrails) addGuardrails(app);
+  else Validations.of(app).addPlugins(cachedCloudFormationValidation());
+  return { app, config, platform };
+}
+
+function synthesizeNew(options: { context?: Record<string, unknown>; guardrails?: boolean }): Synthesized {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-assembly-'));
+  outdirs.push(outdir);
+  const { app, config, platform } = buildApp(outdir, options);
   app.synth();
   return {
     config,
     platform,
     outdir,
     stack: (name) => Template.fromStack(platform[name]),
-    product: (productStack) =>
-      JSON.parse(fs.readFileSync(path.join(outdir, productStack.templateFile), 'utf8')) as CfnTemplate,
+    product: (productStack) => readTemplate(outdir, productStack.templateFile),
   };
+}
+
+/**
+ * Synthesizes the shared assembly into `outdir` (jest's global setup) and records where each
+ * stack's and product's template is, so test files read them without building the platform.
+ */
+export function synthesizeShared(outdir: string): void {
+  const { app, platform } = buildApp(outdir, { guardrails: true });
+  app.synth();
+  const index: PlatformIndex = {};
+  const record = (at: string, value: unknown, depth: number) => {
+    if (!(value instanceof Stack) || depth > 3) return;
+    index[at] = value.templateFile;
+    for (const [key, child] of Object.entries(value))
+      if (!key.startsWith('_')) record(`${at}.${key}`, child, depth + 1);
+  };
+  for (const [key, stack] of Object.entries(platform)) record(key, stack, 0);
+  fs.writeFileSync(path.join(outdir, INDEX_FILE), JSON.stringify(index, undefined, 2));
+}
+
+function readShared(outdir: string): Synthesized {
+  const index = JSON.parse(fs.readFileSync(path.join(outdir, INDEX_FILE), 'utf8')) as PlatformIndex;
+  const config = testConfig();
+  // Only a test that reaches past the recorded templates (e.g. into the construct tree) builds the
+  // platform, once, without synthesizing it.
+  let built: Platform | undefined;
+  const real = () => {
+    if (!built) {
+      const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-constructs-'));
+      outdirs.push(scratch);
+      built = buildApp(scratch, { guardrails: true }).platform;
+    }
+    return built;
+  };
+  return {
+    config,
+    get platform() {
+      return platformView(index, config, real);
+    },
+    outdir,
+    stack: (name) => Template.fromJSON(readTemplate(outdir, index[name]) as unknown as Record<string, unknown>),
+    product: (productStack) => readTemplate(outdir, productStack.templateFile),
+  };
+}
+
+/**
+ * `Platform` over the shared assembly: `names`, and each recorded stack or product by its path
+ * with its `templateFile` (what `product()` needs), without building anything; any other property
+ * is read from the platform built on first use.
+ */
+function platformView(index: PlatformIndex, config: AppConfig, real: () => Platform): Platform {
+  const names = new Names(config.prefix);
+  const view = (at: string): object =>
+    new Proxy(
+      {},
+      {
+        get(_target, property) {
+          if (typeof property !== 'string') return undefined;
+          if (at === '' && property === 'names') return names;
+          if (at !== '' && property === 'templateFile') return index[at];
+          const next = at === '' ? property : `${at}.${property}`;
+          if (next in index) return view(next);
+          const owner = at
+            .split('.')
+            .reduce<unknown>((o, k) => (k === '' ? o : (o as Record<string, unknown>)[k]), real());
+          const value = (owner as Record<string, unknown>)[property];
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(owner) : value;
+        },
+      },
+    );
+  return view('') as Platform;
+}
+
+function readTemplate(outdir: string, file: string): CfnTemplate {
+  return JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8')) as CfnTemplate;
 }
 
 /** Replaces asset hashes (64 hex digits) so snapshots only change when the infrastructure does. */
@@ -80,4 +183,108 @@ export function resourcesOfType(template: CfnTemplate, type: string): [string, R
   return Object.entries(template.Resources)
     .filter(([, r]) => r.Type === type)
     .map(([id, r]) => [id, r.Properties ?? {}]);
+}
+
+/** Resource properties that decide who can reach or read what: kept in a template's security summary. */
+const SECURITY_PROPERTIES = new Set([
+  'AssumeRolePolicyDocument',
+  'PolicyDocument',
+  'KeyPolicy',
+  'ManagedPolicyArns',
+  'PermissionsBoundary',
+  'Roles',
+  'PrincipalARN',
+  'MaxSessionDuration',
+  'BucketEncryption',
+  'PublicAccessBlockConfiguration',
+  'VersioningConfiguration',
+  'LoggingConfiguration',
+  'ObjectLockEnabled',
+  'OwnershipControls',
+  'EnableKeyRotation',
+  'KmsKeyId',
+  'RetentionInDays',
+  'DirectInternetAccess',
+  'RootAccess',
+  'InstanceMetadataServiceConfiguration',
+  'SecurityGroupIds',
+  'SecurityGroupIngress',
+  'SecurityGroupEgress',
+  'IpProtocol',
+  'FromPort',
+  'ToPort',
+  'CidrIp',
+  'CidrIpv6',
+  'DestinationPrefixListId',
+  'DestinationSecurityGroupId',
+  'SourceSecurityGroupId',
+  'MapPublicIpOnLaunch',
+  'VpcEndpointType',
+  'ServiceName',
+  'PrivateDnsEnabled',
+  'TrafficType',
+  'Rules',
+]);
+
+/** One line per policy statement, so a changed permission shows as one changed line. */
+function statementLines(document: unknown): unknown {
+  const statements = (document as { Statement?: unknown[] } | undefined)?.Statement;
+  if (!Array.isArray(statements)) return document;
+  const json = (v: unknown) => JSON.stringify(v);
+  return statements.map((s) => {
+    const { Sid, Effect, Action, NotAction, Resource, NotResource, Principal, NotPrincipal, Condition, ...rest } =
+      s as Record<string, unknown>;
+    return [
+      Sid ? `[${String(Sid)}]` : undefined,
+      Effect,
+      Action !== undefined ? json(Action) : `NOT ${json(NotAction)}`,
+      Principal !== undefined
+        ? `by ${json(Principal)}`
+        : NotPrincipal !== undefined
+          ? `by NOT ${json(NotPrincipal)}`
+          : undefined,
+      Resource !== undefined
+        ? `on ${json(Resource)}`
+        : NotResource !== undefined
+          ? `on NOT ${json(NotResource)}`
+          : undefined,
+      Condition !== undefined ? `when ${json(Condition)}` : undefined,
+      Object.keys(rest).length > 0 ? json(rest) : undefined,
+    ]
+      .filter((part) => part !== undefined)
+      .join(' ');
+  });
+}
+
+/**
+ * What matters in a template for a snapshot: its parameters, each resource's type and logical id
+ * (with its deletion policy) and the properties that matter to security, policies one statement
+ * per line; asset hashes masked. A change to the infrastructure shows as a short, readable diff.
+ */
+export function securitySummary(template: CfnTemplate): unknown {
+  const parameters = Object.fromEntries(
+    Object.entries(template.Parameters ?? {}).map(([name, p]) => {
+      const { Description: _description, ...rest } = p as Record<string, unknown>;
+      return [name, rest];
+    }),
+  );
+  const resources = Object.fromEntries(
+    Object.entries(template.Resources)
+      .filter(([, r]) => r.Type !== 'AWS::CDK::Metadata')
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, r]) => {
+        const { DeletionPolicy } = r as { DeletionPolicy?: string };
+        const properties = Object.fromEntries(
+          Object.entries(r.Properties ?? {})
+            .filter(([key]) => SECURITY_PROPERTIES.has(key))
+            .map(([key, value]) => [key, /PolicyDocument$|^KeyPolicy$/.test(key) ? statementLines(value) : value]),
+        );
+        return [id, { Type: r.Type, ...(DeletionPolicy ? { DeletionPolicy } : {}), ...properties }];
+      }),
+  );
+  return maskAssetHashes({
+    Parameters: parameters,
+    Resources: resources,
+    Outputs: Object.keys(template.Outputs ?? {}),
+  });
 }

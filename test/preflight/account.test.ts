@@ -435,7 +435,6 @@ describe('preflight CLI with --account', () => {
 
 describe('preflight --account over the synthesized platform (mocked AWS)', () => {
   const synth = synthesize();
-  afterAll(() => fs.rmSync(synth.outdir, { recursive: true, force: true }));
 
   test('a roomy account passes; the prod project VPC gets every interface endpoint in three AZs', async () => {
     const { ctx, mocks } = setup();

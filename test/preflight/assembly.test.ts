@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { CfnTemplate } from '../../scripts/preflight/cfn-resolve';
 import { crossTemplate } from '../../scripts/preflight/cross-template';
 import { dynamicReferences } from '../../scripts/preflight/dynamic-references';
@@ -10,10 +9,9 @@ import { allFindings } from '../../scripts/preflight/run';
 import { serviceKeyAccess } from '../../scripts/preflight/service-key-access';
 import { synthesize } from '../helpers/synth';
 
-// GIVEN today's synthesized assembly (once for this file; removed afterwards).
+// GIVEN today's synthesized assembly (the run's shared, read-only one).
 const synthesized = synthesize();
 const assembly = loadAssembly(synthesized.outdir);
-afterAll(() => fs.rmSync(synthesized.outdir, { recursive: true, force: true }));
 
 const file = (prefix: string) => {
   const found = Object.keys(assembly.templates).filter((f) => f.startsWith(prefix));

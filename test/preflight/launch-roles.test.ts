@@ -170,8 +170,10 @@ describe('launch-role check on hand-made templates', () => {
 describe('launch-role check on the synthesized assembly', () => {
   let dir: string;
   beforeAll(() => {
-    dir = synthesize().outdir;
+    // A copy of the run's shared assembly (read-only), without the asset folders: these tests edit templates.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-launch-roles-'));
     tmpDirs.push(dir);
+    fs.cpSync(synthesize().outdir, dir, { recursive: true, filter: (f) => !path.basename(f).startsWith('asset.') });
   });
 
   test('fails when the environment launch role cannot read the nested product template', async () => {
