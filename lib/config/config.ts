@@ -23,7 +23,7 @@ export interface AppConfig {
   readonly sharedServicesAzCount: number;
   /**
    * TLS for the PyPI mirror: an ACM certificate in this account and region, and the DNS name
-   * it is issued for. @default - plain HTTP inside PrivateLink (see README)
+   * it is issued for. @default - plain HTTP inside PrivateLink (see docs/architecture.md)
    */
   readonly mirrorTls?: { readonly certificateArn: string; readonly domainName: string };
   /** `notify`: the detective control reports but changes nothing (first rollout). @default 'enforce' */

@@ -1,0 +1,61 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { COVERED_EVENT_NAMES } from '../../lambda/detective-control/rules';
+import { loadConfig } from '../../lib/config/config';
+import { ENV_TYPES } from '../../lib/config/names';
+import { idleMonthlyCost } from '../../scripts/cost';
+import { CDK_JSON_CONTEXT, synthesize } from '../helpers/synth';
+
+/** The README and docs state numbers and lists the code produces: each is checked against it here. */
+const ROOT = path.join(__dirname, '..', '..');
+const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const architecture = fs.readFileSync(path.join(ROOT, 'docs', 'architecture.md'), 'utf8');
+const synthesized = synthesize();
+const template = synthesized.product(synthesized.platform.portfolio.projectEnvironment);
+
+describe('the documentation states what the code produces', () => {
+  test("the README's configuration table lists exactly the settings the app reads", () => {
+    const asked = new Set<string>();
+    loadConfig((key) => {
+      asked.add(key);
+      return CDK_JSON_CONTEXT[key];
+    });
+    const documented = [...readme.matchAll(/^\| `(\w+)`\s+\|/gm)].map((m) => m[1]);
+    expect(documented.length).toBeGreaterThan(5);
+    expect([...new Set(documented)].sort()).toEqual([...asked].sort());
+  });
+
+  test("the README's idle cost table is what npm run cost computes", () => {
+    for (const envType of ENV_TYPES) {
+      const row = new RegExp(`^\\| ${envType}\\s+\\| (\\d+)\\s+\\| (\\d+)\\s+\\| \\**\\$([\\d.]+)\\**`, 'm').exec(
+        readme,
+      );
+      expect([envType, row !== null]).toEqual([envType, true]);
+      const { lines, total } = idleMonthlyCost(template as never, envType);
+      const quantity = (prefix: string) => lines.find((l) => l.item.startsWith(prefix))!.quantity;
+      expect([envType, Number(row![1]), Number(row![2]), row![3]]).toEqual([
+        envType,
+        quantity('interface endpoints'),
+        quantity('KMS'),
+        total.toFixed(2),
+      ]);
+    }
+  });
+
+  test('the architecture page counts the resources one launch creates', () => {
+    const [, devAndTest, prod] = /\((\d+) resources in dev and test, (\d+) in prod\)/.exec(architecture) ?? [];
+    // Conditional resources: the prod-only notebook endpoint, and the mirror's TLS zone (off by default).
+    const created = (envType: string) =>
+      Object.values(template.Resources).filter(
+        (r) => r.Type !== 'AWS::CDK::Metadata' && (!r.Condition || (r.Condition === 'IsProd' && envType === 'prod')),
+      ).length;
+    expect([Number(devAndTest), Number(prod)]).toEqual([created('dev'), created('prod')]);
+    expect(created('test')).toBe(created('dev'));
+  });
+
+  test("the architecture page lists exactly the detective control's covered APIs", () => {
+    const bullet = architecture.slice(architecture.indexOf('**EventBridge rule**'), architecture.indexOf('**Lambda**'));
+    const listed = [...bullet.matchAll(/`(Create\w+)`/g)].map((m) => m[1]);
+    expect([...new Set(listed)].sort()).toEqual([...COVERED_EVENT_NAMES].sort());
+  });
+});
