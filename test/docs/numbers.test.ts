@@ -59,3 +59,20 @@ describe('the documentation states what the code produces', () => {
     expect([...new Set(listed)].sort()).toEqual([...COVERED_EVENT_NAMES].sort());
   });
 });
+
+describe('the documentation says where each product template is served from', () => {
+  const loadUrl = (t: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> }) =>
+    Object.values(t.Resources)
+      .filter((r) => r.Type === 'AWS::ServiceCatalog::CloudFormationProduct')
+      .map((r) => JSON.stringify(r.Properties!.ProvisioningArtifactParameters));
+  test('the Project Environment from the CDK bootstrap bucket, the Notebook product from the catalog asset bucket', () => {
+    const [environment] = loadUrl(synthesized.stack('portfolio').toJSON() as never);
+    const [notebook] = loadUrl(template as never);
+    expect(environment).toMatch(/cdk-[a-z0-9]+-assets-/);
+    expect(notebook).toContain(`${synthesized.config.assetBucketName}.s3.`);
+    expect(readme).toMatch(
+      /Project\s+Environment\s+template\s+is\s+served\s+from\s+the\s+CDK\s+bootstrap\s+assets\s+bucket/,
+    );
+    expect(readme).toMatch(/Notebook\s+product's\s+template[^.]*go\s+to\s+the\s+catalog\s+asset\s+bucket/);
+  });
+});
