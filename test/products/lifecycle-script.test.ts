@@ -6,9 +6,16 @@ import { ENVIRONMENT_MODULE_NAMES, ON_START_SCRIPT } from '../../lib/constructs/
 import { canRun, SHELLCHECK } from '../../scripts/optional-tool';
 import { synthesize } from '../helpers/synth';
 
+/** Sandboxes of this file's runs, removed when its tests are done. */
+const sandboxes: string[] = [];
+afterAll(() => {
+  for (const dir of sandboxes.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 /** Runs the OnStart script as the notebook would, with stand-ins for `aws` and `chown` and a fake home. */
 function runOnStart(values: Record<string, string>, tags: Record<string, string> | undefined) {
   const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-onstart-'));
+  sandboxes.push(sandbox);
   const home = path.join(sandbox, 'home');
   const bin = path.join(sandbox, 'bin');
   fs.mkdirSync(home);
