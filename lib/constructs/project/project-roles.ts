@@ -436,29 +436,27 @@ export function sageMakerManageStatements(input: DataScienceScope): iam.PolicySt
         StringNotLike: { 'sagemaker:TaggingAction': 'Create*' },
       },
     }),
-    // Whatever another statement allows, nothing tagged as another project's: its jobs, models, endpoint
-    // configurations, experiments and trial components are neither read, used, re-tagged nor changed.
-    new iam.PolicyStatement({
-      sid: 'DenyOtherProjectsResources',
-      effect: iam.Effect.DENY,
-      actions: ['sagemaker:*'],
-      resources: ['*'],
-      conditions: {
-        StringNotEquals: { [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project.projectName },
-        Null: { [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'false' },
-      },
-    }),
-    // Nor anything of another environment of this project (dev never changes prod's records).
-    new iam.PolicyStatement({
-      sid: 'DenyOtherEnvironmentsResources',
-      effect: iam.Effect.DENY,
-      actions: ['sagemaker:*'],
-      resources: ['*'],
-      conditions: {
-        StringNotEquals: { [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: project.envType },
-        Null: { [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'false' },
-      },
-    }),
+    // Whatever another statement allows, nothing tagged as another project's, or another environment of this one
+    // (dev never changes prod): its jobs, models, endpoint configurations, experiments and trial components are
+    // neither read, used, re-tagged nor changed.
+    ...(
+      [
+        ['DenyOtherProjectsResources', TAG_KEYS.projectName, project.projectName],
+        ['DenyOtherEnvironmentsResources', TAG_KEYS.environmentType, project.envType],
+      ] as const
+    ).map(
+      ([sid, tag, value]) =>
+        new iam.PolicyStatement({
+          sid,
+          effect: iam.Effect.DENY,
+          actions: ['sagemaker:*'],
+          resources: ['*'],
+          conditions: {
+            StringNotEquals: { [`aws:ResourceTag/${tag}`]: value },
+            Null: { [`aws:ResourceTag/${tag}`]: 'false' },
+          },
+        }),
+    ),
     new iam.PolicyStatement({
       sid: 'OperateProjectResources',
       actions: [
