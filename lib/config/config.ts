@@ -1,3 +1,5 @@
+import { TRUSTED_ROLE_ARNS } from './names';
+
 /**
  * The one typed configuration of the app. `bin/app.ts` reads it from CDK context
  * (cdk.json defaults, `-c key=value` overrides) and passes it down as props.
@@ -40,6 +42,13 @@ export interface AppConfig {
    * @default - any network
    */
   readonly consoleSourceCidrs: readonly string[];
+  /**
+   * Platform default of the project environment's UserRoleArns / AdminRoleArns launch parameters:
+   * role ARNs (wildcards allowed) of this account that may switch into project roles without MFA.
+   * @default - none: this account, with MFA
+   */
+  readonly projectUserRoleArns: readonly string[];
+  readonly projectAdminRoleArns: readonly string[];
 }
 
 /** Reads one raw context value; `bin/` passes `key => app.node.tryGetContext(key)`. */
@@ -187,6 +196,19 @@ export function loadConfig(
     );
   }
 
+  const trustedRoles = (key: string) => {
+    const arns = list(key);
+    const joined = arns.join(',');
+    if (!new RegExp(TRUSTED_ROLE_ARNS.pattern).test(joined))
+      fail(key, joined, `expected ${TRUSTED_ROLE_ARNS.description}`);
+    else if (joined.length > TRUSTED_ROLE_ARNS.maxLength) {
+      fail(key, `${joined.length} characters`, `expected at most ${TRUSTED_ROLE_ARNS.maxLength} characters in all`);
+    }
+    return arns;
+  };
+  const projectUserRoleArns = trustedRoles('projectUserRoleArns');
+  const projectAdminRoleArns = trustedRoles('projectAdminRoleArns');
+
   const consoleSourceCidrs = list('consoleSourceCidrs');
   for (const cidr of consoleSourceCidrs) {
     const problem = cidrBlockProblem(cidr, 8, 32);
@@ -210,6 +232,8 @@ export function loadConfig(
     useExistingTrail,
     detectiveControlConcurrency,
     consoleSourceCidrs,
+    projectUserRoleArns,
+    projectAdminRoleArns,
   };
 }
 

@@ -148,3 +148,16 @@ export const PROJECT_NAME = {
 /** Environment types a project can be launched as. */
 export const ENV_TYPES = ['dev', 'test', 'prod'] as const;
 export type EnvType = (typeof ENV_TYPES)[number];
+
+/**
+ * Role ARNs (or IAM wildcard patterns) of this account, comma-separated, as a launch parameter
+ * takes them: for IAM Identity Center permission-set roles or SAML federation, whose sessions carry
+ * no MFA flag (the identity provider enforces MFA). Empty means nobody beside "this account with MFA".
+ */
+export const TRUSTED_ROLE_ARNS = {
+  maxLength: 1024,
+  pattern:
+    '^$|^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=.@_/*?-]{1,512}(,arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=.@_/*?-]{1,512})*$',
+  description:
+    'empty, or comma-separated role ARNs of this account, wildcards allowed (e.g. arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataScientist_*)',
+} as const;

@@ -41,6 +41,10 @@ export interface ProjectEnvironmentProductProps {
   readonly mirrorAzCount: number;
   /** Networks the console may open notebooks from. @default - any */
   readonly consoleSourceCidrs?: readonly string[];
+  /** Default of the UserRoleArns launch parameter (config `projectUserRoleArns`). @default - none */
+  readonly defaultUserRoleArns?: readonly string[];
+  /** Default of the AdminRoleArns launch parameter (config `projectAdminRoleArns`). @default - none */
+  readonly defaultAdminRoleArns?: readonly string[];
 }
 
 /**
@@ -72,18 +76,18 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       allowedPattern: VPC_CIDR.pattern,
       constraintDescription: `must be ${VPC_CIDR.description}`,
     });
-    const trustedRoles = (id: string, who: string) =>
+    const trustedRoles = (id: string, who: string, platformDefault: readonly string[] = []) =>
       new CfnParameter(this, id, {
         type: 'String',
         description: `Who may switch into the project ${who} role without an MFA session: ${TRUSTED_ROLE_ARNS.description}. This account with MFA always may.`,
-        default: '',
+        default: platformDefault.join(','),
         // Bounded so the trust policy stays within IAM's 2,048 characters whatever the launch passes.
         maxLength: TRUSTED_ROLE_ARNS.maxLength,
         allowedPattern: TRUSTED_ROLE_ARNS.pattern,
         constraintDescription: `must be ${TRUSTED_ROLE_ARNS.description}`,
       });
-    const userTrust = trustedRoles('UserRoleArns', 'user');
-    const adminTrust = trustedRoles('AdminRoleArns', 'admin');
+    const userTrust = trustedRoles('UserRoleArns', 'user', props.defaultUserRoleArns);
+    const adminTrust = trustedRoles('AdminRoleArns', 'admin', props.defaultAdminRoleArns);
     const project: ProjectContext = {
       names,
       projectName: projectName.valueAsString,

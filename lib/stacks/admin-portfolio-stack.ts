@@ -52,6 +52,8 @@ export class AdminPortfolioStack extends Stack {
       assetBucket: assets.bucket,
       mirrorAzCount: config.sharedServicesAzCount,
       consoleSourceCidrs: config.consoleSourceCidrs,
+      defaultUserRoleArns: config.projectUserRoleArns,
+      defaultAdminRoleArns: config.projectAdminRoleArns,
     });
     this.projectEnvironmentProduct = new servicecatalog.CloudFormationProduct(this, 'ProjectEnvironmentProduct', {
       productName: 'Data Science Project Environment',

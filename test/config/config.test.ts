@@ -38,6 +38,8 @@ describe('loadConfig', () => {
       useExistingTrail: false,
       detectiveControlConcurrency: undefined,
       consoleSourceCidrs: [],
+      projectUserRoleArns: [],
+      projectAdminRoleArns: [],
     });
   });
 
@@ -131,6 +133,26 @@ describe('loadConfig', () => {
     expect(() => load({ prefix: 'X', sharedServicesAzCount: 9 })).toThrow(
       /Invalid configuration[\s\S]*prefix: got "X"[\s\S]*sharedServicesAzCount: got 9/,
     );
+  });
+});
+
+describe('federated roles allowed into project roles (platform default of the launch parameters)', () => {
+  const sso = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataScientist_*';
+  test('reads role ARNs and patterns of this account, comma-separated or as a JSON array', () => {
+    expect(
+      load({ projectUserRoleArns: `${sso},arn:aws:iam::111122223333:role/DataScience` }).projectUserRoleArns,
+    ).toEqual([sso, 'arn:aws:iam::111122223333:role/DataScience']);
+    expect(load({ projectAdminRoleArns: JSON.stringify([sso]) }).projectAdminRoleArns).toEqual([sso]);
+  });
+  test('refuses what the launch parameter would refuse, with one line naming the key', () => {
+    expect(problems({ projectUserRoleArns: 'arn:aws:iam::111122223333:user/jane' })).toEqual([
+      expect.stringMatching(
+        /^projectUserRoleArns: got "arn:aws:iam::111122223333:user\/jane"; expected empty, or comma-separated role ARNs/,
+      ),
+    ]);
+    expect(problems({ projectAdminRoleArns: Array(20).fill(sso).join(',') })).toEqual([
+      expect.stringMatching(/^projectAdminRoleArns: got "\d+ characters"; expected at most 1024/),
+    ]);
   });
 });
 

@@ -166,3 +166,13 @@ describe('NotebookProduct', () => {
     expect(securitySummary(template)).toMatchSnapshot();
   });
 });
+
+describe('ProjectEnvironmentProduct: sign-in defaults from the platform config', () => {
+  test('the launch parameters default to projectUserRoleArns / projectAdminRoleArns', () => {
+    const sso = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataScientist_*';
+    const variant = synthesize({ context: { projectUserRoleArns: sso } });
+    const template = variant.product(variant.platform.portfolio.projectEnvironment);
+    expect(template.Parameters?.UserRoleArns).toMatchObject({ Default: sso, MaxLength: 1024 });
+    expect(template.Parameters?.AdminRoleArns).toMatchObject({ Default: '' });
+  });
+});

@@ -1,5 +1,8 @@
 import { Aws, CfnCondition, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { TRUSTED_ROLE_ARNS } from '../../config/names';
+
+export { TRUSTED_ROLE_ARNS };
 
 const ACCOUNT_ID = /^\d{12}$/;
 const ACCOUNT_ROOT = /^arn:aws[a-z-]*:iam::(\d{12}):root$/;
@@ -28,19 +31,6 @@ function toPrincipal(value: string): iam.IPrincipal {
 function mfaOnly(principal: iam.IPrincipal): iam.IPrincipal {
   return new iam.PrincipalWithConditions(principal, MFA_PRESENT);
 }
-
-/**
- * Role ARNs (or IAM wildcard patterns) of this account, comma-separated, as a launch parameter
- * takes them: for IAM Identity Center permission-set roles or SAML federation, whose sessions carry
- * no MFA flag (the identity provider enforces MFA). Empty means nobody beside "this account with MFA".
- */
-export const TRUSTED_ROLE_ARNS = {
-  maxLength: 1024,
-  pattern:
-    '^$|^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=.@_/*?-]{1,512}(,arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=.@_/*?-]{1,512})*$',
-  description:
-    'empty, or comma-separated role ARNs of this account, wildcards allowed (e.g. arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataScientist_*)',
-} as const;
 
 /**
  * Adds to `role`'s trust policy a statement that lets principals of this account whose ARN
