@@ -132,6 +132,12 @@ export function subnetIdParameter(n: number | string): string {
   return `subnet-id-${n}`;
 }
 
+/**
+ * Log group name prefix under which CloudWatch Logs' log-delivery resource policy uses one wildcard,
+ * so it never grows with each project (see ProjectDnsFirewall).
+ */
+export const VENDED_LOGS_PREFIX = '/aws/vendedlogs';
+
 /** Object key prefix of approved packages in the packages bucket. */
 export const PACKAGES_PREFIX = 'packages/';
 

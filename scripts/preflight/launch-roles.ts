@@ -303,6 +303,12 @@ export const EXCLUSIONS: Exclusion[] = [
  */
 export const NOT_IAM_ACTIONS = new Set(['s3:rest.put.object']);
 
+/** A handler entry no IAM policy can grant: a listed name, or one of a pseudo-service. */
+function isNotAnIamAction(action: string): boolean {
+  const name = action.toLowerCase();
+  return NOT_IAM_ACTIONS.has(name) || INTERNAL_PERMISSION_SERVICES.includes(name.split(':')[0]);
+}
+
 /**
  * Handler lists sometimes name the API operation where the IAM action differs. S3 maps them in
  * "Required permissions for Amazon S3 API operations" (Amazon S3 user guide,
@@ -906,9 +912,7 @@ function callsOf(
   }
   const exclusions = EXCLUSIONS.filter((e) => e.type === r.type);
   const kept = calls.filter(
-    (c) =>
-      !INTERNAL_PERMISSION_SERVICES.includes(c.action.split(':')[0].toLowerCase()) &&
-      !exclusions.some((e) => !e.triggered(r.raw.Properties ?? {}) && e.actions.some((p) => matches(p, c.action))),
+    (c) => !exclusions.some((e) => !e.triggered(r.raw.Properties ?? {}) && e.actions.some((p) => matches(p, c.action))),
   );
   const seen = new Set<string>();
   return {
@@ -994,7 +998,7 @@ export async function modelRequests(
           reason,
           decision: 'CannotModel',
         });
-      if (NOT_IAM_ACTIONS.has(call.action.toLowerCase())) continue;
+      if (isNotAnIamAction(call.action)) continue;
       const iamAction = API_TO_IAM_ACTION[call.action.toLowerCase()] ?? call.action;
       const info = await actionInfo(iamAction);
       if (!info.exists) {

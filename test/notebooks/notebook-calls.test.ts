@@ -58,6 +58,8 @@ const ownTags = {
   [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'alpha',
   [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
 };
+/** A call on one of the project's own (tagged) resources, from inside the project network. */
+const ownInNetwork = { ...inNetwork, ...ownTags };
 
 /** Condition keys a create call carries, from the keyword arguments the notebook passes. */
 function createContext(p: LaunchedProject, kwargs: Set<string>): Record<string, string | string[]> {
@@ -121,7 +123,7 @@ const CALLS: NotebookCall[] = [
       {
         action: 'sagemaker:DescribeProcessingJob',
         resource: arn('processing-job/sklearn-1'),
-        context: { ...inNetwork, ...ownTags },
+        context: ownInNetwork,
       },
     ],
   },
@@ -148,12 +150,12 @@ const CALLS: NotebookCall[] = [
         {
           action: 'sagemaker:AssociateTrialComponent',
           resource: arn('experiment-trial-component/xgboost-baseline'),
-          context: { ...inNetwork, ...ownTags },
+          context: ownInNetwork,
         },
         {
           action: 'sagemaker:UpdateTrialComponent',
           resource: arn('experiment-trial-component/xgboost-baseline'),
-          context: { ...inNetwork, ...ownTags },
+          context: ownInNetwork,
         },
       ];
     },
@@ -171,7 +173,7 @@ const CALLS: NotebookCall[] = [
       {
         action: 'sagemaker:DescribeTrainingJob',
         resource: arn('training-job/xgboost-1'),
-        context: { ...inNetwork, ...ownTags },
+        context: ownInNetwork,
       },
     ],
   },
@@ -206,12 +208,12 @@ const CALLS: NotebookCall[] = [
         {
           action: 'sagemaker:CreateEndpoint',
           resource: arn('endpoint-config/alpha-credit-default'),
-          context: { ...inNetwork, ...ownTags },
+          context: ownInNetwork,
         },
         {
           action: 'sagemaker:DescribeEndpoint',
           resource: arn('endpoint/alpha-credit-default'),
-          context: { ...inNetwork, ...ownTags },
+          context: ownInNetwork,
         },
       ];
     },
@@ -247,7 +249,7 @@ const CALLS: NotebookCall[] = [
       {
         action: 'sagemaker:InvokeEndpoint',
         resource: arn('endpoint/alpha-credit-default'),
-        context: { ...inNetwork, ...ownTags },
+        context: ownInNetwork,
       },
     ],
   },
@@ -259,7 +261,7 @@ const CALLS: NotebookCall[] = [
       {
         action: 'sagemaker:DescribeProcessingJob',
         resource: arn('processing-job/monitoring-1'),
-        context: { ...inNetwork, ...ownTags },
+        context: ownInNetwork,
       },
     ],
   },
@@ -271,7 +273,7 @@ const CALLS: NotebookCall[] = [
       {
         action: 'sagemaker:DescribeTrainingJob',
         resource: arn('training-job/xgboost-1'),
-        context: { ...inNetwork, ...ownTags },
+        context: ownInNetwork,
       },
     ],
   },
@@ -282,7 +284,7 @@ const CALLS: NotebookCall[] = [
       {
         action: 'sagemaker:DeleteMonitoringSchedule',
         resource: arn('monitoring-schedule/alpha-credit-default-monitor'),
-        context: { ...inNetwork, ...ownTags },
+        context: ownInNetwork,
       },
     ],
   },
@@ -293,12 +295,12 @@ const CALLS: NotebookCall[] = [
       {
         action: 'sagemaker:DeleteEndpoint',
         resource: arn('endpoint/alpha-credit-default'),
-        context: { ...inNetwork, ...ownTags },
+        context: ownInNetwork,
       },
       {
         action: 'sagemaker:DeleteEndpointConfig',
         resource: arn('endpoint-config/alpha-credit-default'),
-        context: { ...inNetwork, ...ownTags },
+        context: ownInNetwork,
       },
     ],
   },
@@ -309,7 +311,7 @@ const CALLS: NotebookCall[] = [
       {
         action: 'sagemaker:DeleteModel',
         resource: arn('model/sds-proj-alpha-dev-credit-default'),
-        context: { ...inNetwork, ...ownTags },
+        context: ownInNetwork,
       },
     ],
   },

@@ -2,6 +2,7 @@ import { idleMonthlyCost } from '../../scripts/cost';
 import { PROJECT_INTERFACE_ENDPOINTS } from '../../lib/constructs/project/project-network';
 import { NOTEBOOK_INSTANCE_TYPES, NOTEBOOK_PLATFORM } from '../../lib/products/notebook-product';
 import { DeployContext, resolve } from '../helpers/intrinsics';
+import { launchProject } from '../helpers/projects';
 import { CfnTemplate, resourcesOfType, synthesize } from '../helpers/synth';
 
 const synthesized = synthesize();
@@ -218,16 +219,13 @@ describe('project environment: DNS firewall', () => {
   type Rule = { domains: string[]; action: string; priority: number };
   /** Launches the environment (dev) with or without a TLS name for the mirror, resolving the firewall's rules. */
   const launch = (mirrorDomain?: string) => {
+    const alpha = launchProject(synthesized, 'alpha').ctx;
+    // The mirror's TLS name is read from the parameter its SSM-typed launch parameter names.
+    const mirrorParameter = String(template.Parameters?.MirrorDomainName?.Default);
     const ctx: DeployContext = {
-      account: '111122223333',
-      region: 'eu-west-1',
-      instance: 'alpha',
-      parameters: { ProjectName: 'alpha', EnvType: 'dev', VpcCidr: '10.0.0.0/16' },
-      ssm: {
-        '/sds/shared/s3-prefix-list-id': 'pl-63a5400a',
-        '/sds/shared/mirror/endpoint-service-name': 'com.amazonaws.vpce.eu-west-1.vpce-svc-0mirror',
-        '/sds/shared/mirror/domain-name': mirrorDomain ?? 'none',
-      },
+      ...alpha,
+      parameters: { ...alpha.parameters, MirrorDomainName: mirrorParameter },
+      ssm: { ...alpha.ssm, [mirrorParameter]: mirrorDomain ?? 'none' },
     };
     const value = (v: unknown) => resolve(v, template, ctx);
     const [[groupId, group]] = resourcesOfType(template, 'AWS::Route53Resolver::FirewallRuleGroup');

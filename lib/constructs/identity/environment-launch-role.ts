@@ -1,7 +1,7 @@
 import { Aws, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { Names, TAG_KEYS } from '../../config/names';
+import { Names, TAG_KEYS, VENDED_LOGS_PREFIX } from '../../config/names';
 import { INTERNET_PATH_ACTIONS, launchRoleStatements } from './catalog-statements';
 
 /** Props of {@link EnvironmentLaunchRole}. */
@@ -277,7 +277,7 @@ export class EnvironmentLaunchRole extends Construct {
         // Project log groups, and the DNS query logs under the vended-logs prefix (see ProjectDnsFirewall).
         resources: [
           arn('logs', `log-group:/${names.projectPath}`),
-          arn('logs', `log-group:/aws/vendedlogs/${names.projectPath}`),
+          arn('logs', `log-group:${VENDED_LOGS_PREFIX}/${names.projectPath}`),
         ],
       }),
       // CreateGroup has no resource type; the group's name is still the project's.
@@ -527,7 +527,7 @@ export class EnvironmentLaunchRole extends Construct {
         `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.projectPath}`,
         `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.prefix}/shared/*`,
         `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/${names.projectPath}`,
-        `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/vendedlogs/${names.projectPath}`,
+        `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${VENDED_LOGS_PREFIX}/${names.projectPath}`,
         `arn:<AWS::Partition>:codecommit:<AWS::Region>:<AWS::AccountId>:${prefixed}`,
         `arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance-lifecycle-config/${prefixed}`,
         `arn:<AWS::Partition>:resource-groups:<AWS::Region>:<AWS::AccountId>:group/${prefixed}`,

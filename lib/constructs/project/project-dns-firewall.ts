@@ -1,8 +1,9 @@
-import { Aws, CfnCondition, Fn, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, CfnCondition, Fn, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53resolver from 'aws-cdk-lib/aws-route53resolver';
 import { Construct } from 'constructs';
+import { VENDED_LOGS_PREFIX } from '../../config/names';
 import { projectLogGroupName, ProjectContext, projectResourceName } from './project-context';
 
 /**
@@ -43,11 +44,13 @@ export class ProjectDnsFirewall extends Construct {
     const { project } = props;
     const allowed = new route53resolver.CfnFirewallDomainList(this, 'Allowed', {
       name: projectResourceName(project, 'dns-allowed'),
-      domains: Fn.conditionIf(
-        props.mirrorTls.logicalId,
-        [...DNS_ALLOWED_DOMAINS, props.mirrorDomainName],
-        [...DNS_ALLOWED_DOMAINS],
-      ) as unknown as string[],
+      domains: Token.asList(
+        Fn.conditionIf(
+          props.mirrorTls.logicalId,
+          [...DNS_ALLOWED_DOMAINS, props.mirrorDomainName],
+          [...DNS_ALLOWED_DOMAINS],
+        ),
+      ),
     });
     const everything = new route53resolver.CfnFirewallDomainList(this, 'Everything', {
       name: projectResourceName(project, 'dns-everything'),
@@ -71,7 +74,7 @@ export class ProjectDnsFirewall extends Construct {
     // Under /aws/vendedlogs/, the log delivery's resource policy covers every such group with one wildcard,
     // so launching more projects never fills CloudWatch Logs' 5,120-character resource policy.
     this.queryLogGroup = new logs.CfnLogGroup(this, 'QueryLogs', {
-      logGroupName: `/aws/vendedlogs${projectLogGroupName(project, 'dns-queries')}`,
+      logGroupName: `${VENDED_LOGS_PREFIX}${projectLogGroupName(project, 'dns-queries')}`,
       kmsKeyId: props.key.keyArn,
       retentionInDays: 365,
     });
@@ -89,5 +92,5 @@ export class ProjectDnsFirewall extends Construct {
 
 /** Log group name pattern (IAM wildcard) of a project's DNS query logs, whatever the launch. */
 export function dnsQueryLogGroupPattern(project: ProjectContext): string {
-  return `/aws/vendedlogs${project.names.projectParameter(project.projectName, project.envType, '*')}`;
+  return `${VENDED_LOGS_PREFIX}${project.names.projectParameter(project.projectName, project.envType, '*')}`;
 }

@@ -290,7 +290,7 @@ const sageMakerArn = (resource: string) => `arn:${Aws.PARTITION}:sagemaker:${Aws
  */
 export function sageMakerCreateStatements(input: DataScienceScope): iam.PolicyStatement[] {
   const { project } = input;
-  const { requestTags } = projectTagConditions(project);
+  const { requestTags, resourceTags } = projectTagConditions(project);
   const projectModels = sageMakerArn(`model/${projectResourceName(project, '*')}`);
   return [
     // Create SageMaker work only in this project's subnets and security group, tagged as this project's.
@@ -398,13 +398,7 @@ export function sageMakerCreateStatements(input: DataScienceScope): iam.PolicySt
       actions: ['iam:PassRole'],
       resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${projectResourceName(project, 'nb-*')}`],
       // By name and by tags: the tags also hold if a role is ever named outside the convention.
-      conditions: {
-        StringEquals: {
-          'iam:PassedToService': 'sagemaker.amazonaws.com',
-          [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project.projectName,
-          [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: project.envType,
-        },
-      },
+      conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com', ...resourceTags } },
     }),
   ];
 }
