@@ -142,6 +142,7 @@ describe('sample notebooks', () => {
       '02-mlops.ipynb',
       'util/data.py',
       'util/models.py',
+      'util/prepare.py',
     ]) {
       expect(fs.existsSync(path.join(staged, file))).toBe(true);
     }

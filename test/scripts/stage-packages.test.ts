@@ -190,6 +190,7 @@ describe('stage-packages', () => {
         'io',
         'json',
         'os',
+        'shutil',
         'socket',
         'sys',
         'tarfile',
