@@ -7,7 +7,6 @@ same columns and plausible distributions is generated, so every step can still b
 
 import io
 
-import boto3
 import numpy as np
 import pandas as pd
 
@@ -45,9 +44,15 @@ def synthetic_credit_default(rows=30000, seed=42):
     return frame
 
 
+def _s3_client():
+    import boto3  # here, not at the top: the functions that take no client run without boto3
+
+    return boto3.client("s3")
+
+
 def load_credit_default(bucket, s3=None):
     """Returns (data frame, source): the staged copy in the project bucket when present, else synthetic data."""
-    s3 = s3 or boto3.client("s3")
+    s3 = s3 or _s3_client()
     try:
         body = s3.get_object(Bucket=bucket, Key=DATASET_KEY)["Body"].read()
     except s3.exceptions.NoSuchKey:
@@ -55,3 +60,15 @@ def load_credit_default(bucket, s3=None):
     frame = pd.read_csv(io.BytesIO(body), header=1 if body.startswith(b",X1") else 0)
     frame = frame.rename(columns={"default payment next month": TARGET})
     return frame[FEATURES + [TARGET]], f"s3://{bucket}/{DATASET_KEY}"
+
+
+def read_prepared(s3_uri, s3=None):
+    """A prepared CSV part (no header, label in column 0) from S3, as a frame with columns 0, 1, ...
+
+    Read through boto3 like everything else here: pandas reads s3:// paths only with s3fs installed.
+    """
+    if not s3_uri.startswith("s3://"):
+        raise ValueError(f"not an S3 URI: {s3_uri}")
+    bucket, _, key = s3_uri[len("s3://"):].partition("/")
+    body = (s3 or _s3_client()).get_object(Bucket=bucket, Key=key)["Body"].read()
+    return pd.read_csv(io.BytesIO(body), header=None)

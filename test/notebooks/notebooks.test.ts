@@ -141,6 +141,7 @@ describe('sample notebooks', () => {
       '01-data-scientist.ipynb',
       '02-mlops.ipynb',
       'util/data.py',
+      'util/endpoint.py',
       'util/models.py',
       'util/prepare.py',
     ]) {
