@@ -1,5 +1,5 @@
 /**
- * Checks that need a tool outside Node.js (shellcheck, python3) run where the tool is installed.
+ * Checks that need a tool outside Node.js (shellcheck, python3, pandas and scikit-learn) run where the tool is installed.
  * Elsewhere they are skipped with one visible line, so `npm test` passes on a bare workstation;
  * under CI=true a missing tool is an error, because CI must run every check (`.ci/run` installs them).
  */
@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 /** An outside tool, how to probe it, and how to install it. */
 export interface OptionalTool {
   readonly command: string;
+  /** What the skip line says is missing, when more than the command (default: the command). */
+  readonly name?: string;
   /** Arguments of a cheap call that exits 0 when the tool works. */
   readonly probe: readonly string[];
   readonly install: string;
@@ -23,6 +25,14 @@ export const PYTHON3: OptionalTool = {
   command: 'python3',
   probe: ['--version'],
   install: 'install Python 3 from your package manager or python.org',
+};
+
+/** python3 with the libraries the notebooks' util package uses. */
+export const PYTHON3_DATA: OptionalTool = {
+  command: 'python3',
+  probe: ['-c', 'import pandas, sklearn'],
+  name: 'python3 with pandas and scikit-learn',
+  install: 'Debian/Ubuntu: apt-get install python3-pandas python3-sklearn; elsewhere: pip install pandas scikit-learn',
 };
 
 /** Whether `tool` runs on this machine. */
@@ -50,7 +60,7 @@ export function canRun(
   } = {},
 ): boolean {
   if ((options.installed ?? isInstalled)(tool)) return true;
-  const line = `${tool.command} not found: skipped ${what} (${tool.install})`;
+  const line = `${tool.name ?? tool.command} not found: skipped ${what} (${tool.install})`;
   if (skippingIsAnError(options.env)) throw new Error(`${line}; CI=true requires every check to run`);
   // One plain line on stderr: console.* inside jest would add a stack location.
   (options.write ?? ((l) => process.stderr.write(`${l}\n`)))(`SKIPPED ${line}`);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { canRun, isInstalled, OptionalTool, SHELLCHECK } from '../../scripts/optional-tool';
+import { canRun, isInstalled, OptionalTool, PYTHON3_DATA, SHELLCHECK } from '../../scripts/optional-tool';
 
 const ROOT = path.join(__dirname, '..', '..');
 const MISSING: OptionalTool = { command: 'sds-no-such-tool', probe: ['--version'], install: 'apt-get install it' };
@@ -17,6 +17,18 @@ describe('optional tools', () => {
     const lines: string[] = [];
     expect(canRun(MISSING, 'the frobnication', { env: {}, write: (l) => lines.push(l) })).toBe(false);
     expect(lines).toEqual(['SKIPPED sds-no-such-tool not found: skipped the frobnication (apt-get install it)']);
+  });
+
+  test('a tool that is more than its command (python3 with libraries) is named as such, with how to install it', () => {
+    const lines: string[] = [];
+    expect(
+      canRun(PYTHON3_DATA, 'the util tests', { env: {}, installed: () => false, write: (l) => lines.push(l) }),
+    ).toBe(false);
+    expect(lines).toEqual([
+      'SKIPPED python3 with pandas and scikit-learn not found: skipped the util tests (Debian/Ubuntu: apt-get install python3-pandas python3-sklearn; elsewhere: pip install pandas scikit-learn)',
+    ]);
+    // The probe fails when a library is missing, not only when python3 is.
+    expect(PYTHON3_DATA.probe).toEqual(['-c', 'import pandas, sklearn']);
   });
 
   test('fails when a tool is missing under CI=true: CI runs every check', () => {
