@@ -15,6 +15,12 @@ export const TAG_KEYS = {
   ownerEmail: 'OwnerEmail',
 } as const;
 
+/**
+ * The session tag of a project admin acting as the project user role on the project's launches: only
+ * the admin role may set it (a session tag, never a resource tag).
+ */
+export const PROJECT_ADMIN_SESSION = { key: 'ActingAs', value: 'ProjectAdmin' } as const;
+
 /** Stack kinds, in deployment order. */
 export type StackKind = 'admin-principals' | 'admin-portfolio' | 'shared-services' | 'detective-control';
 

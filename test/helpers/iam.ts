@@ -179,3 +179,20 @@ export async function expectServiceDecision(
 ): Promise<void> {
   await expectDecision({ ...service, identityPolicies: [] }, request, expected);
 }
+
+/** A scenario: one line, one named test. 'Denied' accepts an explicit or an implicit deny. */
+export function scenario(
+  title: string,
+  principal: () => Principal,
+  request: () => Request,
+  expected: Decision | 'Denied',
+): void {
+  test(title, async () => {
+    if (expected === 'Denied') {
+      const { decision, why } = await evaluate(principal(), request());
+      if (decision === 'Allowed') throw new Error(`${request().action} on ${request().resource} was allowed: ${why}`);
+    } else {
+      await expectDecision(principal(), request(), expected);
+    }
+  });
+}

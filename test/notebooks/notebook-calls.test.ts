@@ -233,13 +233,20 @@ const CALLS: NotebookCall[] = [
   {
     notebook: '02-mlops.ipynb',
     call: 'monitor.create_monitoring_schedule(',
+    // The SDK creates a job definition with the monitor's network, keys and tags, then a schedule that only
+    // names it and carries the tags: no VPC, keys or instance types of its own.
     requests: (source) => [
       {
-        action: 'sagemaker:CreateMonitoringSchedule',
-        resource: arn('monitoring-schedule/alpha-credit-default-monitor'),
+        action: 'sagemaker:CreateDataQualityJobDefinition',
+        resource: arn('data-quality-job-definition/data-quality-job-definition-2026-11-26-10-00-00-000'),
         context: createContext(alpha, kwargsOf(source, 'monitor')),
       },
       passRole,
+      {
+        action: 'sagemaker:CreateMonitoringSchedule',
+        resource: arn('monitoring-schedule/alpha-credit-default-monitor'),
+        context: createContext(alpha, new Set([...kwargsOf(source, 'monitor')].filter((k) => k === 'tags'))),
+      },
     ],
   },
   {
@@ -280,10 +287,21 @@ const CALLS: NotebookCall[] = [
   {
     notebook: '02-mlops.ipynb',
     call: 'monitor.delete_monitoring_schedule(',
+    // The SDK waits for the schedule to go, then deletes the job definition it created.
     requests: () => [
       {
         action: 'sagemaker:DeleteMonitoringSchedule',
         resource: arn('monitoring-schedule/alpha-credit-default-monitor'),
+        context: ownInNetwork,
+      },
+      {
+        action: 'sagemaker:DescribeMonitoringSchedule',
+        resource: arn('monitoring-schedule/alpha-credit-default-monitor'),
+        context: ownInNetwork,
+      },
+      {
+        action: 'sagemaker:DeleteDataQualityJobDefinition',
+        resource: arn('data-quality-job-definition/data-quality-job-definition-2026-11-26-10-00-00-000'),
         context: ownInNetwork,
       },
     ],
@@ -357,7 +375,7 @@ describe('sample notebooks: every SageMaker call passes our own policies', () =>
 
   test('the suite can fail: a monitor without network settings is refused', async () => {
     const source = code('02-mlops.ipynb').replace(/\n\s*network_config=network,/, '');
-    const [schedule] = CALLS.find((c) => c.call === 'monitor.create_monitoring_schedule(')!.requests(source);
-    expect((await evaluate(role, schedule)).decision).not.toBe('Allowed');
+    const [definition] = CALLS.find((c) => c.call === 'monitor.create_monitoring_schedule(')!.requests(source);
+    expect((await evaluate(role, definition)).decision).not.toBe('Allowed');
   });
 });

@@ -1,5 +1,5 @@
 import { TAG_KEYS } from '../../lib/config/names';
-import { Decision, evaluate, expectDecision, PolicyDocument, Principal, Request } from '../helpers/iam';
+import { expectDecision, PolicyDocument, Principal, scenario } from '../helpers/iam';
 import { ACCOUNT, launchNotebook, launchProject, REGION } from '../helpers/projects';
 import { synthesize } from '../helpers/synth';
 import { resolve } from '../helpers/intrinsics';
@@ -17,18 +17,6 @@ const direct = (extra: Record<string, string | string[]> = {}) => ({
 });
 const object = (bucket: string, key = 'raw/credit.csv') => `arn:aws:s3:::${bucket}/${key}`;
 const sagemaker = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
-
-/** A scenario: one line, one named test. */
-function scenario(title: string, principal: () => Principal, request: () => Request, expected: Decision | 'Denied') {
-  test(title, async () => {
-    if (expected === 'Denied') {
-      const { decision, why } = await evaluate(principal(), request());
-      if (decision === 'Allowed') throw new Error(`${request().action} on ${request().resource} was allowed: ${why}`);
-    } else {
-      await expectDecision(principal(), request(), expected);
-    }
-  });
-}
 
 const dataRequest = (
   project: typeof alpha,

@@ -242,6 +242,16 @@ describe("deployments: tag-scoped rights ignore the deployment, so 'alpha' of pr
     ...tagged('alpha', 'dev', { [`aws:ResourceTag/${TAG_KEYS.system}`]: 'ml', ...extra }),
   });
   residual(
+    3,
+    "alpha notebook schedules monitoring that names a job definition (IAM cannot see whose: beta's would run as beta's)",
+    () => notebook,
+    () => ({
+      action: 'sagemaker:CreateMonitoringSchedule',
+      resource: sagemaker('monitoring-schedule/names-beta-definition'),
+      context: { ...insideAlpha(), ...asProject('alpha') },
+    }),
+  );
+  residual(
     12,
     "sds alpha user invokes the ml deployment's alpha endpoint (its model, its data)",
     () => alpha.user,

@@ -66,13 +66,20 @@ export function browseCatalogStatement(): iam.PolicyStatement {
   });
 }
 
-/** Follow and change the launches visible at `level`: `self` of this user, or of this role. */
-export function ownLaunchesStatement(sid: string, level: 'userLevel' | 'roleLevel'): iam.PolicyStatement {
+/**
+ * Follow and change the launches visible at `level`: `self` of this user, or of this role; `when`
+ * adds conditions on the caller.
+ */
+export function ownLaunchesStatement(
+  sid: string,
+  level: 'userLevel' | 'roleLevel',
+  when: Record<string, string> = {},
+): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid,
     actions: PROVISIONED_PRODUCT_ACTIONS,
     resources: ['*'],
-    conditions: { StringEquals: { [`servicecatalog:${level}`]: 'self' } },
+    conditions: { StringEquals: { [`servicecatalog:${level}`]: 'self', ...when } },
   });
 }
 

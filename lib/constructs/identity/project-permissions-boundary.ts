@@ -28,6 +28,8 @@ export const SAGEMAKER_VPC_CREATE_ACTIONS = [
   'sagemaker:CreateMonitoringSchedule',
 ];
 
+const MONITORING_SCHEDULE = 'sagemaker:CreateMonitoringSchedule';
+
 /**
  * Wildcards that name exactly these SageMaker actions today (a test checks each against the Service
  * Authorization Reference): deny statements list them compactly, to stay within IAM's size quotas.
@@ -75,9 +77,20 @@ export class ProjectPermissionsBoundary extends Construct {
         ...['Create*', 'Describe*', 'List*', 'Search*', 'Start*', 'Stop*', 'Update*', 'Delete*', 'Add*'].map(
           (verb) => `sagemaker:${verb}`,
         ),
-        ...['Get*', 'Put*', 'Batch*', 'Associate*', 'Disassociate*', 'InvokeEndpoint*', 'Query*', 'Retry*'].map(
-          (verb) => `sagemaker:${verb}`,
-        ),
+        ...[
+          'Get*',
+          'Put*',
+          'Batch*',
+          'Associate*',
+          'Disassociate*',
+          'InvokeEndpoint*',
+          'Query*',
+          'Retry*',
+          'Send*',
+        ].map((verb) => `sagemaker:${verb}`),
+        // Endpoint scaling (identity policies keep it to the project's tagged targets and the service's own role).
+        'application-autoscaling:*',
+        'iam:CreateServiceLinkedRole',
         // Data: read, write and list; deleting object versions (losing data) is not in the ceiling.
         's3:GetObject*',
         's3:PutObject',
@@ -97,12 +110,10 @@ export class ProjectPermissionsBoundary extends Construct {
         'kms:CreateGrant',
         'kms:ListGrants',
         'kms:RetireGrant',
-        'kms:GetKeyPolicy',
-        'kms:GetKeyRotationStatus',
+        'kms:GetKey*',
         'kms:ListResourceTags',
         'kms:ListAliases',
-        'logs:CreateLogGroup',
-        'logs:CreateLogStream',
+        'logs:CreateLog*',
         'logs:PutLogEvents',
         'logs:Describe*',
         'logs:Get*',
@@ -119,8 +130,7 @@ export class ProjectPermissionsBoundary extends Construct {
         'ecr:GetDownloadUrlForLayer',
         'ecr:Describe*',
         'ecr:List*',
-        'codecommit:GitPull',
-        'codecommit:GitPush',
+        'codecommit:Git*',
         'codecommit:Get*',
         'codecommit:List*',
         'codecommit:BatchGet*',
@@ -131,9 +141,7 @@ export class ProjectPermissionsBoundary extends Construct {
         'codecommit:UpdatePullRequest*',
         'codecommit:Merge*',
         'codecommit:PostComment*',
-        'ssm:GetParameter',
-        'ssm:GetParameters',
-        'ssm:GetParametersByPath',
+        'ssm:GetParameter*',
         'ssm:DescribeParameters',
         'servicecatalog:Describe*',
         'servicecatalog:List*',
@@ -167,11 +175,9 @@ export class ProjectPermissionsBoundary extends Construct {
         'resource-groups:Search*',
         'tag:GetResources',
         'sts:GetCallerIdentity',
-        'iam:GetRole',
-        'iam:GetRolePolicy',
-        'iam:ListRolePolicies',
+        'iam:GetRole*',
+        'iam:ListRole*',
         'iam:ListAttachedRolePolicies',
-        'iam:ListRoleTags',
       ],
       resources: ['*'],
     });
@@ -204,6 +210,9 @@ export class ProjectPermissionsBoundary extends Construct {
             'iam:PutRolePolicy',
             'iam:DeleteRolePolicy',
             'iam:PassRole',
+            // A project admin acts on the project's launches as its user role (that role's trust names the admin).
+            'sts:AssumeRole',
+            'sts:TagSession',
           ],
           resources: [projectRoles],
         }),
@@ -251,9 +260,18 @@ export class ProjectPermissionsBoundary extends Construct {
         new iam.PolicyStatement({
           sid: 'DenySageMakerWithoutVpc',
           effect: iam.Effect.DENY,
-          actions: compactActions(SAGEMAKER_VPC_CREATE_ACTIONS),
+          actions: compactActions(SAGEMAKER_VPC_CREATE_ACTIONS.filter((a) => a !== MONITORING_SCHEDULE)),
           resources: ['*'],
           conditions: { Null: { 'sagemaker:VpcSubnets': 'true' } },
+        }),
+        // A schedule either names a job definition (which had to bring its VPC) or defines its own cluster
+        // inline (instance types present): then it must bring its VPC too.
+        new iam.PolicyStatement({
+          sid: 'DenyInlineMonitoringWithoutVpc',
+          effect: iam.Effect.DENY,
+          actions: [MONITORING_SCHEDULE],
+          resources: ['*'],
+          conditions: { Null: { 'sagemaker:VpcSubnets': 'true', 'sagemaker:InstanceTypes': 'false' } },
         }),
         // Prevents notebooks with direct internet access, or with root: each on its own (SageMaker enables both
         // when a create omits them, so anything but an explicit Disabled is refused).

@@ -50,8 +50,9 @@ export function trustRoleArns(role: iam.Role, arnList: string): void {
     Condition: { ArnLike: { 'aws:PrincipalArn': Fn.split(',', arnList) } },
   };
   const cfnRole = role.node.defaultChild as iam.CfnRole;
+  // Appended after the statements the role has so far (call this last).
   cfnRole.addPropertyOverride(
-    'AssumeRolePolicyDocument.Statement.1',
+    `AssumeRolePolicyDocument.Statement.${role.assumeRolePolicy?.statementCount ?? 1}`,
     stack.resolve(Fn.conditionIf(given.logicalId, statement, Aws.NO_VALUE)),
   );
 }

@@ -25,6 +25,20 @@ export function dataScienceWildcardReasons(names: Names, bucketObjects: string[]
       'Read-only on the parameters this project publishes under its own path /<prefix>/projects/<project>/<env>/.',
     [`Resource::${account}:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*`]:
       'SageMaker names its log groups /aws/sagemaker/<kind> and streams per job at run time.',
+    [`Resource::${account}:sagemaker:<AWS::Region>:<AWS::AccountId>:transform-job/*`]:
+      'Transform job names are chosen at create time; creation requires the project tags, project keys, and a model named for this project.',
+    [`Resource::${account}:sagemaker:<AWS::Region>:<AWS::AccountId>:monitoring-schedule/*`]:
+      'Schedule names are chosen at create time; creation requires the project tags, and a schedule without its own VPC may only name a job definition (which was created in the project network).',
+    ...Object.fromEntries(
+      ['model-package-group', 'model-package', 'pipeline'].map((type) => [
+        `Resource::${account}:sagemaker:<AWS::Region>:<AWS::AccountId>:${type}/${rendered(names, '*')}`,
+        `Registry groups, their versions, pipelines and their executions named with this project's prefix (versions and executions take no tags of their own).`,
+      ]),
+    ),
+    [`Resource::${account}:application-autoscaling:<AWS::Region>:<AWS::AccountId>:scalable-target/*`]:
+      'Scalable targets get generated ids; only SageMaker targets tagged with this project and environment.',
+    'Action::application-autoscaling:Describe*':
+      'Read-only scaling settings and activity, which have no resource scope.',
     'Action::sagemaker:Describe*':
       "Read-only SageMaker metadata of this project's resources (project tags), needed by the SDK and the console.",
     'Action::sagemaker:List*': 'Read-only SageMaker listings, needed by the SDK and the console.',

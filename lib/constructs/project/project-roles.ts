@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { TAG_KEYS } from '../../config/names';
+import { PROJECT_ADMIN_SESSION, TAG_KEYS } from '../../config/names';
 import { compactActions, SAGEMAKER_VPC_CREATE_ACTIONS } from '../identity/project-permissions-boundary';
 import { bucketObjectsFinding } from '../guardrails/findings';
 import { browseCatalogStatement, ownLaunchesStatement } from '../identity/catalog-statements';
@@ -59,10 +59,18 @@ export const INSTANCE_STORAGE_TYPES = [
   'ml.r5d.*',
 ] as const;
 
-/** SageMaker create calls that take volume and output keys (condition keys `sagemaker:*KmsKeyArn`): the VPC-bound ones but notebooks and models. */
-const SAGEMAKER_KEYED_JOBS = SAGEMAKER_VPC_CREATE_ACTIONS.filter(
-  (action) => action !== 'sagemaker:CreateNotebookInstance' && action !== 'sagemaker:CreateModel',
-);
+const MONITORING_SCHEDULE = 'sagemaker:CreateMonitoringSchedule';
+
+/**
+ * SageMaker create calls that take volume and output keys (condition keys `sagemaker:*KmsKeyArn`): the
+ * VPC-bound ones but notebooks and models, and batch transform (which runs in the network of its model).
+ */
+const SAGEMAKER_KEYED_JOBS = [
+  ...SAGEMAKER_VPC_CREATE_ACTIONS.filter(
+    (action) => action !== 'sagemaker:CreateNotebookInstance' && action !== 'sagemaker:CreateModel',
+  ),
+  'sagemaker:CreateTransformJob',
+];
 
 /**
  * The project's two human roles, trusted by this account with MFA and bounded by the project
@@ -86,6 +94,17 @@ export class ProjectRoles extends Construct {
       });
     this.user = role('User', 'user', 'Data scientist of one project: notebooks, jobs and data of this project only');
     this.admin = role('Admin', 'admin', 'Administrator of one project: its portfolio, people and settings');
+    // The admin manages every launch of the project's users (a departed user's notebook) as the user role, with
+    // a session tag that only this statement lets anyone set: Service Catalog scopes launches by role, not tag.
+    const actingAsAdmin = { [`aws:RequestTag/${PROJECT_ADMIN_SESSION.key}`]: PROJECT_ADMIN_SESSION.value };
+    this.user.assumeRolePolicy!.addStatements(
+      new iam.PolicyStatement({
+        sid: 'AdminActsOnLaunches',
+        principals: [new iam.ArnPrincipal(this.admin.roleArn)],
+        actions: ['sts:AssumeRole', 'sts:TagSession'],
+        conditions: { StringEquals: actingAsAdmin },
+      }),
+    );
     // Federated people (IAM Identity Center, SAML) switch in by their role ARN: their sign-in enforces MFA.
     trustRoleArns(this.user, props.userTrustedRoleArns);
     trustRoleArns(this.admin, props.adminTrustedRoleArns);
@@ -118,6 +137,12 @@ export class ProjectRoles extends Construct {
         description: 'Data, key, repository, settings and logs of this project',
         roles: [this.user, this.admin],
         statements: projectDataStatements(work),
+      }),
+      new iam.ManagedPolicy(this, 'MlOpsPolicy', {
+        managedPolicyName: projectResourceName(project, PROJECT_SHARED_POLICIES[3]),
+        description: "Batch transform, monitoring, registry, pipelines and endpoint scaling of this project's models",
+        roles: [this.user, this.admin],
+        statements: mlLifecycleStatements(work),
       }),
     ];
     // Opening Jupyter: the console asks for a presigned URL from the person's own network.
@@ -156,7 +181,13 @@ export class ProjectRoles extends Construct {
       managedPolicyName: projectResourceName(project, 'user'),
       description: 'Data scientist of this project',
       roles: [this.user],
-      statements: [...launchNotebooks, ownLaunchesStatement('FollowOwnNotebookLaunches', 'userLevel')],
+      statements: [
+        ...launchNotebooks,
+        ownLaunchesStatement('FollowOwnNotebookLaunches', 'userLevel'),
+        ownLaunchesStatement('ProjectAdminManagesLaunches', 'roleLevel', {
+          [`aws:PrincipalTag/${PROJECT_ADMIN_SESSION.key}`]: PROJECT_ADMIN_SESSION.value,
+        }),
+      ],
     });
     const adminPolicy = new iam.ManagedPolicy(this, 'AdminPolicy', {
       managedPolicyName: projectResourceName(project, 'admin'),
@@ -165,6 +196,12 @@ export class ProjectRoles extends Construct {
       statements: [
         ...launchNotebooks,
         ownLaunchesStatement('FollowProjectNotebookLaunches', 'roleLevel'),
+        new iam.PolicyStatement({
+          sid: 'ActAsProjectUserOnLaunches',
+          actions: ['sts:AssumeRole', 'sts:TagSession'],
+          resources: [this.user.roleArn],
+          conditions: { StringEquals: actingAsAdmin },
+        }),
         new iam.PolicyStatement({
           sid: 'ManageProjectPortfolio',
           actions: [
@@ -258,7 +295,7 @@ export function readBackOnlyFromStatement(vpcId: string, cidrs: readonly string[
 }
 
 /** Suffixes of the project's managed policies that people and notebook roles share (SageMaker work, data). */
-export const PROJECT_SHARED_POLICIES = ['sagemaker', 'sagemaker-manage', 'data'] as const;
+export const PROJECT_SHARED_POLICIES = ['sagemaker', 'sagemaker-manage', 'data', 'mlops'] as const;
 
 /** What the project's data science statements are about: values may be launch-time tokens. */
 export interface DataScienceScope {
@@ -318,7 +355,7 @@ export function sageMakerCreateStatements(input: DataScienceScope): iam.PolicySt
     new iam.PolicyStatement({
       sid: 'DenyJobsWithoutOutputKmsKeyArnOfProject',
       effect: iam.Effect.DENY,
-      actions: compactActions(SAGEMAKER_KEYED_JOBS),
+      actions: compactActions(SAGEMAKER_KEYED_JOBS.filter((a) => a !== MONITORING_SCHEDULE)),
       resources: ['*'],
       conditions: { StringNotEqualsIfExists: { 'sagemaker:OutputKmsKeyArn': input.keyArn } },
     }),
@@ -343,11 +380,12 @@ export function sageMakerCreateStatements(input: DataScienceScope): iam.PolicySt
         'ForAnyValue:StringNotLike': { 'sagemaker:InstanceTypes': [...INSTANCE_STORAGE_TYPES] },
       },
     }),
-    // Without instance types in the request (AutoML), IAM cannot tell: the key is required.
+    // Without instance types in the request (AutoML), IAM cannot tell: the key is required. A monitoring
+    // schedule that names a job definition carries neither: the definition was created with both.
     new iam.PolicyStatement({
       sid: 'DenyJobsWithoutVolumeKeyOrTypes',
       effect: iam.Effect.DENY,
-      actions: compactActions(SAGEMAKER_KEYED_JOBS),
+      actions: compactActions(SAGEMAKER_KEYED_JOBS.filter((a) => a !== MONITORING_SCHEDULE)),
       resources: ['*'],
       conditions: { Null: { 'sagemaker:VolumeKmsKeyArn': 'true', 'sagemaker:InstanceTypes': 'true' } },
     }),
@@ -468,7 +506,13 @@ export function sageMakerManageStatements(input: DataScienceScope): iam.PolicySt
         'sagemaker:DeleteModel',
         'sagemaker:DeleteMonitoringSchedule',
         'sagemaker:UpdateEndpoint',
+        'sagemaker:UpdateEndpointWeightsAndCapacities',
         'sagemaker:InvokeEndpoint',
+        // Monitoring set up by the project is also taken down by it.
+        'sagemaker:DeleteDataQualityJobDefinition',
+        'sagemaker:DeleteModelBiasJobDefinition',
+        'sagemaker:DeleteModelExplainabilityJobDefinition',
+        'sagemaker:DeleteModelQualityJobDefinition',
       ],
       resources: [sageMakerArn('*')],
       conditions: { StringEquals: resourceTags },
@@ -587,6 +631,124 @@ export function projectDataStatements(input: DataScienceScope): iam.PolicyStatem
       sid: 'ReadMetrics',
       actions: ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics', 'logs:DescribeLogGroups'],
       resources: ['*'],
+    }),
+  ];
+}
+
+/** Application Auto Scaling's service-linked role for SageMaker endpoints, created on the first registration. */
+export const ENDPOINT_SCALING_SERVICE = 'sagemaker.application-autoscaling.amazonaws.com';
+
+/**
+ * The ML life cycle beyond single jobs and endpoints, inside the project: batch transform of its own
+ * models, monitoring schedules, the model registry and pipelines under its name prefix, and
+ * scaling of its own endpoints. Pipelines run
+ * their steps as a project notebook role, so every step meets the same network, key and tag rules.
+ */
+export function mlLifecycleStatements(input: DataScienceScope): iam.PolicyStatement[] {
+  const { project } = input;
+  const { requestTags, resourceTags } = projectTagConditions(project);
+  const named = (type: string) => sageMakerArn(`${type}/${projectResourceName(project, '*')}`);
+  const scaling = { 'application-autoscaling:service-namespace': 'sagemaker' };
+  return [
+    // The SageMaker SDK's form: the schedule names a job definition (created above with network, keys and
+    // tags) and carries no cluster of its own. An inline definition names instance types and must bring its VPC.
+    new iam.PolicyStatement({
+      sid: 'ScheduleProjectJobDefinitions',
+      actions: ['sagemaker:CreateMonitoringSchedule'],
+      resources: [sageMakerArn('monitoring-schedule/*')],
+      conditions: {
+        StringEquals: requestTags,
+        Null: { 'sagemaker:VpcSubnets': 'true', 'sagemaker:InstanceTypes': 'true' },
+      },
+    }),
+    // An inline definition runs its own cluster: its outputs are encrypted with the project key like any job's.
+    new iam.PolicyStatement({
+      sid: 'DenyInlineMonitoringWithoutProjectKey',
+      effect: iam.Effect.DENY,
+      actions: [MONITORING_SCHEDULE],
+      resources: ['*'],
+      conditions: {
+        StringNotEqualsIfExists: { 'sagemaker:OutputKmsKeyArn': input.keyArn },
+        Null: { 'sagemaker:InstanceTypes': 'false' },
+      },
+    }),
+    // A transform job runs the model's container in the model's network: only this project's models (keys above).
+    new iam.PolicyStatement({
+      sid: 'TransformWithProjectModels',
+      actions: ['sagemaker:CreateTransformJob'],
+      resources: [sageMakerArn('transform-job/*')],
+      conditions: {
+        StringEquals: requestTags,
+        ArnLike: { 'sagemaker:ModelArn': named('model') },
+        Null: { 'sagemaker:ModelArn': 'false' },
+      },
+    }),
+    // Registry groups and pipelines carry the project's name prefix: versions in a group take no tags of their
+    // own, and pipeline executions none at all, so the name is the handle that holds for both.
+    new iam.PolicyStatement({
+      sid: 'CreateProjectRegistryAndPipelines',
+      actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:CreatePipeline'],
+      resources: [named('model-package-group'), named('pipeline')],
+      conditions: { StringEquals: requestTags },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ManageProjectRegistry',
+      actions: [
+        'sagemaker:CreateModelPackage',
+        'sagemaker:UpdateModelPackage',
+        'sagemaker:DeleteModelPackage',
+        'sagemaker:DeleteModelPackageGroup',
+      ],
+      resources: [named('model-package'), named('model-package-group')],
+    }),
+    new iam.PolicyStatement({
+      sid: 'RunProjectPipelines',
+      actions: [
+        'sagemaker:UpdatePipeline',
+        'sagemaker:DeletePipeline',
+        'sagemaker:StartPipelineExecution',
+        'sagemaker:StopPipelineExecution',
+        'sagemaker:RetryPipelineExecution',
+        'sagemaker:UpdatePipelineExecution',
+        'sagemaker:SendPipelineExecutionStepSuccess',
+        'sagemaker:SendPipelineExecutionStepFailure',
+      ],
+      // The execution ARN is pipeline/<name>/execution/<id>: this pattern covers both.
+      resources: [named('pipeline')],
+    }),
+    // Scalable targets get random ARNs: they are registered with the project tags and changed only by them.
+    new iam.PolicyStatement({
+      sid: 'RegisterProjectScalableTargets',
+      actions: ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:TagResource'],
+      resources: ['*'],
+      conditions: { StringEquals: { ...scaling, ...requestTags } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ScaleProjectEndpoints',
+      actions: [
+        'application-autoscaling:RegisterScalableTarget',
+        'application-autoscaling:DeregisterScalableTarget',
+        'application-autoscaling:PutScalingPolicy',
+        'application-autoscaling:DeleteScalingPolicy',
+        'application-autoscaling:PutScheduledAction',
+        'application-autoscaling:DeleteScheduledAction',
+      ],
+      resources: [`arn:${Aws.PARTITION}:application-autoscaling:${Aws.REGION}:${Aws.ACCOUNT_ID}:scalable-target/*`],
+      conditions: { StringEquals: { ...scaling, ...resourceTags } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadScaling',
+      actions: ['application-autoscaling:Describe*', 'cloudwatch:DescribeAlarms'],
+      resources: ['*'],
+    }),
+    // The first registration in an account creates the service's role (target tracking makes its own alarms).
+    new iam.PolicyStatement({
+      sid: 'EndpointScalingServiceRole',
+      actions: ['iam:CreateServiceLinkedRole'],
+      resources: [
+        `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/${ENDPOINT_SCALING_SERVICE}/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`,
+      ],
+      conditions: { StringEquals: { 'iam:AWSServiceName': ENDPOINT_SCALING_SERVICE } },
     }),
   ];
 }

@@ -31,7 +31,7 @@ PIP_INDEX_URL = "${SDS_PIP_INDEX_URL}"
 PROJECT_TAGS = [{"Key": "ProjectName", "Value": PROJECT_NAME}, {"Key": "EnvironmentType", "Value": ENV_TYPE}]
 
 NETWORK_CONFIG = {"VpcConfig": {"Subnets": VPC_SUBNETS, "SecurityGroupIds": VPC_SECURITY_GROUP_IDS}}
-# Name every model with this prefix: endpoints and batch jobs may serve only this project's models.
+# Name every model, model registry group and pipeline with this prefix: only such names are this project's.
 MODEL_NAME_PREFIX = "${SDS_MODEL_NAME_PREFIX}"
 PYTHON
 
