@@ -49,7 +49,26 @@ export interface AppConfig {
    */
   readonly projectUserRoleArns: readonly string[];
   readonly projectAdminRoleArns: readonly string[];
+  /** Instance types data scientists may choose for notebooks; the first is the default. */
+  readonly notebookInstanceTypes: readonly string[];
 }
+
+/** Notebook instance types offered unless configured: small general-purpose CPU types, and one GPU. */
+export const DEFAULT_NOTEBOOK_INSTANCE_TYPES = [
+  'ml.t3.medium',
+  'ml.t3.large',
+  'ml.t3.xlarge',
+  'ml.m5.xlarge',
+  'ml.m5.2xlarge',
+  'ml.c5.xlarge',
+  // GPU (the 2020 system's choice): EBS storage, so it takes the project key like the others.
+  'ml.p3.2xlarge',
+] as const;
+
+/** SageMaker instance type names: `ml.<family>.<size>`. */
+const INSTANCE_TYPE_PATTERN = /^ml\.[a-z][a-z0-9-]*\.(medium|large|\d*xlarge)$/;
+/** Kept short enough for the launch form (CloudFormation lists them all). */
+const MAX_NOTEBOOK_INSTANCE_TYPES = 30;
 
 /** Reads one raw context value; `bin/` passes `key => app.node.tryGetContext(key)`. */
 export type ContextReader = (key: string) => unknown;
@@ -209,6 +228,25 @@ export function loadConfig(
   const projectUserRoleArns = trustedRoles('projectUserRoleArns');
   const projectAdminRoleArns = trustedRoles('projectAdminRoleArns');
 
+  const configuredTypes = list('notebookInstanceTypes');
+  const notebookInstanceTypes = configuredTypes.length > 0 ? configuredTypes : [...DEFAULT_NOTEBOOK_INSTANCE_TYPES];
+  for (const type of notebookInstanceTypes.filter((t) => !INSTANCE_TYPE_PATTERN.test(t))) {
+    fail(
+      'notebookInstanceTypes',
+      type,
+      'expected a SageMaker notebook instance type like ml.t3.medium or ml.g5.xlarge',
+    );
+  }
+  const repeated = notebookInstanceTypes.filter((t, i) => notebookInstanceTypes.indexOf(t) !== i);
+  if (repeated.length > 0) fail('notebookInstanceTypes', repeated, 'expected each instance type once');
+  if (notebookInstanceTypes.length > MAX_NOTEBOOK_INSTANCE_TYPES) {
+    fail(
+      'notebookInstanceTypes',
+      `${notebookInstanceTypes.length} types`,
+      `expected at most ${MAX_NOTEBOOK_INSTANCE_TYPES}`,
+    );
+  }
+
   const consoleSourceCidrs = list('consoleSourceCidrs');
   for (const cidr of consoleSourceCidrs) {
     const problem = cidrBlockProblem(cidr, 8, 32);
@@ -234,6 +272,7 @@ export function loadConfig(
     consoleSourceCidrs,
     projectUserRoleArns,
     projectAdminRoleArns,
+    notebookInstanceTypes,
   };
 }
 

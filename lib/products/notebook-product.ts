@@ -13,6 +13,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
 import { Names, PROJECT_PARAMETERS, subnetIdParameter, TAG_KEYS } from '../config/names';
+import { DEFAULT_NOTEBOOK_INSTANCE_TYPES } from '../config/config';
 import { acknowledgeGuardRule } from '../constructs/guardrails/acknowledge';
 import { projectParameterName, ProjectContext, projectResourceName } from '../constructs/project/project-context';
 import { PROJECT_SUBNET_COUNT } from '../constructs/project/project-network';
@@ -23,18 +24,6 @@ import {
 } from '../constructs/project/policy-acknowledgements';
 import { PROJECT_SHARED_POLICIES, readBackOnlyFromStatement } from '../constructs/project/project-roles';
 import { addProjectParameters } from './project-parameters';
-
-/** Instance types a data scientist may choose: small, general-purpose, CPU. */
-export const NOTEBOOK_INSTANCE_TYPES = [
-  'ml.t3.medium',
-  'ml.t3.large',
-  'ml.t3.xlarge',
-  'ml.m5.xlarge',
-  'ml.m5.2xlarge',
-  'ml.c5.xlarge',
-  // GPU (the 2020 system's choice): EBS storage, so it takes the project key like the others.
-  'ml.p3.2xlarge',
-] as const;
 
 /** Notebook owner user names: they become part of IAM role and notebook names. */
 export const OWNER_USER_NAME = {
@@ -50,6 +39,8 @@ export interface NotebookProductProps {
   readonly names: Names;
   /** Catalog asset bucket (a literal name), for any asset this product ships. */
   readonly assetBucket: s3.IBucket;
+  /** Instance types offered (config `notebookInstanceTypes`); the first is the default. @default DEFAULT_NOTEBOOK_INSTANCE_TYPES */
+  readonly instanceTypes?: readonly string[];
 }
 
 /**
@@ -64,6 +55,7 @@ export class NotebookProduct extends servicecatalog.ProductStack {
       description: 'SageMaker notebook for one data scientist, inside the project network',
     });
     const { names } = props;
+    const instanceTypes = props.instanceTypes ?? DEFAULT_NOTEBOOK_INSTANCE_TYPES;
     const { projectName, envType } = addProjectParameters(this);
     const project: ProjectContext = { names, projectName: projectName.valueAsString, envType: envType.valueAsString };
     const owner = new CfnParameter(this, 'OwnerUserName', {
@@ -84,8 +76,8 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     const instanceType = new CfnParameter(this, 'InstanceType', {
       type: 'String',
       description: 'Notebook instance type.',
-      allowedValues: [...NOTEBOOK_INSTANCE_TYPES],
-      default: 'ml.t3.medium',
+      allowedValues: [...instanceTypes],
+      default: instanceTypes[0],
     });
     const volumeSize = new CfnParameter(this, 'VolumeSizeInGB', {
       type: 'Number',

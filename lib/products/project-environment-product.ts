@@ -45,6 +45,8 @@ export interface ProjectEnvironmentProductProps {
   readonly defaultUserRoleArns?: readonly string[];
   /** Default of the AdminRoleArns launch parameter (config `projectAdminRoleArns`). @default - none */
   readonly defaultAdminRoleArns?: readonly string[];
+  /** Notebook instance types offered (config `notebookInstanceTypes`). @default DEFAULT_NOTEBOOK_INSTANCE_TYPES */
+  readonly notebookInstanceTypes?: readonly string[];
 }
 
 /**
@@ -160,7 +162,11 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       providerName: 'Data science platform team',
       description: 'Products the data scientists of this project may launch',
     });
-    this.notebookStack = new NotebookProduct(this, 'NotebookProduct', { names, assetBucket: props.assetBucket });
+    this.notebookStack = new NotebookProduct(this, 'NotebookProduct', {
+      names,
+      assetBucket: props.assetBucket,
+      instanceTypes: props.notebookInstanceTypes,
+    });
     this.notebookProduct = new servicecatalog.CloudFormationProduct(this, 'Notebook', {
       productName: 'SageMaker Notebook',
       owner: 'Data science platform team',

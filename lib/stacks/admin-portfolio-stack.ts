@@ -54,6 +54,7 @@ export class AdminPortfolioStack extends Stack {
       consoleSourceCidrs: config.consoleSourceCidrs,
       defaultUserRoleArns: config.projectUserRoleArns,
       defaultAdminRoleArns: config.projectAdminRoleArns,
+      notebookInstanceTypes: config.notebookInstanceTypes,
     });
     this.projectEnvironmentProduct = new servicecatalog.CloudFormationProduct(this, 'ProjectEnvironmentProduct', {
       productName: 'Data Science Project Environment',

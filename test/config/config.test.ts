@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import {
   cidrBlockProblem,
   ConfigError,
+  DEFAULT_NOTEBOOK_INSTANCE_TYPES,
   defaultAssetBucketName,
   loadConfig,
   s3BucketNameProblem,
@@ -40,6 +41,7 @@ describe('loadConfig', () => {
       consoleSourceCidrs: [],
       projectUserRoleArns: [],
       projectAdminRoleArns: [],
+      notebookInstanceTypes: [...DEFAULT_NOTEBOOK_INSTANCE_TYPES],
     });
   });
 
@@ -152,6 +154,33 @@ describe('federated roles allowed into project roles (platform default of the la
     ]);
     expect(problems({ projectAdminRoleArns: Array(20).fill(sso).join(',') })).toEqual([
       expect.stringMatching(/^projectAdminRoleArns: got "\d+ characters"; expected at most 1024/),
+    ]);
+  });
+});
+
+describe('notebook instance types offered to data scientists', () => {
+  test('the default offers CPU types and one GPU type, the smallest first', () => {
+    expect(DEFAULT_NOTEBOOK_INSTANCE_TYPES[0]).toBe('ml.t3.medium');
+    expect(DEFAULT_NOTEBOOK_INSTANCE_TYPES).toContain('ml.p3.2xlarge');
+  });
+  test('a platform chooses its own list, comma-separated or as a JSON array; the first is the default', () => {
+    expect(load({ notebookInstanceTypes: 'ml.m5.large, ml.g5.xlarge' }).notebookInstanceTypes).toEqual([
+      'ml.m5.large',
+      'ml.g5.xlarge',
+    ]);
+    expect(load({ notebookInstanceTypes: '["ml.g4dn.xlarge"]' }).notebookInstanceTypes).toEqual(['ml.g4dn.xlarge']);
+  });
+  test('refuses what is not an instance type, repeats and overlong lists, one line each', () => {
+    expect(problems({ notebookInstanceTypes: 'ml.t3.medium,t3.large,ml.m5.hugexl' })).toEqual([
+      'notebookInstanceTypes: got "t3.large"; expected a SageMaker notebook instance type like ml.t3.medium or ml.g5.xlarge',
+      'notebookInstanceTypes: got "ml.m5.hugexl"; expected a SageMaker notebook instance type like ml.t3.medium or ml.g5.xlarge',
+    ]);
+    expect(problems({ notebookInstanceTypes: 'ml.t3.medium,ml.t3.medium' })).toEqual([
+      'notebookInstanceTypes: got ["ml.t3.medium"]; expected each instance type once',
+    ]);
+    const many = Array.from({ length: 31 }, (_, i) => `ml.m5.${i + 1}xlarge`).join(',');
+    expect(problems({ notebookInstanceTypes: many })).toEqual([
+      'notebookInstanceTypes: got "31 types"; expected at most 30',
     ]);
   });
 });

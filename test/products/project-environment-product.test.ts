@@ -167,12 +167,22 @@ describe('NotebookProduct', () => {
   });
 });
 
-describe('ProjectEnvironmentProduct: sign-in defaults from the platform config', () => {
+describe('ProjectEnvironmentProduct: launch settings from the platform config', () => {
+  const sso = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataScientist_*';
+  // One variant platform for both settings: a full synthesis takes seconds.
+  const variant = synthesize({
+    context: { projectUserRoleArns: sso, notebookInstanceTypes: 'ml.m5.large,ml.g5.xlarge' },
+  });
   test('the launch parameters default to projectUserRoleArns / projectAdminRoleArns', () => {
-    const sso = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataScientist_*';
-    const variant = synthesize({ context: { projectUserRoleArns: sso } });
     const template = variant.product(variant.platform.portfolio.projectEnvironment);
     expect(template.Parameters?.UserRoleArns).toMatchObject({ Default: sso, MaxLength: 1024 });
     expect(template.Parameters?.AdminRoleArns).toMatchObject({ Default: '' });
+  });
+  test('the notebook product offers the configured instance types, the first as default', () => {
+    const notebook = variant.product(variant.platform.portfolio.projectEnvironment.notebookStack);
+    expect(notebook.Parameters?.InstanceType).toMatchObject({
+      AllowedValues: ['ml.m5.large', 'ml.g5.xlarge'],
+      Default: 'ml.m5.large',
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { idleMonthlyCost } from '../../scripts/cost';
 import { PROJECT_INTERFACE_ENDPOINTS } from '../../lib/constructs/project/project-network';
-import { NOTEBOOK_INSTANCE_TYPES, NOTEBOOK_PLATFORM } from '../../lib/products/notebook-product';
+import { DEFAULT_NOTEBOOK_INSTANCE_TYPES } from '../../lib/config/config';
+import { NOTEBOOK_PLATFORM } from '../../lib/products/notebook-product';
 import { DeployContext, resolve } from '../helpers/intrinsics';
 import { launchProject } from '../helpers/projects';
 import { CfnTemplate, resourcesOfType, synthesize } from '../helpers/synth';
@@ -190,7 +191,7 @@ describe('notebook product', () => {
 
   test('validates its launch parameters', () => {
     const p = notebook.Parameters!;
-    expect(p.InstanceType.AllowedValues).toEqual([...NOTEBOOK_INSTANCE_TYPES]);
+    expect(p.InstanceType.AllowedValues).toEqual([...DEFAULT_NOTEBOOK_INSTANCE_TYPES]);
     expect(p.VolumeSizeInGB).toMatchObject({ Type: 'Number', MinValue: 5, MaxValue: 512 });
     expect(p.SubnetNumber.AllowedValues).toEqual(['1', '2', '3']);
     const owner = new RegExp(p.OwnerUserName.AllowedPattern as string);
