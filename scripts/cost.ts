@@ -40,42 +40,60 @@ export interface CostLine {
   readonly monthly: number;
 }
 
-/** Truth of a template condition for an EnvType (only conditions on EnvType are decidable here). */
-function conditionHolds(template: Template, name: string, envType: EnvType): boolean {
+/** Launch options that add fixed cost, with the value that turns each on (off by default). */
+export const COST_OPTIONS: Record<string, string> = { ContainerImages: 'Enabled' };
+
+/** Launch parameter values a cost is computed for. */
+type Launch = Record<string, string>;
+
+/** Truth of a template condition (`Fn::Equals` on one parameter) for `launch`; undecidable ones throw. */
+function conditionHolds(template: Template, name: string, launch: Launch): boolean {
   const expression = template.Conditions?.[name] as { 'Fn::Equals'?: [unknown, unknown] } | undefined;
   const equals = expression?.['Fn::Equals'];
-  if (!equals) throw new Error(`Condition ${name} does not depend on EnvType alone`);
-  const [left, right] = equals;
-  const value = (v: unknown) => ((v as { Ref?: string }).Ref === 'EnvType' ? envType : v);
-  return value(left) === value(right);
+  if (!equals) throw new Error(`Condition ${name} is not an Fn::Equals on a parameter`);
+  const value = (v: unknown) => {
+    const ref = (v as { Ref?: string }).Ref;
+    if (ref === undefined) return v;
+    if (!(ref in launch)) throw new Error(`Condition ${name} depends on ${ref}, which the estimate does not set`);
+    return launch[ref];
+  };
+  return value(equals[0]) === value(equals[1]);
 }
 
-/** Evaluates Fn::If on EnvType conditions, leaving anything else as is. */
-function evaluate(value: unknown, template: Template, envType: EnvType): unknown {
-  if (Array.isArray(value)) return value.map((v) => evaluate(v, template, envType));
+/** Evaluates Fn::If on decidable conditions, leaving anything else as is. */
+function evaluate(value: unknown, template: Template, launch: Launch): unknown {
+  if (Array.isArray(value)) return value.map((v) => evaluate(v, template, launch));
   if (value && typeof value === 'object') {
     const branch = (value as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
     if (branch) {
       const [condition, whenTrue, whenFalse] = branch;
-      return evaluate(conditionHolds(template, condition, envType) ? whenTrue : whenFalse, template, envType);
+      return evaluate(conditionHolds(template, condition, launch) ? whenTrue : whenFalse, template, launch);
     }
   }
   return value;
 }
 
-/** Fixed monthly cost of the resources `template` creates for `envType`. */
-export function idleMonthlyCost(template: Template, envType: EnvType): { lines: CostLine[]; total: number } {
+/**
+ * Fixed monthly cost of the resources `template` creates for `envType`, with the launch `options`
+ * given (parameter values, e.g. `{ ContainerImages: 'Enabled' }`); any other option is off.
+ */
+export function idleMonthlyCost(
+  template: Template,
+  envType: EnvType,
+  options: Launch = {},
+): { lines: CostLine[]; total: number } {
+  const launch = { EnvType: envType, ...options };
   const created = Object.values(template.Resources).filter((r) => {
     if (!r.Condition) return true;
     try {
-      return conditionHolds(template, r.Condition, envType);
+      return conditionHolds(template, r.Condition, launch);
     } catch {
       return false; // conditions on other settings (e.g. TLS) are off by default
     }
   });
   const azHours = created
     .filter((r) => r.Type === 'AWS::EC2::VPCEndpoint' && r.Properties?.VpcEndpointType === 'Interface')
-    .map((r) => (evaluate(r.Properties?.SubnetIds, template, envType) as unknown[]).length);
+    .map((r) => (evaluate(r.Properties?.SubnetIds, template, launch) as unknown[]).length);
   const keys = created.filter((r) => r.Type === 'AWS::KMS::Key').length;
   // Domain lists may add the mirror's name under a TLS condition: count the larger branch.
   const domainCount = (value: unknown): number => {
@@ -133,6 +151,10 @@ export function main(argv: string[], io: Io = PROCESS_IO): number {
       `\n${envType}: $${total.toFixed(2)}/month`,
       ...items.map((l) => `  ${l.item}: $${l.monthly.toFixed(2)}`),
     );
+    for (const [option, value] of Object.entries(COST_OPTIONS)) {
+      const extra = idleMonthlyCost(template, envType, { [option]: value }).total - total;
+      lines.push(`  with ${option}=${value}: +$${extra.toFixed(2)}`);
+    }
   }
   lines.push(
     `\nExcluded: data processed by endpoints ($0.01/GB), flow-log and DNS query-log ingestion ($0.50/GB), DNS Firewall queries ($${PRICES.dnsFirewallMillionQueries.toFixed(2)} per million), S3 storage and requests, notebooks and jobs.`,

@@ -127,6 +127,7 @@ export const PROJECT_PARAMETERS = {
   modelBucket: 'model-bucket',
   repositoryCloneUrl: 'repository-clone-url',
   repositoryName: 'repository-name',
+  imageRepositoryArn: 'image-repository-arn',
   /** Launch-unique part of the names of what a termination retains. */
   launchId: 'launch-id',
   lifecycleConfigName: 'lifecycle-config-name',

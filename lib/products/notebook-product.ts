@@ -148,6 +148,7 @@ export class NotebookProduct extends servicecatalog.ProductStack {
       ),
     });
     const notebookName = projectResourceName(project, userName);
+    const pullImage = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'];
     const statements = [
       // Notebook credentials used outside the project network cannot read back logs, metrics or models.
       readBackOnlyFromStatement(setting(PROJECT_PARAMETERS.vpcId)),
@@ -155,16 +156,20 @@ export class NotebookProduct extends servicecatalog.ProductStack {
       ...networkInterfaceStatements(
         `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:vpc/${setting(PROJECT_PARAMETERS.vpcId)}`,
       ),
+      // SageMaker pulls job and model images with this role, from outside the project network: AWS's images
+      // (other accounts), and the project's own, never another project's repository in this account.
       new iam.PolicyStatement({
-        sid: 'PullTrainingImages',
-        actions: [
-          'ecr:GetAuthorizationToken',
-          'ecr:BatchGetImage',
-          'ecr:GetDownloadUrlForLayer',
-          'ecr:BatchCheckLayerAvailability',
-        ],
+        sid: 'PullAwsImages',
+        actions: pullImage,
         resources: ['*'],
+        conditions: { StringNotEquals: { 'aws:ResourceAccount': Aws.ACCOUNT_ID } },
       }),
+      new iam.PolicyStatement({
+        sid: 'PullProjectImages',
+        actions: pullImage,
+        resources: [setting(PROJECT_PARAMETERS.imageRepositoryArn)],
+      }),
+      new iam.PolicyStatement({ sid: 'SignInToEcr', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
       new iam.PolicyStatement({
         sid: 'WriteSageMakerLogs',
         actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],

@@ -88,6 +88,13 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
         allowedPattern: TRUSTED_ROLE_ARNS.pattern,
         constraintDescription: `must be ${TRUSTED_ROLE_ARNS.description}`,
       });
+    const containerImages = new CfnParameter(this, 'ContainerImages', {
+      type: 'String',
+      description:
+        "Enabled: data scientists push their own images to the project's ECR repository from the project network. Adds two interface endpoints (ECR API and Docker) in the EnvType's AZs: see npm run cost.",
+      allowedValues: ['Disabled', 'Enabled'],
+      default: 'Disabled',
+    });
     const userTrust = trustedRoles('UserRoleArns', 'user', props.defaultUserRoleArns);
     const adminTrust = trustedRoles('AdminRoleArns', 'admin', props.defaultAdminRoleArns);
     const project: ProjectContext = {
@@ -103,13 +110,14 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       'AWS::CloudFormation::Interface': {
         ParameterGroups: [
           { Label: { default: 'Project' }, Parameters: [projectName.logicalId, envType.logicalId] },
-          { Label: { default: 'Network' }, Parameters: [vpcCidr.logicalId] },
+          { Label: { default: 'Network' }, Parameters: [vpcCidr.logicalId, containerImages.logicalId] },
           { Label: { default: 'Sign-in' }, Parameters: [userTrust.logicalId, adminTrust.logicalId] },
         ],
         ParameterLabels: {
           [projectName.logicalId]: { default: 'Project name' },
           [envType.logicalId]: { default: 'Environment type (dev: 1 AZ of endpoints, test: 2, prod: 3)' },
           [vpcCidr.logicalId]: { default: 'VPC CIDR' },
+          [containerImages.logicalId]: { default: 'Container images (ECR endpoints, extra cost)' },
           [userTrust.logicalId]: { default: 'Federated roles of data scientists (IAM Identity Center, SAML)' },
           [adminTrust.logicalId]: { default: 'Federated roles of project administrators' },
         },
@@ -117,6 +125,9 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
     };
     const isDev = new CfnCondition(this, 'IsDev', { expression: Fn.conditionEquals(envType.valueAsString, 'dev') });
     const isProd = new CfnCondition(this, 'IsProd', { expression: Fn.conditionEquals(envType.valueAsString, 'prod') });
+    const withContainerImages = new CfnCondition(this, 'WithContainerImages', {
+      expression: Fn.conditionEquals(containerImages.valueAsString, 'Enabled'),
+    });
 
     const boundary = iam.ManagedPolicy.fromManagedPolicyName(this, 'ProjectBoundary', names.projectBoundaryPolicy);
     const key = new EncryptionKey(this, 'Key', {
@@ -130,6 +141,7 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       boundary,
       isDev,
       isProd,
+      withContainerImages,
       mirrorAzCount: props.mirrorAzCount,
     });
     new ProjectDnsFirewall(this, 'DnsFirewall', {
@@ -153,6 +165,7 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
         modelBucket: storage.modelBucket.bucketName,
         pipIndexUrl: network.mirrorUrl,
         pipTrustedHost: network.mirrorTrustedHost,
+        imageRepositoryUri: storage.imageRepository.repositoryUri,
       },
     });
 
@@ -192,6 +205,7 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       key,
       buckets: [storage.dataBucket, storage.modelBucket],
       repositoryArn: storage.repository.repositoryArn,
+      imageRepositoryArn: storage.imageRepository.repositoryArn,
       notebookProductArn: arn('catalog', `product/${this.notebookProduct.productId}`),
       portfolioArn: arn('catalog', `portfolio/${this.portfolio.portfolioId}`),
       userTrustedRoleArns: userTrust.valueAsString,
@@ -214,6 +228,7 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
     subnetIds.forEach((subnetId, i) => publish(subnetIdParameter(i + 1), subnetId, `Project subnet ${i + 1}`));
     publish(PROJECT_PARAMETERS.launchId, project.launchId!, 'Launch id: names what a termination retains');
     publish(PROJECT_PARAMETERS.repositoryName, storage.repository.repositoryName, 'Project repository name');
+    publish(PROJECT_PARAMETERS.imageRepositoryArn, storage.imageRepository.repositoryArn, 'Project image repository');
     publish(PROJECT_PARAMETERS.securityGroupId, securityGroupId, 'Security group of SageMaker resources');
     publish(PROJECT_PARAMETERS.kmsKeyArn, key.keyArn, 'Project KMS key');
     publish(PROJECT_PARAMETERS.dataBucket, storage.dataBucket.bucketName, 'Project data bucket');

@@ -332,6 +332,7 @@ const NAME_PROPERTY: Record<string, string> = {
   'AWS::CloudTrail::Trail': 'TrailName',
   'AWS::ECS::Cluster': 'ClusterName',
   'AWS::CodeCommit::Repository': 'RepositoryName',
+  'AWS::ECR::Repository': 'RepositoryName',
   'AWS::SageMaker::NotebookInstance': 'NotebookInstanceName',
   'AWS::SageMaker::NotebookInstanceLifecycleConfig': 'NotebookInstanceLifecycleConfigName',
   'AWS::ResourceGroups::Group': 'Name',
@@ -477,6 +478,10 @@ function getAtt(id: string, attr: string, template: CfnTemplate, ctx: DeployCont
       return `arn:${p}:codecommit:${region}:${account}:${name()}`;
     case 'AWS::CodeCommit::Repository.Name':
       return name();
+    case 'AWS::ECR::Repository.Arn':
+      return `arn:${p}:ecr:${region}:${account}:repository/${name()}`;
+    case 'AWS::ECR::Repository.RepositoryUri':
+      return `${account}.dkr.ecr.${region}.amazonaws.com/${name()}`;
     case 'AWS::CodeCommit::Repository.CloneUrlHttp':
       return `https://git-codecommit.${region}.amazonaws.com/v1/repos/${name()}`;
     case 'AWS::SageMaker::NotebookInstance.NotebookInstanceName':

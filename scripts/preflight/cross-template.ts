@@ -39,6 +39,13 @@ export const NAME_RULES: Record<
   'AWS::IAM::Policy': { property: 'PolicyName', max: 128, unique: false },
   'AWS::KMS::Alias': { property: 'AliasName', max: 256, pattern: /^alias\/(?!aws\/)[a-zA-Z0-9/_-]+$/, unique: true },
   'AWS::CodeCommit::Repository': { property: 'RepositoryName', max: 100, pattern: /^[\w.-]+$/, unique: true },
+  'AWS::ECR::Repository': {
+    property: 'RepositoryName',
+    min: 2,
+    max: 256,
+    pattern: /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
+    unique: true,
+  },
   'AWS::SageMaker::NotebookInstance': {
     property: 'NotebookInstanceName',
     max: 63,

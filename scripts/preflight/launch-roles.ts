@@ -259,6 +259,13 @@ export const EXCLUSIONS: Exclusion[] = [
       : has(property),
   })),
   {
+    // A repository policy could share the images outside the project: we never set one.
+    type: 'AWS::ECR::Repository',
+    actions: ['ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy'],
+    trigger: 'RepositoryPolicyText',
+    triggered: has('RepositoryPolicyText'),
+  },
+  {
     type: 'AWS::KMS::Key',
     actions: ['kms:DisableKey', 'kms:EnableKey'],
     trigger: 'Enabled (a key created or switched off)',
@@ -357,6 +364,7 @@ const IAM_TYPES: Record<string, { service: string; type: string; id?: (r: Resolv
     type: 'repository',
     id: (r) => String(r.props.RepositoryName),
   },
+  'AWS::ECR::Repository': { service: 'ecr', type: 'repository', id: (r) => String(r.props.RepositoryName) },
   'AWS::SageMaker::NotebookInstance': {
     service: 'sagemaker',
     type: 'notebook-instance',
@@ -379,6 +387,15 @@ const IAM_TYPES: Record<string, { service: string; type: string; id?: (r: Resolv
     type: 'firewall-rule-group-association',
   },
   'AWS::Route53Resolver::ResolverQueryLoggingConfig': { service: 'route53resolver', type: 'resolver-query-log-config' },
+};
+
+/**
+ * Services that make the key calls a type's registry handlers list on the caller's behalf (forward
+ * access: via the service, with the caller's credentials). ECR creates and retires the grant that
+ * encrypts a repository with a customer managed key (ECR user guide, "Encryption at rest").
+ */
+const KEY_CALLS_VIA: Record<string, string> = {
+  'AWS::ECR::Repository': 'ecr',
 };
 
 /** Service a role is passed to, per resource type that passes one. */
@@ -1055,6 +1072,15 @@ export async function modelRequests(
           } else if (call.handler === 'create' && isCreateAction(action)) {
             Object.assign(context, requestTags(r.tags));
           }
+        }
+        const keyService = KEY_CALLS_VIA[r.type];
+        if (keyService && /^kms:/i.test(action)) {
+          Object.assign(context, {
+            'kms:ViaService': `${keyService}.${ctx.region}.amazonaws.com`,
+            'aws:CalledVia': [`${keyService}.amazonaws.com`],
+            'aws:ViaAWSService': 'true',
+            ...(/^kms:CreateGrant$/i.test(action) ? { 'kms:GrantIsForAWSResource': 'true' } : {}),
+          });
         }
         // Tags passed at create are authorized before the resource has them: no ResourceTag at create time.
         if (target && !(isSelf && call.handler === 'create')) Object.assign(context, resourceTags(target.tags));

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { COVERED_EVENT_NAMES } from '../../lambda/detective-control/rules';
 import { loadConfig } from '../../lib/config/config';
 import { ENV_TYPES } from '../../lib/config/names';
-import { idleMonthlyCost } from '../../scripts/cost';
+import { COST_OPTIONS, idleMonthlyCost } from '../../scripts/cost';
 import { CDK_JSON_CONTEXT, synthesize } from '../helpers/synth';
 
 /** The README and docs state numbers and lists the code produces: each is checked against it here. */
@@ -39,6 +39,23 @@ describe('the documentation states what the code produces', () => {
         quantity('KMS'),
         total.toFixed(2),
       ]);
+    }
+  });
+
+  test("the README's cost of each launch option is what npm run cost computes", () => {
+    for (const [option, value] of Object.entries(COST_OPTIONS)) {
+      const sentence = new RegExp(
+        `\`${option}=${value}\`[^]*?\\+\\$([\\d.]+) in dev, \\+\\$([\\d.]+) in test and \\+\\$([\\d.]+) in prod`,
+      ).exec(readme);
+      expect([option, sentence !== null]).toEqual([option, true]);
+      const extra = ENV_TYPES.map((envType) =>
+        (
+          idleMonthlyCost(template as never, envType, { [option]: value }).total -
+          idleMonthlyCost(template as never, envType).total
+        ).toFixed(2),
+      );
+      expect(extra.every((e) => Number(e) > 0)).toBe(true);
+      expect(sentence!.slice(1)).toEqual(extra);
     }
   });
 

@@ -99,15 +99,16 @@ export async function evaluate(principal: Principal, request: Request): Promise<
   // A service principal (`logs.<region>.amazonaws.com`) has no ARN: it is named by service, in the resource's account.
   const isService = !principal.arn.startsWith('arn:');
   const account = isService ? (request.resourceAccount ?? request.resource.split(':')[4]) : principal.arn.split(':')[4];
+  const resourceAccount = request.resourceAccount ?? (request.resource.split(':')[4] || account);
   const caller: Record<string, string> = isService
     ? { 'aws:PrincipalServiceName': principal.arn }
-    : { 'aws:PrincipalArn': principal.arn, 'aws:PrincipalAccount': account };
+    : { 'aws:PrincipalArn': principal.arn, 'aws:PrincipalAccount': account, 'aws:ResourceAccount': resourceAccount };
   const result = await runSimulation(
     {
       request: {
         principal: principal.arn,
         action: request.action,
-        resource: { resource: request.resource, accountId: request.resourceAccount ?? account },
+        resource: { resource: request.resource, accountId: resourceAccount },
         // IAM always sets these from the caller; the simulator needs them spelt out.
         contextVariables: withEncryptionContextStandIn({ ...caller, ...request.context }),
       },

@@ -16,6 +16,7 @@ export interface LaunchedProject {
   readonly s3EndpointId: string;
   readonly vpcId: string;
   readonly repositoryArn: string;
+  readonly imageRepositoryArn: string;
   readonly subnetIds: string[];
   readonly securityGroupId: string;
   readonly keyArn: string;
@@ -70,6 +71,7 @@ export function launchProject(synthesized: Synthesized, name: string): LaunchedP
     s3EndpointId: value({ Ref: id('AWS::EC2::VPCEndpoint', (p) => p.VpcEndpointType === 'Gateway') }),
     vpcId: value({ Ref: id('AWS::EC2::VPC', () => true) }),
     repositoryArn: value({ 'Fn::GetAtt': [id('AWS::CodeCommit::Repository', () => true), 'Arn'] }),
+    imageRepositoryArn: value({ 'Fn::GetAtt': [id('AWS::ECR::Repository', () => true), 'Arn'] }),
     subnetIds: Object.entries(template.Resources)
       .filter(([, r]) => r.Type === 'AWS::EC2::Subnet')
       .map(([subnetId]) => value({ Ref: subnetId })),

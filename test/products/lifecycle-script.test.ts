@@ -66,6 +66,7 @@ const VALUES = {
   SDS_PIP_INDEX_URL: 'http://vpce-0abc.vpce-svc-1.eu-west-1.vpce.amazonaws.com',
   SDS_PIP_TRUSTED_HOST: 'vpce-0abc.vpce-svc-1.eu-west-1.vpce.amazonaws.com',
   SDS_MODEL_NAME_PREFIX: 'sds-proj-alpha-dev-',
+  SDS_IMAGE_REPOSITORY: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/sds-proj-alpha-dev-images-0a1b2c3d',
 };
 
 describe('notebook OnStart script', () => {

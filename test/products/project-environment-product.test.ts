@@ -44,7 +44,7 @@ describe('ProjectEnvironmentProduct', () => {
       ParameterGroups: { Parameters: string[] }[];
       ParameterLabels: Record<string, unknown>;
     };
-    const all = ['ProjectName', 'EnvType', 'VpcCidr', 'UserRoleArns', 'AdminRoleArns'];
+    const all = ['ProjectName', 'EnvType', 'VpcCidr', 'ContainerImages', 'UserRoleArns', 'AdminRoleArns'];
     expect(ui.ParameterGroups.flatMap((g) => g.Parameters)).toEqual(all);
     expect(Object.keys(ui.ParameterLabels)).toEqual(all);
   });
@@ -125,8 +125,9 @@ describe('ProjectEnvironmentProduct: relaunch and PrivateLink AZs', () => {
   test('a relaunch with the same project name gets new names for everything the last launch retained', () => {
     const first = retainedNames(launch('1a2b3c4d-0000-0000-0000-000000000000'));
     const second = retainedNames(launch('9f8e7d6c-0000-0000-0000-000000000000'));
-    expect(first).toHaveLength(6);
+    expect(first).toHaveLength(7);
     expect(first).toContain('sds-proj-alpha-dev-data-1a2b3c4d');
+    expect(first).toContain('sds-proj-alpha-dev-images-1a2b3c4d');
     expect(first).toContain('/aws/vendedlogs/sds/projects/alpha/dev/dns-queries/1a2b3c4d');
     expect(second.filter((name) => first.includes(name))).toEqual([]);
   });

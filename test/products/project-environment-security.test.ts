@@ -1,5 +1,5 @@
 import { idleMonthlyCost } from '../../scripts/cost';
-import { PROJECT_INTERFACE_ENDPOINTS } from '../../lib/constructs/project/project-network';
+import { CONTAINER_IMAGE_ENDPOINTS, PROJECT_INTERFACE_ENDPOINTS } from '../../lib/constructs/project/project-network';
 import { DEFAULT_NOTEBOOK_INSTANCE_TYPES } from '../../lib/config/config';
 import { NOTEBOOK_PLATFORM } from '../../lib/products/notebook-product';
 import { DeployContext, resolve } from '../helpers/intrinsics';
@@ -85,6 +85,30 @@ describe('project environment: network', () => {
     expect(endpoints.filter((e) => !e.PolicyDocument && e.VpcEndpointType === 'Interface')).toHaveLength(1);
   });
 
+  test('adds the ECR endpoints, like the others, only when the launch enables container images', () => {
+    const ecr = resourcesOfType(template, 'AWS::EC2::VPCEndpoint').filter(([, e]) =>
+      Object.values(CONTAINER_IMAGE_ENDPOINTS).some((service) => json(e.ServiceName).includes(`.${service}"`)),
+    );
+    expect(ecr).toHaveLength(2);
+    const [[, sts]] = resourcesOfType(template, 'AWS::EC2::VPCEndpoint').filter(([, e]) =>
+      json(e.ServiceName).includes('.sts"'),
+    );
+    for (const [id, endpoint] of ecr) {
+      expect(template.Resources[id].Condition).toBe('WithContainerImages');
+      // Same subnets per EnvType, security group and this-account policy as every other service endpoint.
+      expect([endpoint.SubnetIds, endpoint.SecurityGroupIds, endpoint.PolicyDocument]).toEqual([
+        sts.SubnetIds,
+        sts.SecurityGroupIds,
+        sts.PolicyDocument,
+      ]);
+    }
+    expect(template.Conditions?.WithContainerImages).toEqual({ 'Fn::Equals': [{ Ref: 'ContainerImages' }, 'Enabled'] });
+    expect(template.Parameters?.ContainerImages).toMatchObject({
+      Default: 'Disabled',
+      AllowedValues: ['Disabled', 'Enabled'],
+    });
+  });
+
   test('costs at most $66/month idle in dev, and spends on availability in prod', () => {
     const dev = idleMonthlyCost(template as never, 'dev').total;
     const prod = idleMonthlyCost(template as never, 'prod').total;
@@ -135,6 +159,21 @@ describe('project environment: storage', () => {
     const [[id, repo]] = resourcesOfType(template, 'AWS::CodeCommit::Repository');
     expect(repo.KmsKeyId).toBeDefined();
     expect(repo.Code).toMatchObject({ BranchName: 'main', S3: { Bucket: 'sds-catalog-assets' } });
+    expect(template.Resources[id]).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate' });
+  });
+});
+
+describe('project environment: image repository', () => {
+  test('project key, scanned on push, immutable tags, no repository policy, retained', () => {
+    const [[keyId]] = resourcesOfType(template, 'AWS::KMS::Key');
+    const [[id, repo]] = resourcesOfType(template, 'AWS::ECR::Repository');
+    expect(repo).toMatchObject({
+      EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+      ImageScanningConfiguration: { ScanOnPush: true },
+      ImageTagMutability: 'IMMUTABLE',
+    });
+    expect(repo.RepositoryPolicyText).toBeUndefined();
+    expect(json(repo.LifecyclePolicy)).toContain('untagged');
     expect(template.Resources[id]).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate' });
   });
 });

@@ -405,6 +405,85 @@ describe('endpoint scaling: only the project’s tagged targets', () => {
   );
 });
 
+describe('container images: built, pushed and pulled by the project only inside its network', () => {
+  const image = (p: LaunchedProject, action: string, context: Record<string, string>) => (): Request => ({
+    action: `ecr:${action}`,
+    resource: p.imageRepositoryArn,
+    context,
+  });
+  for (const action of ['InitiateLayerUpload', 'UploadLayerPart', 'CompleteLayerUpload', 'PutImage', 'BatchGetImage']) {
+    scenario(
+      `a notebook ${action} on the project repository from the project network`,
+      () => notebook,
+      image(alpha, action, inNetwork(alpha)),
+      'Allowed',
+    );
+    scenario(
+      `the user ${action} on the project repository from the project network`,
+      () => alpha.user,
+      image(alpha, action, inNetwork(alpha)),
+      'Allowed',
+    );
+    scenario(
+      `${action} on another project's repository is refused, even from inside its network`,
+      () => notebook,
+      image(beta, action, inNetwork(beta)),
+      'Denied',
+    );
+  }
+  scenario(
+    'the user cannot push from a laptop',
+    () => alpha.user,
+    image(alpha, 'PutImage', { 'aws:SourceIp': '198.51.100.9' }),
+    'Denied',
+  );
+  scenario(
+    'the user cannot pull project images onto a laptop',
+    () => alpha.user,
+    image(alpha, 'BatchGetImage', { 'aws:SourceIp': '198.51.100.9' }),
+    'Denied',
+  );
+  scenario(
+    'the boundary alone lets no project role change repository policies',
+    () => boundaryOnly,
+    image(alpha, 'SetRepositoryPolicy', inNetwork(alpha)),
+    'Denied',
+  );
+  scenario(
+    "SageMaker pulls AWS's algorithm images with the notebook's role",
+    () => notebook,
+    () => ({
+      action: 'ecr:BatchGetImage',
+      resource: 'arn:aws:ecr:eu-west-1:685385470294:repository/sagemaker-xgboost',
+      // AWS's repository policy lets every account pull (a cross-account pull needs both sides).
+      resourcePolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage', Resource: '*' }],
+      },
+      context: { 'aws:SourceIp': '52.95.75.1' },
+    }),
+    'Allowed',
+  );
+  scenario(
+    "SageMaker pulls the project's own image for a job with the notebook's role (from outside the network)",
+    () => notebook,
+    image(alpha, 'BatchGetImage', { 'aws:SourceIp': '52.95.75.1' }),
+    'Allowed',
+  );
+  scenario(
+    "the notebook's role cannot pull another project's images from anywhere",
+    () => notebook,
+    image(beta, 'BatchGetImage', { 'aws:SourceIp': '52.95.75.1' }),
+    'Denied',
+  );
+  scenario(
+    'signing in to ECR (an account-wide token) is allowed',
+    () => notebook,
+    () => ({ action: 'ecr:GetAuthorizationToken', resource: '*', context: inNetwork(alpha) }),
+    'Allowed',
+  );
+});
+
 describe("launches: the project admin manages every launch of the project's users, and only those", () => {
   const roleArn = (p: LaunchedProject, suffix: string) =>
     `arn:aws:iam::${ACCOUNT}:role/sds-proj-${p.name}-dev-${suffix}`;

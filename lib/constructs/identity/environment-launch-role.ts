@@ -308,6 +308,24 @@ export class EnvironmentLaunchRole extends Construct {
         resources: [arn('codecommit', prefixed)],
       }),
       new iam.PolicyStatement({
+        sid: 'ProjectImageRepository',
+        actions: [
+          'ecr:CreateRepository',
+          'ecr:DeleteRepository',
+          'ecr:DescribeRepositories',
+          'ecr:PutLifecyclePolicy',
+          'ecr:GetLifecyclePolicy',
+          'ecr:DeleteLifecyclePolicy',
+          'ecr:PutImageScanningConfiguration',
+          'ecr:PutImageTagMutability',
+          'ecr:GetRepositoryPolicy',
+          'ecr:TagResource',
+          'ecr:UntagResource',
+          'ecr:ListTagsForResource',
+        ],
+        resources: [arn('ecr', `repository/${prefixed}`)],
+      }),
+      new iam.PolicyStatement({
         sid: 'ProjectLifecycleConfig',
         actions: [
           'sagemaker:CreateNotebookInstanceLifecycleConfig',
@@ -529,6 +547,7 @@ export class EnvironmentLaunchRole extends Construct {
         `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/${names.projectPath}`,
         `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${VENDED_LOGS_PREFIX}/${names.projectPath}`,
         `arn:<AWS::Partition>:codecommit:<AWS::Region>:<AWS::AccountId>:${prefixed}`,
+        `arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/${prefixed}`,
         `arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance-lifecycle-config/${prefixed}`,
         `arn:<AWS::Partition>:resource-groups:<AWS::Region>:<AWS::AccountId>:group/${prefixed}`,
       ].map((resource) => ({

@@ -126,8 +126,9 @@ export class ProjectPermissionsBoundary extends Construct {
         'cloudwatch:Describe*',
         'ecr:GetAuthorizationToken',
         'ecr:BatchGetImage',
-        'ecr:BatchCheckLayerAvailability',
-        'ecr:GetDownloadUrlForLayer',
+        // Image pulls and pushes (layer checks, downloads and uploads); identity policies name the project repository.
+        'ecr:*Layer*',
+        'ecr:PutImage',
         'ecr:Describe*',
         'ecr:List*',
         'codecommit:Git*',

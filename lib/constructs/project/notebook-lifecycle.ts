@@ -23,6 +23,7 @@ export const ENVIRONMENT_MODULE_NAMES = [
   'PROJECT_TAGS',
   'NETWORK_CONFIG',
   'MODEL_NAME_PREFIX',
+  'IMAGE_REPOSITORY',
 ] as const;
 
 /** Values the lifecycle script receives at deploy time (CloudFormation tokens). */
@@ -36,6 +37,8 @@ export interface NotebookEnvironment {
   readonly pipIndexUrl: string;
   /** Empty when the mirror is served over TLS. */
   readonly pipTrustedHost: string;
+  /** URI of the project's ECR repository. */
+  readonly imageRepositoryUri: string;
 }
 
 /** Props of {@link NotebookLifecycle}. */
@@ -60,6 +63,7 @@ export function environmentExports(project: ProjectContext, env: NotebookEnviron
     ['SDS_PIP_TRUSTED_HOST', env.pipTrustedHost],
     // Model names start with it: endpoint configurations serve this project's models only.
     ['SDS_MODEL_NAME_PREFIX', projectResourceName(project, '')],
+    ['SDS_IMAGE_REPOSITORY', env.imageRepositoryUri],
   ];
 }
 

@@ -36,6 +36,12 @@ export const PROJECT_INTERFACE_ENDPOINTS = {
   CodeCommit: 'codecommit',
 } as const;
 
+/** Interface endpoints for building and pushing container images, only in projects that opt in (they cost). */
+export const CONTAINER_IMAGE_ENDPOINTS = {
+  EcrApi: 'ecr.api',
+  EcrDocker: 'ecr.dkr',
+} as const;
+
 /** Subnets (one per AZ) every project VPC has; endpoints use the first 1, 2 or 3 by EnvType. */
 export const PROJECT_SUBNET_COUNT = 3;
 
@@ -50,6 +56,8 @@ export interface ProjectNetworkProps {
   readonly boundary: iam.IManagedPolicy;
   readonly isDev: CfnCondition;
   readonly isProd: CfnCondition;
+  /** True when the launch opts in to container images (the ECR endpoints). */
+  readonly withContainerImages: CfnCondition;
   /** AZs (the first N of the region) the shared mirror's load balancer spans. */
   readonly mirrorAzCount: number;
 }
@@ -238,6 +246,8 @@ export class ProjectNetwork extends Construct {
       });
     for (const [endpointId, service] of Object.entries(PROJECT_INTERFACE_ENDPOINTS))
       interfaceEndpoint(endpointId, service);
+    for (const [endpointId, service] of Object.entries(CONTAINER_IMAGE_ENDPOINTS))
+      interfaceEndpoint(endpointId, service).cfnOptions.condition = props.withContainerImages;
     // Prod also reaches the Jupyter UI privately (aws.sagemaker.<region>.notebook).
     const notebookEndpoint = new ec2.CfnVPCEndpoint(this, 'SageMakerNotebook', {
       vpcId: this.vpc.ref,

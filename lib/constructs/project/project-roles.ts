@@ -21,6 +21,8 @@ export interface ProjectRolesProps {
   readonly key: kms.IKey;
   readonly buckets: s3.IBucket[];
   readonly repositoryArn: string;
+  /** The project's ECR repository. */
+  readonly imageRepositoryArn: string;
   /** The project VPC. */
   readonly vpcId: string;
   /**
@@ -117,6 +119,7 @@ export class ProjectRoles extends Construct {
       keyArn: props.key.keyArn,
       bucketArns: props.buckets.map((b) => b.bucketArn),
       repositoryArn: props.repositoryArn,
+      imageRepositoryArn: props.imageRepositoryArn,
     };
     // Shared by both roles and the notebook execution roles, split by concern: one managed policy holds 6,144 characters.
     const shared = [
@@ -307,6 +310,7 @@ export interface DataScienceScope {
   readonly keyArn: string;
   readonly bucketArns: string[];
   readonly repositoryArn: string;
+  readonly imageRepositoryArn: string;
 }
 
 /** Condition values that name a project's SageMaker work: its tags on requests and on resources. */
@@ -616,6 +620,30 @@ export function projectDataStatements(input: DataScienceScope): iam.PolicyStatem
       resources: [input.repositoryArn],
       // Only from the project network (its CodeCommit endpoints): the code and data in it never reach a laptop.
       conditions: { StringEquals: { 'aws:SourceVpc': input.vpcId } },
+    }),
+    // Images are built, pushed and pulled by people and notebooks only inside the project network (its ECR
+    // endpoints, when the launch enables them): data baked into an image stays there.
+    new iam.PolicyStatement({
+      sid: 'ProjectImages',
+      actions: [
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:InitiateLayerUpload',
+        'ecr:UploadLayerPart',
+        'ecr:CompleteLayerUpload',
+        'ecr:PutImage',
+        'ecr:BatchGetImage',
+        'ecr:GetDownloadUrlForLayer',
+        'ecr:DescribeImages',
+        'ecr:DescribeImageScanFindings',
+        'ecr:ListImages',
+      ],
+      resources: [input.imageRepositoryArn],
+      conditions: { StringEquals: { 'aws:SourceVpc': input.vpcId } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'SignInToEcr',
+      actions: ['ecr:GetAuthorizationToken'],
+      resources: ['*'],
     }),
     new iam.PolicyStatement({
       sid: 'ReadProjectParameters',

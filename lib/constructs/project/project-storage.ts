@@ -1,6 +1,7 @@
 import * as path from 'node:path';
-import { Aws, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -51,6 +52,8 @@ export class ProjectStorage extends Construct {
   readonly dataBucket: s3.Bucket;
   readonly modelBucket: s3.Bucket;
   readonly repository: codecommit.Repository;
+  /** The project's container images (pushed from inside the project network). */
+  readonly imageRepository: ecr.Repository;
   /** ARN pattern of every role of this project. */
   readonly projectRolesPattern: string;
   /** ARN of the project administrator role (named, created elsewhere). */
@@ -124,6 +127,29 @@ export class ProjectStorage extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': `codecommit.${Aws.REGION}.amazonaws.com` } },
       }),
     );
+    // ECR encrypts a repository through a grant it makes on the key with its creator's credentials, and retires
+    // it on delete (the repository is retained, so only a failed create does).
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EnvironmentLaunchRoleEncryptsImages',
+        principals: [new iam.ArnPrincipal(launchRoleArn)],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `ecr.${Aws.REGION}.amazonaws.com` },
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
+        },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EnvironmentLaunchRoleRetiresImageGrants',
+        principals: [new iam.ArnPrincipal(launchRoleArn)],
+        actions: ['kms:RetireGrant'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:ViaService': `ecr.${Aws.REGION}.amazonaws.com` } },
+      }),
+    );
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'ProjectAdministratorReadsKeySettings',
@@ -155,6 +181,23 @@ export class ProjectStorage extends Construct {
       kmsKey: this.key,
     });
     this.repository.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
+
+    this.imageRepository = new ecr.Repository(this, 'ImageRepository', {
+      repositoryName: projectRetainedName(project, 'images'),
+      encryption: ecr.RepositoryEncryption.KMS,
+      encryptionKey: this.key,
+      imageScanOnPush: true,
+      // A tag always names the image that was scanned and used: pushing again needs a new tag.
+      imageTagMutability: ecr.TagMutability.IMMUTABLE,
+      lifecycleRules: [
+        {
+          description: 'Untagged layers of rebuilt images',
+          tagStatus: ecr.TagStatus.UNTAGGED,
+          maxImageAge: Duration.days(30),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
   }
 
   /**

@@ -33,6 +33,8 @@ PROJECT_TAGS = [{"Key": "ProjectName", "Value": PROJECT_NAME}, {"Key": "Environm
 NETWORK_CONFIG = {"VpcConfig": {"Subnets": VPC_SUBNETS, "SecurityGroupIds": VPC_SECURITY_GROUP_IDS}}
 # Name every model, model registry group and pipeline with this prefix: only such names are this project's.
 MODEL_NAME_PREFIX = "${SDS_MODEL_NAME_PREFIX}"
+# Push your own images here, from this network (when the project enables container images).
+IMAGE_REPOSITORY = "${SDS_IMAGE_REPOSITORY}"
 PYTHON
 
 # Kernels find the module wherever the notebook lives.
