@@ -14,8 +14,16 @@ import {
   StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CoveredEventName } from '../../lib/config/covered-apis';
 import { ProjectNetwork } from './projects';
-import { COVERED_APIS, MalformedRequest, NetworkSettings, Remediation, RemediationOperation } from './rules';
+import {
+  COVERED_APIS,
+  MalformedRequest,
+  NetworkSettings,
+  Remediation,
+  RemediationOperation,
+  remediationFor,
+} from './rules';
 
 /** Everything the control touches, injected so the core is tested with fakes. */
 export interface Dependencies {
@@ -70,7 +78,7 @@ export async function enforce(event: unknown, deps: Dependencies): Promise<Outco
     return { decision: 'ignored', reason: error.message };
   }
   const { violations, project } = evaluate(api.kind, settings, await deps.projectNetworks());
-  const remediation = api.remediation(request);
+  const remediation = remediationFor(eventName, request);
   const base = { eventId, eventName, who, resource: remediation?.name };
 
   if (violations.length === 0) {
@@ -102,7 +110,7 @@ export async function enforce(event: unknown, deps: Dependencies): Promise<Outco
 }
 
 interface Parsed {
-  readonly eventName: string;
+  readonly eventName: CoveredEventName;
   readonly request: Record<string, unknown>;
   readonly who: string;
   readonly eventId?: string;
@@ -125,7 +133,7 @@ function parse(event: unknown): Parsed | { ignored: string } {
   const identity = (d.userIdentity ?? {}) as { arn?: unknown; principalId?: unknown };
   const who = typeof identity.arn === 'string' ? identity.arn : String(identity.principalId ?? 'unknown');
   return {
-    eventName: d.eventName,
+    eventName: d.eventName as CoveredEventName,
     request: request as Record<string, unknown>,
     who,
     eventId: typeof d.eventID === 'string' ? d.eventID : undefined,

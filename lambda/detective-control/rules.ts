@@ -3,6 +3,15 @@
  * are, which resource it created, and how that resource is undone.
  */
 
+import {
+  COVERED_API_TABLE,
+  COVERED_EVENT_NAMES,
+  CoveredApiEntry,
+  CoveredEventName,
+  RemediationOperation,
+  Undo,
+} from '../../lib/config/covered-apis';
+
 /** Network settings read from a request. */
 export interface NetworkSettings {
   readonly subnets?: string[];
@@ -16,32 +25,15 @@ export interface NetworkSettings {
   readonly delegatedTo?: string;
 }
 
-/** How a non-compliant resource is undone. */
-export type Remediation =
-  | { readonly kind: 'stop' | 'delete'; readonly operation: RemediationOperation; readonly name: string }
-  | { readonly kind: 'notify-only'; readonly why: string; readonly name: string };
+/** How a non-compliant resource is undone, for the resource `name` the request created. */
+export type Remediation = Undo & { readonly name: string };
 
-/** SageMaker operations the control may call (and nothing else). */
-export type RemediationOperation =
-  | 'StopTrainingJob'
-  | 'StopProcessingJob'
-  | 'StopHyperParameterTuningJob'
-  | 'StopCompilationJob'
-  | 'StopAutoMLJob'
-  | 'StopNotebookInstance'
-  | 'StopMonitoringSchedule'
-  | 'DeleteModel'
-  | 'DeleteDataQualityJobDefinition'
-  | 'DeleteModelBiasJobDefinition'
-  | 'DeleteModelExplainabilityJobDefinition'
-  | 'DeleteModelQualityJobDefinition';
+export type { RemediationOperation };
 
-/** One covered API. */
+/** How the control reads one covered API's request (what it creates and how it is undone: COVERED_API_TABLE). */
 export interface CoveredApi {
   /** Reads the network settings; undefined when the request has none. */
   readonly network: (request: Record<string, unknown>) => NetworkSettings | undefined;
-  /** What to do with a non-compliant resource; `name` is the created resource's name. */
-  readonly remediation: (request: Record<string, unknown>) => Remediation | undefined;
   /** Notebooks and domains have settings beyond the network to check. */
   readonly kind: 'job' | 'model' | 'notebook' | 'domain' | 'definition' | 'schedule';
 }
@@ -66,30 +58,20 @@ function vpcConfig(value: unknown): NetworkSettings | undefined {
   return { subnets, securityGroups };
 }
 
-const named =
-  (field: string, kind: 'stop' | 'delete', operation: RemediationOperation) =>
-  (request: Record<string, unknown>): Remediation | undefined => {
-    const name = str(request[field]);
-    return name ? { kind, operation, name } : undefined;
-  };
-
-const definition = (field: string, operation: RemediationOperation): CoveredApi => ({
+const definition: CoveredApi = {
   kind: 'definition',
   network: (r) => vpcConfig(obj(r.networkConfig)?.vpcConfig),
-  remediation: named(field, 'delete', operation),
-});
+};
 
 /** Every create call the control covers, by CloudTrail event name. */
-export const COVERED_APIS: Record<string, CoveredApi> = {
+export const COVERED_APIS: Record<CoveredEventName, CoveredApi> = {
   CreateTrainingJob: {
     kind: 'job',
     network: (r) => vpcConfig(r.vpcConfig),
-    remediation: named('trainingJobName', 'stop', 'StopTrainingJob'),
   },
   CreateProcessingJob: {
     kind: 'job',
     network: (r) => vpcConfig(obj(r.networkConfig)?.vpcConfig),
-    remediation: named('processingJobName', 'stop', 'StopProcessingJob'),
   },
   CreateHyperParameterTuningJob: {
     kind: 'job',
@@ -107,27 +89,22 @@ export const COVERED_APIS: Record<string, CoveredApi> = {
         securityGroups: configs.flatMap((c) => c!.securityGroups ?? []),
       };
     },
-    remediation: named('hyperParameterTuningJobName', 'stop', 'StopHyperParameterTuningJob'),
   },
   CreateCompilationJob: {
     kind: 'job',
     network: (r) => vpcConfig(r.vpcConfig),
-    remediation: named('compilationJobName', 'stop', 'StopCompilationJob'),
   },
   CreateAutoMLJob: {
     kind: 'job',
     network: (r) => vpcConfig(obj(obj(r.autoMLJobConfig)?.securityConfig)?.vpcConfig),
-    remediation: named('autoMLJobName', 'stop', 'StopAutoMLJob'),
   },
   CreateAutoMLJobV2: {
     kind: 'job',
     network: (r) => vpcConfig(obj(r.securityConfig)?.vpcConfig),
-    remediation: named('autoMLJobName', 'stop', 'StopAutoMLJob'),
   },
   CreateModel: {
     kind: 'model',
     network: (r) => vpcConfig(r.vpcConfig),
-    remediation: named('modelName', 'delete', 'DeleteModel'),
   },
   CreateNotebookInstance: {
     kind: 'notebook',
@@ -137,8 +114,6 @@ export const COVERED_APIS: Record<string, CoveredApi> = {
       directInternetAccess: str(r.directInternetAccess),
       rootAccess: str(r.rootAccess),
     }),
-    // Stopping keeps the volume and the user's work; deleting would not.
-    remediation: named('notebookInstanceName', 'stop', 'StopNotebookInstance'),
   },
   CreateDomain: {
     kind: 'domain',
@@ -147,16 +122,11 @@ export const COVERED_APIS: Record<string, CoveredApi> = {
       securityGroups: strings(obj(r.defaultUserSettings)?.securityGroups) ?? [],
       appNetworkAccessType: str(r.appNetworkAccessType),
     }),
-    remediation: (r) => ({
-      kind: 'notify-only',
-      name: str(r.domainName) ?? 'unknown-domain',
-      why: 'deleting a Studio domain would delete its users home directories; the security team decides',
-    }),
   },
-  CreateDataQualityJobDefinition: definition('jobDefinitionName', 'DeleteDataQualityJobDefinition'),
-  CreateModelBiasJobDefinition: definition('jobDefinitionName', 'DeleteModelBiasJobDefinition'),
-  CreateModelExplainabilityJobDefinition: definition('jobDefinitionName', 'DeleteModelExplainabilityJobDefinition'),
-  CreateModelQualityJobDefinition: definition('jobDefinitionName', 'DeleteModelQualityJobDefinition'),
+  CreateDataQualityJobDefinition: definition,
+  CreateModelBiasJobDefinition: definition,
+  CreateModelExplainabilityJobDefinition: definition,
+  CreateModelQualityJobDefinition: definition,
   CreateMonitoringSchedule: {
     kind: 'schedule',
     // An inline job definition carries its network; a schedule that names a definition is covered by that definition's event.
@@ -167,9 +137,16 @@ export const COVERED_APIS: Record<string, CoveredApi> = {
       if (!inline) return definitionName ? { delegatedTo: definitionName } : undefined;
       return vpcConfig(obj(inline.networkConfig)?.vpcConfig);
     },
-    remediation: named('monitoringScheduleName', 'stop', 'StopMonitoringSchedule'),
   },
 };
 
-/** The event names the EventBridge rule must match. */
-export const COVERED_EVENT_NAMES = Object.keys(COVERED_APIS);
+/** What to do with the resource a covered request created; undefined when the request names none. */
+export function remediationFor(eventName: CoveredEventName, request: Record<string, unknown>): Remediation | undefined {
+  const { nameField, undo, resourceType } = COVERED_API_TABLE[eventName] as CoveredApiEntry;
+  const name = str(request[nameField]);
+  // A finding still names what it is about when the request does not.
+  if (undo.kind === 'notify-only') return { ...undo, name: name ?? `unknown-${resourceType}` };
+  return name ? { ...undo, name } : undefined;
+}
+
+export { COVERED_EVENT_NAMES };

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
-import { COVERED_EVENT_NAMES } from '../../lambda/detective-control/rules';
+import { COVERED_API_TABLE, COVERED_EVENT_NAMES, CoveredApiEntry } from '../../lib/config/covered-apis';
 import { cloudTrailEvent, SAMPLES } from '../lambda/cloudtrail-events';
 import { matches } from '../lambda/event-pattern';
 import { DeployContext, resolve } from '../helpers/intrinsics';
@@ -53,6 +53,37 @@ describe('DetectiveControlStack', () => {
     });
     test('covers exactly the APIs the function handles', () => {
       expect((pattern.detail as { eventName: string[] }).eventName.sort()).toEqual([...COVERED_EVENT_NAMES].sort());
+    });
+  });
+
+  describe("the function's role, simulated: every remediation of the covered-API table is permitted, and nothing else", () => {
+    const ctx: DeployContext = { account: '111122223333', region: 'eu-west-1' };
+    const role = (): Principal =>
+      principalFromTemplate(
+        json,
+        logicalIdOf(json, 'AWS::IAM::Role', (p) => /Detective control/.test(String(p.Description))),
+        ctx,
+      );
+    const arn = (type: string, name: string) => `arn:aws:sagemaker:eu-west-1:111122223333:${type}/${name}`;
+    const entries = Object.entries(COVERED_API_TABLE) as [string, CoveredApiEntry][];
+    test.each(entries.filter(([, e]) => e.undo.kind !== 'notify-only'))(
+      '%s: its remediation is allowed',
+      async (_, entry) => {
+        if (entry.undo.kind === 'notify-only') return;
+        await expectDecision(
+          role(),
+          { action: `sagemaker:${entry.undo.operation}`, resource: arn(entry.resourceType, 'outside-1') },
+          'Allowed',
+        );
+      },
+    );
+    test('the role cannot delete what it should only stop, nor touch endpoints or domains', async () => {
+      for (const [action, type] of [
+        ['sagemaker:DeleteNotebookInstance', 'notebook-instance'],
+        ['sagemaker:DeleteEndpoint', 'endpoint'],
+        ['sagemaker:DeleteDomain', 'domain'],
+      ])
+        await expectDecision(role(), { action, resource: arn(type, 'x') }, 'ImplicitlyDenied');
     });
   });
 

@@ -10,7 +10,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { COVERED_EVENT_NAMES } from '../../../lambda/detective-control/rules';
+import { COVERED_EVENT_NAMES, remediationGrants } from '../../config/covered-apis';
 import { Names } from '../../config/names';
 import { EncryptionKey } from '../encryption/encryption-key';
 import { acknowledgeGuardRule, acknowledgeLintRule } from '../guardrails/acknowledge';
@@ -81,42 +81,19 @@ export class SageMakerNetworkControl extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     });
+    const grants = remediationGrants();
+    const undoneTypes = [...new Set(grants.flatMap((g) => g.resourceTypes))];
     const sagemakerArn = (resource: string) =>
       `arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
     const policy = new iam.ManagedPolicy(this, 'Policy', {
       description: 'Only what remediation needs: stop or delete SageMaker resources, read project networks, report',
       roles: [role],
       statements: [
+        // Exactly the remediation calls of the covered-API table, on the resource types they undo.
         new iam.PolicyStatement({
           sid: 'UndoSageMakerResources',
-          actions: [
-            'sagemaker:StopTrainingJob',
-            'sagemaker:StopProcessingJob',
-            'sagemaker:StopHyperParameterTuningJob',
-            'sagemaker:StopCompilationJob',
-            'sagemaker:StopAutoMLJob',
-            'sagemaker:StopNotebookInstance',
-            'sagemaker:StopMonitoringSchedule',
-            'sagemaker:DeleteModel',
-            'sagemaker:DeleteDataQualityJobDefinition',
-            'sagemaker:DeleteModelBiasJobDefinition',
-            'sagemaker:DeleteModelExplainabilityJobDefinition',
-            'sagemaker:DeleteModelQualityJobDefinition',
-          ],
-          resources: [
-            'training-job/*',
-            'processing-job/*',
-            'hyper-parameter-tuning-job/*',
-            'compilation-job/*',
-            'automl-job/*',
-            'notebook-instance/*',
-            'monitoring-schedule/*',
-            'model/*',
-            'data-quality-job-definition/*',
-            'model-bias-job-definition/*',
-            'model-explainability-job-definition/*',
-            'model-quality-job-definition/*',
-          ].map(sagemakerArn),
+          actions: grants.map((g) => `sagemaker:${g.operation}`),
+          resources: undoneTypes.map((type) => sagemakerArn(`${type}/*`)),
         }),
         new iam.PolicyStatement({
           sid: 'ReadProjectNetworks',
@@ -151,20 +128,7 @@ export class SageMakerNetworkControl extends Construct {
       ],
     });
     Validations.of(policy).acknowledge(
-      ...[
-        'training-job',
-        'processing-job',
-        'hyper-parameter-tuning-job',
-        'compilation-job',
-        'automl-job',
-        'notebook-instance',
-        'monitoring-schedule',
-        'model',
-        'data-quality-job-definition',
-        'model-bias-job-definition',
-        'model-explainability-job-definition',
-        'model-quality-job-definition',
-      ].map((type) => ({
+      ...undoneTypes.map((type) => ({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:${type}/*]`,
         reason: `Any ${type} can be created outside a project network by a principal the projects do not bound; only stop/delete calls are allowed on them.`,
       })),
