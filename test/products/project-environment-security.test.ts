@@ -1,5 +1,9 @@
 import { idleMonthlyCost } from '../../scripts/cost';
-import { CONTAINER_IMAGE_ENDPOINTS, PROJECT_INTERFACE_ENDPOINTS } from '../../lib/constructs/project/project-network';
+import {
+  AWS_BASE_IMAGE_ACCOUNTS,
+  CONTAINER_IMAGE_ENDPOINTS,
+  PROJECT_INTERFACE_ENDPOINTS,
+} from '../../lib/constructs/project/project-network';
 import { DEFAULT_NOTEBOOK_INSTANCE_TYPES } from '../../lib/config/config';
 import { NOTEBOOK_PLATFORM } from '../../lib/products/notebook-product';
 import { DeployContext, resolve } from '../helpers/intrinsics';
@@ -73,7 +77,9 @@ describe('project environment: network', () => {
     for (const service of Object.values(PROJECT_INTERFACE_ENDPOINTS)) expect(names).toContain(`.${service}`);
     for (const endpoint of endpoints.filter((e) => e.PolicyDocument)) {
       for (const statement of (endpoint.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement) {
-        expect(statement.Condition).toEqual({ StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } });
+        expect(statement.Condition).toMatchObject({
+          StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } },
+        });
       }
     }
     // The S3 gateway endpoint reaches only the project buckets and ECR's image layers.
@@ -95,12 +101,21 @@ describe('project environment: network', () => {
     );
     for (const [id, endpoint] of ecr) {
       expect(template.Resources[id].Condition).toBe('WithContainerImages');
-      // Same subnets per EnvType, security group and this-account policy as every other service endpoint.
-      expect([endpoint.SubnetIds, endpoint.SecurityGroupIds, endpoint.PolicyDocument]).toEqual([
-        sts.SubnetIds,
-        sts.SecurityGroupIds,
-        sts.PolicyDocument,
-      ]);
+      // Same subnets per EnvType and security group as every other service endpoint.
+      expect([endpoint.SubnetIds, endpoint.SecurityGroupIds]).toEqual([sts.SubnetIds, sts.SecurityGroupIds]);
+      // Callers of this account, and images only of this account and AWS's base-image registry.
+      expect(endpoint.PolicyDocument).toMatchObject({
+        Statement: [
+          {
+            Condition: {
+              StringEquals: {
+                'aws:PrincipalAccount': { Ref: 'AWS::AccountId' },
+                'aws:ResourceAccount': [{ Ref: 'AWS::AccountId' }, ...AWS_BASE_IMAGE_ACCOUNTS],
+              },
+            },
+          },
+        ],
+      });
     }
     expect(template.Conditions?.WithContainerImages).toEqual({ 'Fn::Equals': [{ Ref: 'ContainerImages' }, 'Enabled'] });
     expect(template.Parameters?.ContainerImages).toMatchObject({

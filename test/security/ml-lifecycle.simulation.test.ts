@@ -389,13 +389,31 @@ describe('endpoint scaling: only the project’s tagged targets', () => {
     context: { 'iam:AWSServiceName': service },
   });
   scenario(
-    "the first registration creates Application Auto Scaling's role for SageMaker",
+    "project roles do not create Application Auto Scaling's role for SageMaker (the platform team does, once per account)",
     () => alpha.user,
     serviceLinkedRole(
       'sagemaker.application-autoscaling.amazonaws.com',
       'AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
     ),
-    'Allowed',
+    'Denied',
+  );
+  scenario(
+    'the boundary alone refuses every service-linked role',
+    () => boundaryOnly,
+    serviceLinkedRole('elasticmapreduce.amazonaws.com', 'AWSServiceRoleForEMRCleanup'),
+    'Denied',
+  );
+  scenario(
+    "tagging another project's scalable target is refused",
+    () => alpha.user,
+    scaling('TagResource', { ...requestTags(alpha), ...resourceTags(beta) }),
+    'Denied',
+  );
+  scenario(
+    "re-registering another project's existing target with this project's tags is refused",
+    () => alpha.user,
+    scaling('RegisterScalableTarget', { ...requestTags(alpha), ...resourceTags(beta) }),
+    'Denied',
   );
   scenario(
     'no other service-linked role can be created',

@@ -88,9 +88,8 @@ export class ProjectPermissionsBoundary extends Construct {
           'Retry*',
           'Send*',
         ].map((verb) => `sagemaker:${verb}`),
-        // Endpoint scaling (identity policies keep it to the project's tagged targets and the service's own role).
+        // Endpoint scaling (identity policies keep it to the project's tagged SageMaker targets).
         'application-autoscaling:*',
-        'iam:CreateServiceLinkedRole',
         // Data: read, write and list; deleting object versions (losing data) is not in the ceiling.
         's3:GetObject*',
         's3:PutObject',
@@ -270,7 +269,7 @@ export class ProjectPermissionsBoundary extends Construct {
         new iam.PolicyStatement({
           sid: 'DenyInlineMonitoringWithoutVpc',
           effect: iam.Effect.DENY,
-          actions: [MONITORING_SCHEDULE],
+          actions: [MONITORING_SCHEDULE, 'sagemaker:UpdateMonitoringSchedule'],
           resources: ['*'],
           conditions: { Null: { 'sagemaker:VpcSubnets': 'true', 'sagemaker:InstanceTypes': 'false' } },
         }),

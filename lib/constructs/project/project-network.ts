@@ -42,6 +42,12 @@ export const CONTAINER_IMAGE_ENDPOINTS = {
   EcrDocker: 'ecr.dkr',
 } as const;
 
+/**
+ * Accounts whose images a project may build on through its ECR endpoints: AWS Deep Learning Containers'
+ * registry (most commercial regions). Images of any other account are refused at the endpoint.
+ */
+export const AWS_BASE_IMAGE_ACCOUNTS = ['763104351884'];
+
 /** Subnets (one per AZ) every project VPC has; endpoints use the first 1, 2 or 3 by EnvType. */
 export const PROJECT_SUBNET_COUNT = 3;
 
@@ -246,8 +252,27 @@ export class ProjectNetwork extends Construct {
       });
     for (const [endpointId, service] of Object.entries(PROJECT_INTERFACE_ENDPOINTS))
       interfaceEndpoint(endpointId, service);
-    for (const [endpointId, service] of Object.entries(CONTAINER_IMAGE_ENDPOINTS))
-      interfaceEndpoint(endpointId, service).cfnOptions.condition = props.withContainerImages;
+    // ECR endpoints reach only this account's repositories and AWS's base images: never an image (or a pull that
+    // carries data in its tags) of any other account.
+    const imagesOnlyHere = {
+      Statement: [
+        {
+          ...thisAccountOnly.Statement[0],
+          Sid: 'ThisAccountAndAwsBaseImagesOnly',
+          Condition: {
+            StringEquals: {
+              'aws:PrincipalAccount': Aws.ACCOUNT_ID,
+              'aws:ResourceAccount': [Aws.ACCOUNT_ID, ...AWS_BASE_IMAGE_ACCOUNTS],
+            },
+          },
+        },
+      ],
+    };
+    for (const [endpointId, service] of Object.entries(CONTAINER_IMAGE_ENDPOINTS)) {
+      const endpoint = interfaceEndpoint(endpointId, service);
+      endpoint.policyDocument = imagesOnlyHere;
+      endpoint.cfnOptions.condition = props.withContainerImages;
+    }
     // Prod also reaches the Jupyter UI privately (aws.sagemaker.<region>.notebook).
     const notebookEndpoint = new ec2.CfnVPCEndpoint(this, 'SageMakerNotebook', {
       vpcId: this.vpc.ref,

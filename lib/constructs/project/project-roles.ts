@@ -248,7 +248,7 @@ export class ProjectRoles extends Construct {
       ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
         id: `${pack}-IAMPolicyNoStatementsWithFullAccess`,
         reason:
-          "The only statements with sagemaker:* are DenyOtherProjectsResources and DenyOtherEnvironmentsResources, Denies on resources tagged as another project's or environment's; the policy grants no full access.",
+          "The only statements with sagemaker:* and application-autoscaling:* are DenyOtherProjectsResources and DenyOtherEnvironmentsResources, Denies on resources tagged as another project's or environment's; the policy grants no full access.",
       })),
     );
     for (const policy of [userPolicy, adminPolicy]) {
@@ -278,6 +278,9 @@ export const READ_BACK_ACTIONS = [
   'sagemaker:Search',
   'sagemaker:GetSearchSuggestions',
   'sagemaker:QueryLineage',
+  // Scaling policies, scheduled actions and alarms carry names and metrics code chose.
+  'application-autoscaling:Describe*',
+  'cloudwatch:DescribeAlarms',
 ];
 
 /**
@@ -485,7 +488,7 @@ export function sageMakerManageStatements(input: DataScienceScope): iam.PolicySt
         new iam.PolicyStatement({
           sid,
           effect: iam.Effect.DENY,
-          actions: ['sagemaker:*'],
+          actions: ['sagemaker:*', 'application-autoscaling:*'],
           resources: ['*'],
           conditions: {
             StringNotEquals: { [`aws:ResourceTag/${tag}`]: value },
@@ -663,9 +666,6 @@ export function projectDataStatements(input: DataScienceScope): iam.PolicyStatem
   ];
 }
 
-/** Application Auto Scaling's service-linked role for SageMaker endpoints, created on the first registration. */
-export const ENDPOINT_SCALING_SERVICE = 'sagemaker.application-autoscaling.amazonaws.com';
-
 /**
  * The ML life cycle beyond single jobs and endpoints, inside the project: batch transform of its own
  * models, monitoring schedules, the model registry and pipelines under its name prefix, and
@@ -747,9 +747,16 @@ export function mlLifecycleStatements(input: DataScienceScope): iam.PolicyStatem
     // Scalable targets get random ARNs: they are registered with the project tags and changed only by them.
     new iam.PolicyStatement({
       sid: 'RegisterProjectScalableTargets',
-      actions: ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:TagResource'],
+      actions: ['application-autoscaling:RegisterScalableTarget'],
       resources: ['*'],
       conditions: { StringEquals: { ...scaling, ...requestTags } },
+    }),
+    // TagResource has no namespace key; tags already there of another project or environment are refused above.
+    new iam.PolicyStatement({
+      sid: 'TagScalableTargetsAsProject',
+      actions: ['application-autoscaling:TagResource'],
+      resources: ['*'],
+      conditions: { StringEquals: requestTags },
     }),
     new iam.PolicyStatement({
       sid: 'ScaleProjectEndpoints',
@@ -768,15 +775,6 @@ export function mlLifecycleStatements(input: DataScienceScope): iam.PolicyStatem
       sid: 'ReadScaling',
       actions: ['application-autoscaling:Describe*', 'cloudwatch:DescribeAlarms'],
       resources: ['*'],
-    }),
-    // The first registration in an account creates the service's role (target tracking makes its own alarms).
-    new iam.PolicyStatement({
-      sid: 'EndpointScalingServiceRole',
-      actions: ['iam:CreateServiceLinkedRole'],
-      resources: [
-        `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/${ENDPOINT_SCALING_SERVICE}/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`,
-      ],
-      conditions: { StringEquals: { 'iam:AWSServiceName': ENDPOINT_SCALING_SERVICE } },
     }),
   ];
 }
