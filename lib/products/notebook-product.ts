@@ -1,12 +1,4 @@
-import {
-  Aws,
-  CfnDynamicReference,
-  CfnDynamicReferenceService,
-  CfnOutput,
-  CfnParameter,
-  Tags,
-  Validations,
-} from 'aws-cdk-lib';
+import { Aws, CfnDynamicReference, CfnDynamicReferenceService, CfnOutput, CfnParameter, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
@@ -14,7 +6,7 @@ import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
 import { Names, PROJECT_PARAMETERS, subnetIdParameter, TAG_KEYS } from '../config/names';
 import { DEFAULT_NOTEBOOK_INSTANCE_TYPES } from '../config/config';
-import { acknowledgeGuardRule } from '../constructs/guardrails/acknowledge';
+import { acknowledgeCompliance, acknowledgeGuardRule } from '../constructs/guardrails/acknowledge';
 import { projectParameterName, ProjectContext, projectResourceName } from '../constructs/project/project-context';
 import { PROJECT_SUBNET_COUNT } from '../constructs/project/project-network';
 import {
@@ -201,12 +193,10 @@ export class NotebookProduct extends servicecatalog.ProductStack {
         ]),
       ),
     });
-    Validations.of(policy).acknowledge(
-      ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
-        id: `${pack}-IAMNoInlinePolicy`,
-        reason:
-          'Deliberately inline: the notebook launch role carries the project boundary, which forbids creating or attaching managed policies so no project role can mint privileges.',
-      })),
+    acknowledgeCompliance(
+      policy,
+      'IAMNoInlinePolicy',
+      'Deliberately inline: the notebook launch role carries the project boundary, which forbids creating or attaching managed policies so no project role can mint privileges.',
     );
 
     const notebook = new sagemaker.CfnNotebookInstance(this, 'Notebook', {

@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -8,7 +8,7 @@ import { AppConfig } from '../config/config';
 import { Names } from '../config/names';
 import { SageMakerNetworkControl } from '../constructs/detective/sagemaker-network-control';
 import { EncryptionKey } from '../constructs/encryption/encryption-key';
-import { acknowledgeLintRule } from '../constructs/guardrails/acknowledge';
+import { acknowledgeCompliance, acknowledgeLintRule } from '../constructs/guardrails/acknowledge';
 import { EncryptedLogGroup } from '../constructs/observability/encrypted-log-group';
 import { AccessLogBucket, SecureBucket } from '../constructs/storage/secure-bucket';
 
@@ -109,12 +109,10 @@ export class DetectiveControlStack extends Stack {
       );
       const logsRole = this.trail.node.tryFindChild('LogsRole');
       if (logsRole) {
-        Validations.of(logsRole).acknowledge(
-          ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
-            id: `${pack}-IAMNoInlinePolicy`,
-            reason:
-              'aws-cdk-lib creates the CloudTrail-to-CloudWatch-Logs delivery role with an inline policy limited to the trail log group.',
-          })),
+        acknowledgeCompliance(
+          logsRole,
+          'IAMNoInlinePolicy',
+          'aws-cdk-lib creates the CloudTrail-to-CloudWatch-Logs delivery role with an inline policy limited to the trail log group.',
         );
       }
     }

@@ -13,7 +13,12 @@ import { Construct } from 'constructs';
 import { COVERED_EVENT_NAMES, remediationGrants } from '../../config/covered-apis';
 import { Names } from '../../config/names';
 import { EncryptionKey } from '../encryption/encryption-key';
-import { acknowledgeGuardRule, acknowledgeLintRule } from '../guardrails/acknowledge';
+import {
+  acknowledgeCompliance,
+  HIPAA_AND_NIST,
+  acknowledgeGuardRule,
+  acknowledgeLintRule,
+} from '../guardrails/acknowledge';
 import { logStreamsFinding } from '../guardrails/findings';
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
 
@@ -66,12 +71,8 @@ export class SageMakerNetworkControl extends Construct {
     });
     const dlqReason =
       'This is the dead-letter queue of the detective control; a queue behind it would only move the same messages.';
-    Validations.of(this.deadLetterQueue).acknowledge(
-      { id: 'AwsSolutions-SQS3', reason: dlqReason },
-      { id: 'HIPAA.Security-SQSQueueDLQ', reason: dlqReason },
-      { id: 'NIST.800.53.R5-SQSQueueDLQ', reason: dlqReason },
-      { id: 'PCI.DSS.321-SQSQueueDLQ', reason: dlqReason },
-    );
+    Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: dlqReason });
+    acknowledgeCompliance(this.deadLetterQueue, 'SQSQueueDLQ', dlqReason);
     acknowledgeGuardRule(this.deadLetterQueue, 'sqs_dlq_check', dlqReason);
 
     const logs = new EncryptedLogGroup(this, 'Logs');
@@ -164,22 +165,12 @@ export class SageMakerNetworkControl extends Construct {
     this.function.node.addDependency(policy);
     const inVpc =
       'The control only calls SageMaker, SSM and SNS APIs over TLS; a VPC would add three interface endpoints without protecting anything, and it must keep working when project networks are broken.';
-    Validations.of(this.function).acknowledge(
-      ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
-        id: `${pack}-LambdaInsideVPC`,
-        reason: inVpc,
-      })),
-    );
+    acknowledgeCompliance(this.function, 'LambdaInsideVPC', inVpc);
     acknowledgeGuardRule(this.function, 'lambda_inside_vpc_check', inVpc);
     if (props.reservedConcurrency === undefined) {
       const unreserved =
         'Reserved concurrency is opt-in (detectiveControlConcurrency): reserving any fails on new accounts whose concurrency quota is 10; the control handles one event per SageMaker create call, retries, and keeps failures in its DLQ.';
-      Validations.of(this.function).acknowledge(
-        ...['HIPAA.Security', 'NIST.800.53.R5'].map((pack) => ({
-          id: `${pack}-LambdaConcurrency`,
-          reason: unreserved,
-        })),
-      );
+      acknowledgeCompliance(this.function, 'LambdaConcurrency', unreserved, HIPAA_AND_NIST);
       acknowledgeGuardRule(this.function, 'lambda_concurrency_check', unreserved);
     }
     acknowledgeLintRule(

@@ -25,6 +25,25 @@ export function acknowledgeGuardRule(resource: IConstruct, rule: string, reason:
   });
 }
 
+/** The compliance packs of cdk-nag whose findings share one rule name: `<pack>-<rule>`. */
+export const COMPLIANCE_PACKS = ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'] as const;
+export type CompliancePack = (typeof COMPLIANCE_PACKS)[number];
+/** For rules PCI DSS 3.2.1 does not have (Lambda concurrency and dead-letter queues). */
+export const HIPAA_AND_NIST: readonly CompliancePack[] = ['HIPAA.Security', 'NIST.800.53.R5'];
+
+/**
+ * Acknowledges `rule` in every compliance pack that raises it (all three unless `packs` says which)
+ * on one construct, with one reason: the packs judge the same property, so they get the same answer.
+ */
+export function acknowledgeCompliance(
+  scope: IConstruct,
+  rule: string,
+  reason: string,
+  packs: readonly CompliancePack[] = COMPLIANCE_PACKS,
+): void {
+  Validations.of(scope).acknowledge(...packs.map((pack) => ({ id: `${pack}-${rule}`, reason })));
+}
+
 /** Template metadata key of cfn-lint's per-resource configuration, which the schema validator's rule ids share. */
 export const LINT_METADATA_KEY = 'cfn-lint';
 

@@ -1,6 +1,6 @@
 import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { acknowledgeGuardRule, acknowledgeLintRule } from './acknowledge';
+import { acknowledgeCompliance, HIPAA_AND_NIST, acknowledgeGuardRule, acknowledgeLintRule } from './acknowledge';
 
 /**
  * Acknowledges, on one aws-cdk-lib custom-resource handler, the findings that concern the way
@@ -23,19 +23,11 @@ export function acknowledgeDeployTimeHandler(
     'W3005',
     `${base}; aws-cdk-lib declares a DependsOn on its role that duplicates the GetAtt.`,
   );
+  acknowledgeCompliance(handler, 'LambdaInsideVPC', inVpc);
+  acknowledgeCompliance(handler, 'LambdaConcurrency', concurrency, HIPAA_AND_NIST);
+  acknowledgeCompliance(handler, 'LambdaDLQ', dlq, HIPAA_AND_NIST);
+  acknowledgeCompliance(handler, 'IAMNoInlinePolicy', inline);
   Validations.of(handler).acknowledge(
-    ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
-      id: `${pack}-LambdaInsideVPC`,
-      reason: inVpc,
-    })),
-    { id: 'HIPAA.Security-LambdaConcurrency', reason: concurrency },
-    { id: 'NIST.800.53.R5-LambdaConcurrency', reason: concurrency },
-    { id: 'HIPAA.Security-LambdaDLQ', reason: dlq },
-    { id: 'NIST.800.53.R5-LambdaDLQ', reason: dlq },
-    ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
-      id: `${pack}-IAMNoInlinePolicy`,
-      reason: inline,
-    })),
     {
       id: 'AwsSolutions-L1',
       reason: `${base}; aws-cdk-lib pins a supported runtime together with the handler code it ships.`,

@@ -10,7 +10,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PACKAGES_PREFIX } from '../../config/names';
-import { acknowledgeGuardRule, acknowledgeLintRule } from '../guardrails/acknowledge';
+import { acknowledgeCompliance, acknowledgeGuardRule, acknowledgeLintRule } from '../guardrails/acknowledge';
 import { bucketObjectsFinding, logStreamsFinding } from '../guardrails/findings';
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
 import { AccessLogBucket } from '../storage/secure-bucket';
@@ -245,12 +245,10 @@ export class PypiMirror extends Construct {
       sslPolicy: props.certificate ? elbv2.SslPolicy.TLS13_13 : undefined,
     });
     if (!props.certificate) {
-      Validations.of(listener).acknowledge(
-        ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
-          id: `${pack}-ELBv2ACMCertificateRequired`,
-          reason:
-            'No certificate configured (mirrorCertificateArn): plain HTTP runs only inside AWS PrivateLink between VPCs of this account; set mirrorCertificateArn and mirrorDomainName for TLS.',
-        })),
+      acknowledgeCompliance(
+        listener,
+        'ELBv2ACMCertificateRequired',
+        'No certificate configured (mirrorCertificateArn): plain HTTP runs only inside AWS PrivateLink between VPCs of this account; set mirrorCertificateArn and mirrorDomainName for TLS.',
       );
     }
     listener.addTargets('Tasks', {

@@ -2,6 +2,7 @@ import { Aws, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeCompliance } from '../guardrails/acknowledge';
 import { acknowledgeDeployTimeHandler } from '../guardrails/deploy-time-handler';
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
 
@@ -35,16 +36,14 @@ export class S3PrefixList extends Construct {
     });
     this.prefixListId = lookup.getResponseField('PrefixLists.0.PrefixListId');
 
-    Validations.of(lookup).acknowledge(
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ec2:DescribeManagedPrefixLists has no resource type; read-only lookup of the S3 prefix list id.',
-      },
-      ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
-        id: `${pack}-IAMNoInlinePolicy`,
-        reason:
-          'aws-cdk-lib attaches the lookup permission as an inline policy of the provider role; it allows one read-only EC2 call.',
-      })),
+    Validations.of(lookup).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ec2:DescribeManagedPrefixLists has no resource type; read-only lookup of the S3 prefix list id.',
+    });
+    acknowledgeCompliance(
+      lookup,
+      'IAMNoInlinePolicy',
+      'aws-cdk-lib attaches the lookup permission as an inline policy of the provider role; it allows one read-only EC2 call.',
     );
     const provider = Stack.of(this).node.tryFindChild(PROVIDER_ID);
     if (!provider) throw new Error('AwsCustomResource provider not found: aws-cdk-lib changed its construct id');

@@ -4,7 +4,6 @@ import {
   CfnParameter,
   RemovalPolicy,
   Stack,
-  Validations,
   CfnDynamicReference,
   CfnDynamicReferenceService,
   Fn,
@@ -16,6 +15,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
+import { acknowledgeCompliance } from '../guardrails/acknowledge';
 import { SHARED_PARAMETERS } from '../../config/names';
 import {
   PROJECT_BUCKETS,
@@ -118,12 +118,10 @@ export class ProjectNetwork extends Construct {
       tags: [{ key: 'Name', value: projectResourceName(project, 'vpc') }],
     });
     // No default security group rule is relied on: every SageMaker resource must name the project group (IAM enforces it).
-    Validations.of(this.vpc).acknowledge(
-      ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
-        id: `${pack}-VPCDefaultSecurityGroupClosed`,
-        reason:
-          'Nothing in the project uses the default security group: IAM refuses SageMaker work outside the project group, and stripping its rules would need a Lambda in every project.',
-      })),
+    acknowledgeCompliance(
+      this.vpc,
+      'VPCDefaultSecurityGroupClosed',
+      'Nothing in the project uses the default security group: IAM refuses SageMaker work outside the project group, and stripping its rules would need a Lambda in every project.',
     );
     const routeTable = new ec2.CfnRouteTable(this, 'RouteTable', { vpcId: this.vpc.ref });
     this.subnets = [...Array(PROJECT_SUBNET_COUNT).keys()].map((i) => {

@@ -1,8 +1,9 @@
-import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeCompliance } from '../guardrails/acknowledge';
 import { PROJECT_ADMIN_SESSION, TAG_KEYS } from '../../config/names';
 import { compactActions, SAGEMAKER_VPC_CREATE_ACTIONS } from '../identity/project-permissions-boundary';
 import { bucketObjectsFinding } from '../guardrails/findings';
@@ -244,12 +245,10 @@ export class ProjectRoles extends Construct {
     );
     for (const policy of shared) acknowledgeWildcards(policy, reasons);
     // The rule reads any statement naming `sagemaker:*`; this one is a Deny (on other projects' resources), never a grant.
-    Validations.of(shared[1]).acknowledge(
-      ...['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((pack) => ({
-        id: `${pack}-IAMPolicyNoStatementsWithFullAccess`,
-        reason:
-          "The only statements with sagemaker:* and application-autoscaling:* are DenyOtherProjectsResources and DenyOtherEnvironmentsResources, Denies on resources tagged as another project's or environment's; the policy grants no full access.",
-      })),
+    acknowledgeCompliance(
+      shared[1],
+      'IAMPolicyNoStatementsWithFullAccess',
+      "The only statements with sagemaker:* and application-autoscaling:* are DenyOtherProjectsResources and DenyOtherEnvironmentsResources, Denies on resources tagged as another project's or environment's; the policy grants no full access.",
     );
     for (const policy of [userPolicy, adminPolicy]) {
       acknowledgeWildcards(policy, { ...reasons, ...notebookWildcardReasons(project.names) });

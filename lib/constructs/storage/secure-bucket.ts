@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EncryptionKey } from '../encryption/encryption-key';
-import { acknowledgeGuardRule } from '../guardrails/acknowledge';
+import { acknowledgeCompliance, acknowledgeGuardRule } from '../guardrails/acknowledge';
 
 /** Settings no bucket of this app may change. */
 const NON_NEGOTIABLE = {
@@ -38,11 +38,7 @@ const NONCURRENT_TO_INFREQUENT_ACCESS = Duration.days(30);
 /** Replication is a per-organization disaster-recovery decision this app does not make for its users. */
 function acknowledgeNoReplication(bucket: s3.Bucket, what: string): void {
   const reason = `${what}: versioned and retained on delete; cross-region replication needs a destination region and bucket chosen by the operator's DR policy, which this app does not own.`;
-  Validations.of(bucket).acknowledge(
-    { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason },
-    { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason },
-    { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason },
-  );
+  acknowledgeCompliance(bucket, 'S3BucketReplicationEnabled', reason);
 }
 
 /** Props of {@link AccessLogBucket}. */
@@ -75,15 +71,9 @@ export class AccessLogBucket extends Construct {
       'S3 server access log delivery only supports SSE-S3 on the destination bucket; the logs hold request metadata, not data.';
     const noSelfLogging =
       'This is the access-log destination; logging it into itself would loop and into another bucket would only move the problem.';
-    Validations.of(this.bucket).acknowledge(
-      { id: 'AwsSolutions-S1', reason: noSelfLogging },
-      { id: 'HIPAA.Security-S3BucketLoggingEnabled', reason: noSelfLogging },
-      { id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason: noSelfLogging },
-      { id: 'PCI.DSS.321-S3BucketLoggingEnabled', reason: noSelfLogging },
-      { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: sseS3 },
-      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: sseS3 },
-      { id: 'PCI.DSS.321-S3DefaultEncryptionKMS', reason: sseS3 },
-    );
+    Validations.of(this.bucket).acknowledge({ id: 'AwsSolutions-S1', reason: noSelfLogging });
+    acknowledgeCompliance(this.bucket, 'S3BucketLoggingEnabled', noSelfLogging);
+    acknowledgeCompliance(this.bucket, 'S3DefaultEncryptionKMS', sseS3);
     acknowledgeGuardRule(this.bucket, 's3_bucket_logging_enabled_check', noSelfLogging);
     acknowledgeGuardRule(this.bucket, 's3_bucket_default_encryption_kms_check', sseS3);
     sendEventsToEventBridge(this.bucket);
