@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { AppConfig, ConfigError, loadConfig } from '../lib/config/config';
-import { synthesizeWithReport } from '../lib/guardrails/acknowledgement-report';
+import { synthesizeWithReport } from '../lib/synth-checks/acknowledgement-report';
 import { addGuardrails, buildPlatform } from '../lib/platform';
 
 const app = new App();

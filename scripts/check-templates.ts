@@ -3,14 +3,14 @@
  * CloudFormation schema validator to every template in cdk.out — product templates too, which
  * the synth-time plugins cannot see — and exits non-zero on any unacknowledged finding.
  *
- * Acknowledgements live on the resource in the template itself (see lib/constructs/guardrails/acknowledge.ts).
+ * Acknowledgements live on the resource in the template itself (see lib/constructs/acknowledgements/acknowledge.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { LINT_METADATA_KEY } from '../lib/constructs/guardrails/acknowledge';
-import { controlTowerFindings as runControlTower } from '../lib/guardrails/control-tower';
-import { schemaDiagnostics } from '../lib/guardrails/schema-validation';
+import { LINT_METADATA_KEY } from '../lib/constructs/acknowledgements/acknowledge';
+import { controlTowerFindings as runControlTower } from '../lib/synth-checks/control-tower';
+import { schemaDiagnostics } from '../lib/synth-checks/schema-validation';
 import { Io, parseCommandLine, PROCESS_IO, reportUserError, runAsScript, UserError } from './cli';
 
 /** One unacknowledged finding. */
@@ -48,7 +48,7 @@ function lintAcknowledged(template: Template, resource: string | undefined, rule
   return metadata?.config?.ignore_checks?.includes(rule) ?? false;
 }
 
-/** Runs the Control Tower rules over every template (see lib/guardrails/control-tower.ts). */
+/** Runs the Control Tower rules over every template (see lib/synth-checks/control-tower.ts). */
 export function controlTowerFindings(files: string[]): Finding[] {
   return runControlTower(files).map((f) => ({ ...f, checker: 'control-tower' as const }));
 }

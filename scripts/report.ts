@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { writeAcknowledgementReport } from '../lib/guardrails/acknowledgement-report';
+import { writeAcknowledgementReport } from '../lib/synth-checks/acknowledgement-report';
 import { Io, parseCommandLine, PROCESS_IO, runAsScript, USAGE_ERROR } from './cli';
 
 /** `npm run report`; resolves to the exit code. */

@@ -6,7 +6,7 @@ import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
 import { Names, PROJECT_PARAMETERS, subnetIdParameter, TAG_KEYS } from '../config/names';
 import { DEFAULT_NOTEBOOK_INSTANCE_TYPES } from '../config/config';
-import { acknowledgeCompliance, acknowledgeGuardRule } from '../constructs/guardrails/acknowledge';
+import { acknowledgeCompliance, acknowledgeGuardRule } from '../constructs/acknowledgements/acknowledge';
 import { projectParameterName, ProjectContext, projectResourceName } from '../constructs/project/project-context';
 import { PROJECT_SUBNET_COUNT } from '../constructs/project/project-network';
 import {

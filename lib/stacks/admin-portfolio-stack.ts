@@ -4,7 +4,7 @@ import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
 import { AppConfig } from '../config/config';
 import { Names } from '../config/names';
-import { bucketObjectsFinding } from '../constructs/guardrails/findings';
+import { bucketObjectsFinding } from '../constructs/acknowledgements/findings';
 import { ProductAssetPublisher } from '../constructs/catalog/product-asset-publisher';
 import { AccessLogBucket, SecureBucket } from '../constructs/storage/secure-bucket';
 import { ProjectEnvironmentProduct } from '../products/project-environment-product';

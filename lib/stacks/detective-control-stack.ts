@@ -8,7 +8,7 @@ import { AppConfig } from '../config/config';
 import { Names } from '../config/names';
 import { SageMakerNetworkControl } from '../constructs/detective/sagemaker-network-control';
 import { EncryptionKey } from '../constructs/encryption/encryption-key';
-import { acknowledgeCompliance, acknowledgeLintRule } from '../constructs/guardrails/acknowledge';
+import { acknowledgeCompliance, acknowledgeLintRule } from '../constructs/acknowledgements/acknowledge';
 import { EncryptedLogGroup } from '../constructs/observability/encrypted-log-group';
 import { AccessLogBucket, SecureBucket } from '../constructs/storage/secure-bucket';
 

@@ -7,7 +7,7 @@ import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import type { CfnTemplate } from '../../scripts/preflight/cfn-resolve';
 import { AppConfig, loadConfig } from '../../lib/config/config';
 import { Names } from '../../lib/config/names';
-import { cachedCloudFormationValidation } from '../../lib/guardrails/schema-validation';
+import { cachedCloudFormationValidation } from '../../lib/synth-checks/schema-validation';
 import { addGuardrails, buildPlatform, Platform } from '../../lib/platform';
 
 /** Template JSON as CloudFormation reads it (one definition, shared with the preflight). */

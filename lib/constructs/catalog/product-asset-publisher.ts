@@ -2,8 +2,8 @@ import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledgeDeployTimeHandler } from '../guardrails/deploy-time-handler';
-import { bucketObjectsFinding } from '../guardrails/findings';
+import { acknowledgeDeployTimeHandler } from '../acknowledgements/deploy-time-handler';
+import { bucketObjectsFinding } from '../acknowledgements/findings';
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
 
 /** Props of {@link ProductAssetPublisher}. */

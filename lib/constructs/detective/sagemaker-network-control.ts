@@ -18,8 +18,8 @@ import {
   HIPAA_AND_NIST,
   acknowledgeGuardRule,
   acknowledgeLintRule,
-} from '../guardrails/acknowledge';
-import { logStreamsFinding } from '../guardrails/findings';
+} from '../acknowledgements/acknowledge';
+import { logStreamsFinding } from '../acknowledgements/findings';
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
 
 /** Where the control's code lives. */

@@ -10,8 +10,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PACKAGES_PREFIX } from '../../config/names';
-import { acknowledgeCompliance, acknowledgeGuardRule, acknowledgeLintRule } from '../guardrails/acknowledge';
-import { bucketObjectsFinding, logStreamsFinding } from '../guardrails/findings';
+import { acknowledgeCompliance, acknowledgeGuardRule, acknowledgeLintRule } from '../acknowledgements/acknowledge';
+import { bucketObjectsFinding, logStreamsFinding } from '../acknowledgements/findings';
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
 import { AccessLogBucket } from '../storage/secure-bucket';
 

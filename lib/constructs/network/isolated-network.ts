@@ -2,7 +2,7 @@ import { Aws, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { acknowledgeGuardRule, acknowledgeLintRule } from '../guardrails/acknowledge';
+import { acknowledgeGuardRule, acknowledgeLintRule } from '../acknowledgements/acknowledge';
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
 
 /** Props of {@link IsolatedNetwork}. */

@@ -2,8 +2,8 @@ import { Aws, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acknowledgeCompliance } from '../guardrails/acknowledge';
-import { acknowledgeDeployTimeHandler } from '../guardrails/deploy-time-handler';
+import { acknowledgeCompliance } from '../acknowledgements/acknowledge';
+import { acknowledgeDeployTimeHandler } from '../acknowledgements/deploy-time-handler';
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
 
 /** Construct id of the singleton provider function aws-cdk-lib creates for every AwsCustomResource. */

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { ProjectContext, projectResourceName } from './project-context';
 
 /** The static body of the OnStart script (shellchecked and run in a sandbox by the tests). */
-export const ON_START_SCRIPT = path.join(__dirname, '..', '..', 'products', 'lifecycle', 'on-start.sh');
+export const ON_START_SCRIPT = path.join(__dirname, 'on-start.sh');
 
 /** Names the environment module defines: notebooks may import exactly these. */
 export const ENVIRONMENT_MODULE_NAMES = [

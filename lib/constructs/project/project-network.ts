@@ -15,7 +15,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { acknowledgeCompliance } from '../guardrails/acknowledge';
+import { acknowledgeCompliance } from '../acknowledgements/acknowledge';
 import { SHARED_PARAMETERS } from '../../config/names';
 import {
   PROJECT_BUCKETS,

@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EncryptionKey } from '../encryption/encryption-key';
-import { acknowledgeCompliance, acknowledgeGuardRule } from '../guardrails/acknowledge';
+import { acknowledgeCompliance, acknowledgeGuardRule } from '../acknowledgements/acknowledge';
 
 /** Settings no bucket of this app may change. */
 const NON_NEGOTIABLE = {

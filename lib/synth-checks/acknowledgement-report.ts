@@ -6,7 +6,7 @@
  * - `Validations.acknowledge` records (cdk-nag packs, Control Tower guard rules, the schema validator)
  *   are stack metadata, product stacks' included (under their parent stack's path);
  * - guard and cfn-lint acknowledgements written into a template's resource metadata
- *   (lib/constructs/guardrails/acknowledge.ts), which is what `check:templates` honours.
+ *   (lib/constructs/acknowledgements/acknowledge.ts), which is what `check:templates` honours.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport } from 'aws-cdk-lib';
-import { GUARD_METADATA_KEY, GUARD_PLUGIN_NAMESPACE } from '../constructs/guardrails/acknowledge';
+import { GUARD_METADATA_KEY, GUARD_PLUGIN_NAMESPACE } from '../constructs/acknowledgements/acknowledge';
 import { ResultCache } from './cache';
 
 /**

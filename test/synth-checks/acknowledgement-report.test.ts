@@ -11,7 +11,7 @@ import {
   synthesizeWithReport,
   toCsv,
   toMarkdown,
-} from '../../lib/guardrails/acknowledgement-report';
+} from '../../lib/synth-checks/acknowledgement-report';
 import { buildPlatform } from '../../lib/platform';
 import { main as report } from '../../scripts/report';
 import { CDK_JSON_CONTEXT, testConfig } from '../helpers/synth';

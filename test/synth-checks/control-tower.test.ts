@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { App, CfnResource, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { controlTowerFindings, guardBinaryFor } from '../../lib/guardrails/control-tower';
-import { CachedCloudFormationValidation } from '../../lib/guardrails/schema-validation';
+import { controlTowerFindings, guardBinaryFor } from '../../lib/synth-checks/control-tower';
+import { CachedCloudFormationValidation } from '../../lib/synth-checks/schema-validation';
 
 describe('the cfn-guard binary for each workstation', () => {
   // The module object itself (what the validator package requires), not an import's read-only view of it.
