@@ -191,7 +191,7 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
     this.portfolio.addProduct(this.notebookProduct);
     const notebookLaunchRole = new NotebookLaunchRole(this, 'NotebookLaunchRole', { project, boundary, key });
     this.portfolio.setLaunchRole(this.notebookProduct, notebookLaunchRole.role);
-    this.pinNotebookToProject(project.projectName, project.envType);
+    this.pinToProject(this.notebookProduct, 'Notebooks', project.projectName, project.envType);
 
     const arn = (service: string, resource: string) =>
       `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
@@ -270,31 +270,33 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
   }
 
   /**
-   * Template constraint: notebooks launched from this portfolio carry this project's name and
-   * environment. The L2 serializes the rule with both sides as this stack's Ref, so the rule
-   * JSON is written here: the left side names the notebook template's parameter, the right
-   * side is this project's value, resolved at launch.
+   * Template constraint: `product`, launched from this portfolio, carries this project's name and
+   * environment (its template must take the ProjectName and EnvType parameters). The L2 serializes
+   * the rule with both sides as this stack's Ref, so the rule JSON is written here: the left side
+   * names the product template's parameter, the right side is this project's value, resolved at launch.
+   * `what` names the launches in the messages a refused launch shows ("Notebooks").
    */
-  private pinNotebookToProject(project: string, env: string): void {
-    this.portfolio.constrainCloudFormationParameters(this.notebookProduct, {
+  private pinToProject(product: servicecatalog.IProduct, what: string, project: string, env: string): void {
+    this.portfolio.constrainCloudFormationParameters(product, {
       rule: { ruleName: 'ThisProjectOnly', assertions: [{ assert: Fn.conditionEquals(project, project) }] },
     });
     const constraint = this.portfolio.node
       .findAll()
-      .find(
+      .filter(
         (c): c is servicecatalog.CfnLaunchTemplateConstraint => c instanceof servicecatalog.CfnLaunchTemplateConstraint,
-      );
+      )
+      .find((c) => c.productId === product.productId);
     if (!constraint) throw new Error('Template constraint not found: aws-cdk-lib changed Portfolio');
     const rules = {
       ThisProjectOnly: {
         Assertions: [
           {
             Assert: { 'Fn::Equals': [{ Ref: 'ProjectName' }, project] },
-            AssertDescription: 'Notebooks launched from this portfolio belong to this project',
+            AssertDescription: `${what} launched from this portfolio belong to this project`,
           },
           {
             Assert: { 'Fn::Equals': [{ Ref: 'EnvType' }, env] },
-            AssertDescription: 'Notebooks launched from this portfolio belong to this environment type',
+            AssertDescription: `${what} launched from this portfolio belong to this environment type`,
           },
         ],
       },
