@@ -13,6 +13,8 @@ export const TAG_KEYS = {
   /** Notebook owner, used for git identity in the notebook. */
   ownerUserName: 'OwnerUserName',
   ownerEmail: 'OwnerEmail',
+  /** Minutes without activity after which a notebook stops itself (0: never). */
+  idleStopMinutes: 'IdleStopMinutes',
 } as const;
 
 /**

@@ -23,6 +23,10 @@ export const OWNER_USER_NAME = {
   description: '2-20 lower-case letters, digits or hyphens, starting with a letter',
 } as const;
 
+/** Idle stop: the default gives a lunch break and a meeting; a day is the most one may ask for. */
+export const DEFAULT_IDLE_STOP_MINUTES = 120;
+export const MAX_IDLE_STOP_MINUTES = 1440;
+
 /** Current notebook platform (Amazon Linux 2023, JupyterLab 4). */
 export const NOTEBOOK_PLATFORM = 'notebook-al2023-v1';
 
@@ -79,6 +83,15 @@ export class NotebookProduct extends servicecatalog.ProductStack {
       default: 20,
       constraintDescription: 'must be a whole number of GB from 5 to 512',
     });
+    const idleStop = new CfnParameter(this, 'IdleStopMinutes', {
+      type: 'Number',
+      description:
+        'Stop the notebook after this many minutes without kernel or terminal activity (0: never). Your files stay on its volume.',
+      minValue: 0,
+      maxValue: MAX_IDLE_STOP_MINUTES,
+      default: DEFAULT_IDLE_STOP_MINUTES,
+      constraintDescription: `must be a whole number of minutes from 0 (never) to ${MAX_IDLE_STOP_MINUTES}`,
+    });
     const subnet = new CfnParameter(this, 'SubnetNumber', {
       type: 'String',
       description: 'Which of the project subnets (one per availability zone) the notebook runs in.',
@@ -91,7 +104,7 @@ export class NotebookProduct extends servicecatalog.ProductStack {
           { Label: { default: 'Owner' }, Parameters: [owner.logicalId, email.logicalId] },
           {
             Label: { default: 'Notebook' },
-            Parameters: [instanceType.logicalId, volumeSize.logicalId, subnet.logicalId],
+            Parameters: [instanceType.logicalId, volumeSize.logicalId, idleStop.logicalId, subnet.logicalId],
           },
           {
             Label: { default: 'Project (set by the portfolio)' },
@@ -103,6 +116,7 @@ export class NotebookProduct extends servicecatalog.ProductStack {
           [email.logicalId]: { default: 'E-mail' },
           [instanceType.logicalId]: { default: 'Instance type' },
           [volumeSize.logicalId]: { default: 'Volume size (GB)' },
+          [idleStop.logicalId]: { default: 'Stop when idle for (minutes, 0: never)' },
           [subnet.logicalId]: { default: 'Subnet' },
         },
       },
@@ -112,6 +126,7 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     Tags.of(this).add(TAG_KEYS.environmentType, project.envType);
     Tags.of(this).add(TAG_KEYS.ownerUserName, owner.valueAsString);
     Tags.of(this).add(TAG_KEYS.ownerEmail, email.valueAsString);
+    Tags.of(this).add(TAG_KEYS.idleStopMinutes, idleStop.valueAsString);
 
     // The project environment publishes these; they are resolved when the notebook is launched. CloudFormation
     // resolves dynamic references after intrinsic functions, so each value is its own parameter: a list in one
@@ -140,6 +155,7 @@ export class NotebookProduct extends servicecatalog.ProductStack {
       ),
     });
     const notebookName = projectResourceName(project, userName);
+    const notebookArn = `arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:notebook-instance/${notebookName}`;
     const pullImage = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'];
     const statements = [
       // Notebook credentials used outside the project network cannot read back logs, metrics or models.
@@ -173,11 +189,16 @@ export class NotebookProduct extends servicecatalog.ProductStack {
         resources: ['*'],
         conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } },
       }),
-      // The lifecycle script reads the owner tags of its own notebook for the git identity.
+      // The lifecycle script reads its own notebook's tags (git identity, idle-stop minutes); the idle check stops it.
       new iam.PolicyStatement({
         sid: 'ReadOwnNotebookTags',
         actions: ['sagemaker:ListTags'],
-        resources: [`arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:notebook-instance/${notebookName}`],
+        resources: [notebookArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'StopOwnNotebookWhenIdle',
+        actions: ['sagemaker:StopNotebookInstance'],
+        resources: [notebookArn],
       }),
     ];
     // Inline: the notebook launch role carries the project boundary, which forbids creating managed policies.

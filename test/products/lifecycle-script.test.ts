@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ENVIRONMENT_MODULE_NAMES, ON_START_SCRIPT } from '../../lib/constructs/project/notebook-lifecycle';
-import { canRun, SHELLCHECK } from '../../scripts/optional-tool';
+import { canRun, PYTHON3, SHELLCHECK } from '../../scripts/optional-tool';
 import { synthesize } from '../helpers/synth';
 
 /** Sandboxes of this file's runs, removed when its tests are done. */
@@ -12,23 +12,27 @@ afterAll(() => {
   for (const dir of sandboxes.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the OnStart script as the notebook would, with stand-ins for `aws` and `chown` and a fake home. */
+/** Runs the OnStart script as the notebook would, with stand-ins for `aws`, `chown` and `systemctl` and a fake home. */
 function runOnStart(values: Record<string, string>, tags: Record<string, string> | undefined) {
   const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-onstart-'));
   sandboxes.push(sandbox);
   const home = path.join(sandbox, 'home');
   const bin = path.join(sandbox, 'bin');
+  const units = path.join(sandbox, 'systemd');
   fs.mkdirSync(home);
   fs.mkdirSync(bin);
+  fs.mkdirSync(units);
   const calls = path.join(sandbox, 'calls.log');
   // aws: answers list-tags from the given tags, and records every call.
   fs.writeFileSync(
     path.join(bin, 'aws'),
     `#!/bin/sh\necho "aws $*" >> ${calls}\n` +
-      `case "$*" in *OwnerUserName*) echo "${tags?.OwnerUserName ?? 'None'}";; *OwnerEmail*) echo "${tags?.OwnerEmail ?? 'None'}";; esac\n`,
+      `case "$*" in *OwnerUserName*) echo "${tags?.OwnerUserName ?? 'None'}";; *OwnerEmail*) echo "${tags?.OwnerEmail ?? 'None'}";;` +
+      ` *IdleStopMinutes*) echo "${tags?.IdleStopMinutes ?? 'None'}";; esac\n`,
     { mode: 0o755 },
   );
-  fs.writeFileSync(path.join(bin, 'chown'), `#!/bin/sh\necho "chown $*" >> ${calls}\n`, { mode: 0o755 });
+  for (const command of ['chown', 'systemctl'])
+    fs.writeFileSync(path.join(bin, command), `#!/bin/sh\necho "${command} $*" >> ${calls}\n`, { mode: 0o755 });
   const metadata = path.join(sandbox, 'resource-metadata.json');
   fs.writeFileSync(
     metadata,
@@ -47,10 +51,19 @@ function runOnStart(values: Record<string, string>, tags: Record<string, string>
       PATH: `${bin}:${process.env.PATH}`,
       SDS_USER_HOME: home,
       SDS_RESOURCE_METADATA: tags ? metadata : path.join(sandbox, 'absent.json'),
+      SDS_IDLE_DIR: path.join(sandbox, 'idle'),
+      SDS_SYSTEMD_DIR: units,
       HOME: home,
     },
   });
-  return { result, home, calls: fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8') : '' };
+  return {
+    result,
+    home,
+    sandbox,
+    units,
+    idleDir: path.join(sandbox, 'idle'),
+    calls: fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8') : '',
+  };
 }
 
 const VALUES = {
@@ -129,6 +142,43 @@ describe('notebook OnStart script', () => {
     expect(calls).toMatch(/chown -R ec2-user:ec2-user/);
   });
 
+  test('installs the idle check as a systemd timer with the minutes of its own notebook, root-owned', () => {
+    const { result, units, idleDir, calls } = runOnStart(VALUES, {
+      OwnerUserName: 'jane',
+      OwnerEmail: 'jane@example.com',
+      IdleStopMinutes: '30',
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('idle stop after 30 minutes (systemd timer)');
+    expect(fs.readFileSync(path.join(units, 'sds-idle-stop.service'), 'utf8')).toContain(
+      `ExecStart=/usr/bin/python3 ${idleDir}/idle_stop.py 30 eu-west-1 ${idleDir}/started`,
+    );
+    expect(fs.readFileSync(path.join(units, 'sds-idle-stop.timer'), 'utf8')).toContain('OnUnitActiveSec=5min');
+    expect(calls).toContain('systemctl enable --now sds-idle-stop.timer');
+    // Outside the notebook user's home and never handed to it: the check runs as root.
+    expect(calls).not.toContain(idleDir);
+    expect(fs.statSync(path.join(idleDir, 'idle_stop.py')).mode & 0o022).toBe(0);
+  });
+
+  test('installs no idle check when the notebook asks for none (0), or its tag cannot be read', () => {
+    for (const tags of [{ IdleStopMinutes: '0' }, { IdleStopMinutes: 'None' }, undefined]) {
+      const { result, units, calls } = runOnStart(VALUES, tags);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain('idle stop is off for this notebook');
+      expect(fs.readdirSync(units)).toEqual([]);
+      expect(calls).not.toContain('systemctl enable');
+    }
+  });
+
+  test('fits the size SageMaker accepts for a lifecycle script (16,384 characters, base64) with the longest values', () => {
+    const longest = Object.fromEntries(Object.keys(VALUES).map((k) => [k, 'x'.repeat(256)]));
+    const header = Object.entries(longest)
+      .map(([k, v]) => `export ${k}='${v}'\n`)
+      .join('');
+    const script = `#!/bin/bash\n${header}${fs.readFileSync(ON_START_SCRIPT, 'utf8')}`;
+    expect(Buffer.from(script).toString('base64').length).toBeLessThanOrEqual(16_384);
+  });
+
   test('the synthesized lifecycle configuration carries exactly this script after the project values', () => {
     const synthesized = synthesize();
     const template = synthesized.product(synthesized.platform.portfolio.projectEnvironment);
@@ -139,5 +189,72 @@ describe('notebook OnStart script', () => {
     expect(content).toContain('Fn::Base64');
     for (const name of Object.keys(VALUES)) expect(content).toContain(`export ${name}='`);
     expect(content).toContain(JSON.stringify(fs.readFileSync(ON_START_SCRIPT, 'utf8')).slice(1, 200));
+  });
+});
+
+describe('idle check (idle_stop.py, as the OnStart script installs it)', () => {
+  const python = canRun(PYTHON3, 'the idle check');
+  /** Runs the check with a stand-in Jupyter API (files) and `aws`; `api` undefined means the API is down. */
+  function check(
+    api: { readonly sessions: readonly unknown[]; readonly terminals: readonly unknown[] } | undefined,
+    minutes = 30,
+    startedMinutesAgo = 90,
+  ) {
+    const { idleDir, sandbox } = runOnStart(VALUES, { IdleStopMinutes: String(minutes) });
+    const apiDir = path.join(sandbox, 'api');
+    if (api) {
+      fs.mkdirSync(apiDir);
+      fs.writeFileSync(path.join(apiDir, 'sessions'), JSON.stringify(api.sessions));
+      fs.writeFileSync(path.join(apiDir, 'terminals'), JSON.stringify(api.terminals));
+    }
+    const started = path.join(idleDir, 'started');
+    const then = new Date(Date.now() - startedMinutesAgo * 60_000);
+    fs.utimesSync(started, then, then);
+    const metadata = path.join(sandbox, 'resource-metadata.json');
+    fs.writeFileSync(metadata, JSON.stringify({ ResourceName: 'sds-proj-alpha-dev-jane' }));
+    const calls = path.join(sandbox, 'stop-calls.log');
+    fs.writeFileSync(path.join(sandbox, 'bin', 'aws'), `#!/bin/sh\necho "aws $*" >> ${calls}\n`, { mode: 0o755 });
+    const result = spawnSync('python3', [path.join(idleDir, 'idle_stop.py'), String(minutes), 'eu-west-1', started], {
+      encoding: 'utf8',
+      env: {
+        PATH: `${path.join(sandbox, 'bin')}:${process.env.PATH}`,
+        SDS_JUPYTER_API: `file://${apiDir}`,
+        SDS_RESOURCE_METADATA: metadata,
+        // An absolute path: a Python launcher (pyenv) may put its own directories first on PATH.
+        SDS_AWS_CLI: path.join(sandbox, 'bin', 'aws'),
+        PYTHONDONTWRITEBYTECODE: '1',
+      },
+    });
+    return { result, stops: fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8') : '' };
+  }
+  const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString().replace('.000', '');
+  const session = (state: string, minutesAgo: number) => ({
+    kernel: { execution_state: state, last_activity: ago(minutesAgo) },
+  });
+
+  (python ? test : test.skip)('idle longer than the limit: stops its own notebook through the SageMaker API', () => {
+    const { result, stops } = check({ sessions: [session('idle', 45)], terminals: [{ last_activity: ago(60) }] });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/idle for 45 minutes \(limit 30\): stopping sds-proj-alpha-dev-jane\nstopped/);
+    expect(stops).toBe(
+      'aws sagemaker stop-notebook-instance --notebook-instance-name sds-proj-alpha-dev-jane --region eu-west-1\n',
+    );
+  });
+  (python ? test : test.skip)('a busy kernel, recent activity, or a recent start: no stop', () => {
+    for (const [api, started, outcome] of [
+      [{ sessions: [session('busy', 120)], terminals: [] }, 90, 'busy'],
+      [{ sessions: [session('idle', 10)], terminals: [] }, 90, 'active'],
+      [{ sessions: [], terminals: [{ last_activity: ago(5) }] }, 90, 'active'],
+      [{ sessions: [], terminals: [] }, 10, 'active'],
+    ] as const) {
+      const { result, stops } = check(api, 30, started);
+      expect(result.stdout.trim().split('\n').at(-1)).toBe(outcome);
+      expect(stops).toBe('');
+    }
+  });
+  (python ? test : test.skip)('the Jupyter API down: no stop, and a log line that says why', () => {
+    const { result, stops } = check(undefined);
+    expect(result.stdout).toMatch(/^idle-stop: Jupyter API unreachable .*: not stopping\napi-down\n$/);
+    expect(stops).toBe('');
   });
 });

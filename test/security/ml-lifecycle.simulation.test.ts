@@ -502,6 +502,44 @@ describe('container images: built, pushed and pulled by the project only inside 
   );
 });
 
+describe('idle stop: a notebook stops itself, never a colleague', () => {
+  const notebookInstance = (name: string) => () => ({
+    action: 'sagemaker:StopNotebookInstance',
+    resource: sagemaker(`notebook-instance/${name}`),
+    context: { ...inNetwork(alpha), ...resourceTags(alpha) },
+  });
+  scenario(
+    "jane's notebook stops itself when idle",
+    () => notebook,
+    notebookInstance('sds-proj-alpha-dev-jane'),
+    'Allowed',
+  );
+  scenario(
+    "jane's notebook cannot stop a colleague's notebook of the same project",
+    () => notebook,
+    notebookInstance('sds-proj-alpha-dev-john'),
+    'Denied',
+  );
+  scenario(
+    "jane's notebook cannot start itself or a colleague's again",
+    () => notebook,
+    () => ({ ...notebookInstance('sds-proj-alpha-dev-jane')(), action: 'sagemaker:StartNotebookInstance' }),
+    'Denied',
+  );
+  scenario(
+    'people of the project still start and stop its notebooks',
+    () => alpha.user,
+    notebookInstance('sds-proj-alpha-dev-john'),
+    'Allowed',
+  );
+  scenario(
+    "people cannot stop another project's notebooks",
+    () => beta.user,
+    notebookInstance('sds-proj-alpha-dev-john'),
+    'Denied',
+  );
+});
+
 describe("launches: the project admin manages every launch of the project's users, and only those", () => {
   const roleArn = (p: LaunchedProject, suffix: string) =>
     `arn:aws:iam::${ACCOUNT}:role/sds-proj-${p.name}-dev-${suffix}`;

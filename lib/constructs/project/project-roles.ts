@@ -167,6 +167,13 @@ export class ProjectRoles extends Construct {
     });
     const launchNotebooks = [
       openNotebooks,
+      // People start and stop the project's notebooks; a notebook's own role stops only itself (when idle).
+      new iam.PolicyStatement({
+        sid: 'OperateProjectNotebooks',
+        actions: ['sagemaker:StartNotebookInstance', 'sagemaker:StopNotebookInstance'],
+        resources: [sageMakerArn(`notebook-instance/${projectResourceName(project, '*')}`)],
+        conditions: { StringEquals: projectTagConditions(project).resourceTags },
+      }),
       // With the console's networks known, what project code wrote is read back only there or in the project VPC.
       ...(cidrs.length > 0 ? [readBackOnlyFromStatement(props.vpcId, cidrs)] : []),
       new iam.PolicyStatement({
@@ -498,8 +505,6 @@ export function sageMakerManageStatements(input: DataScienceScope): iam.PolicySt
     new iam.PolicyStatement({
       sid: 'OperateProjectResources',
       actions: [
-        'sagemaker:StartNotebookInstance',
-        'sagemaker:StopNotebookInstance',
         'sagemaker:StopTrainingJob',
         'sagemaker:StopProcessingJob',
         'sagemaker:StopHyperParameterTuningJob',
