@@ -108,10 +108,8 @@ describe('project environment: network', () => {
         Statement: [
           {
             Condition: {
-              StringEquals: {
-                'aws:PrincipalAccount': { Ref: 'AWS::AccountId' },
-                'aws:ResourceAccount': [{ Ref: 'AWS::AccountId' }, ...AWS_BASE_IMAGE_ACCOUNTS],
-              },
+              StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } },
+              StringEqualsIfExists: { 'aws:ResourceAccount': [{ Ref: 'AWS::AccountId' }, ...AWS_BASE_IMAGE_ACCOUNTS] },
             },
           },
         ],

@@ -257,11 +257,10 @@ export class ProjectNetwork extends Construct {
         {
           ...thisAccountOnly.Statement[0],
           Sid: 'ThisAccountAndAwsBaseImagesOnly',
+          // IfExists: account-level calls (GetAuthorizationToken, the docker login) name no repository.
           Condition: {
-            StringEquals: {
-              'aws:PrincipalAccount': Aws.ACCOUNT_ID,
-              'aws:ResourceAccount': [Aws.ACCOUNT_ID, ...AWS_BASE_IMAGE_ACCOUNTS],
-            },
+            StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID },
+            StringEqualsIfExists: { 'aws:ResourceAccount': [Aws.ACCOUNT_ID, ...AWS_BASE_IMAGE_ACCOUNTS] },
           },
         },
       ],
