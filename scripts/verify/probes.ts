@@ -8,12 +8,13 @@ import {
   CreateTrainingJobCommandInput,
   DescribeNotebookInstanceCommand,
   ListNotebookInstancesCommand,
+  ListTagsCommand,
   SageMakerClient,
   StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { Names, PROJECT_PARAMETERS } from '../../lib/config/names';
+import { Names, PROJECT_PARAMETERS, TAG_KEYS } from '../../lib/config/names';
 
 /** Anything with the SDK's `send`. */
 type Sender = { send: (command: never) => Promise<unknown> };
@@ -316,6 +317,7 @@ export async function verify(
     )) as {
       DirectInternetAccess?: string;
       RootAccess?: string;
+      NotebookInstanceArn?: string;
     };
     const observed = `internet ${nb.DirectInternetAccess}, root ${nb.RootAccess}`;
     record({
@@ -323,6 +325,19 @@ export async function verify(
       expected: 'internet Disabled, root Disabled',
       observed,
       pass: observed === 'internet Disabled, root Disabled',
+    });
+    // The idle-stop setting its lifecycle script reads (0: the owner turned it off, reported as such).
+    const tags = (await withRetry(
+      () => clients.sagemaker.send(new ListTagsCommand({ ResourceArn: nb.NotebookInstanceArn }) as never),
+      sleep,
+    )) as { Tags?: { Key?: string; Value?: string }[] };
+    const minutes = tags.Tags?.find((t) => t.Key === TAG_KEYS.idleStopMinutes)?.Value;
+    const valid = minutes !== undefined && /^\d+$/.test(minutes);
+    record({
+      check: `notebook ${name} stops itself when idle`,
+      expected: 'an IdleStopMinutes tag (0: off)',
+      observed: !valid ? `tag ${minutes ?? 'missing'}` : minutes === '0' ? 'off (0)' : `after ${minutes} minutes`,
+      pass: valid,
     });
   }
 

@@ -6,6 +6,7 @@ import {
   CreateTrainingJobCommand,
   DescribeNotebookInstanceCommand,
   ListNotebookInstancesCommand,
+  ListTagsCommand,
   SageMakerClient,
   StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -69,9 +70,12 @@ function setup() {
   adminSageMaker
     .on(ListNotebookInstancesCommand)
     .resolves({ NotebookInstances: [{ NotebookInstanceName: 'sds-proj-alpha-dev-jane' } as never] });
-  adminSageMaker
-    .on(DescribeNotebookInstanceCommand)
-    .resolves({ DirectInternetAccess: 'Disabled', RootAccess: 'Disabled' });
+  adminSageMaker.on(DescribeNotebookInstanceCommand).resolves({
+    DirectInternetAccess: 'Disabled',
+    RootAccess: 'Disabled',
+    NotebookInstanceArn: 'arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/sds-proj-alpha-dev-jane',
+  });
+  adminSageMaker.on(ListTagsCommand).resolves({ Tags: [{ Key: 'IdleStopMinutes', Value: '120' }] });
   events.on(ListRulesCommand).resolves({ Rules: [{ Name: 'sds-detective-control-Rule', State: 'ENABLED' }] });
   trail
     .on(DescribeTrailsCommand)
@@ -107,6 +111,7 @@ describe('npm run verify (offline, mocked AWS)', () => {
       'sds-proj-alpha-dev-models-111122223333 is versioned',
       'flow logs of vpc-0a',
       'notebook sds-proj-alpha-dev-jane',
+      'notebook sds-proj-alpha-dev-jane stops itself when idle',
       'detective control rule',
       'a CloudTrail trail is logging',
     ]);
@@ -217,6 +222,19 @@ describe('npm run verify (offline, mocked AWS)', () => {
         async () => undefined,
       ),
     ).rejects.toThrow('no');
+  });
+
+  test("reports each notebook's idle stop: its minutes, off (0), or a missing tag (which fails)", async () => {
+    for (const [tags, observed, pass] of [
+      [[{ Key: 'IdleStopMinutes', Value: '120' }], 'after 120 minutes', true],
+      [[{ Key: 'IdleStopMinutes', Value: '0' }], 'off (0)', true],
+      [[], 'tag missing', false],
+    ] as const) {
+      const mocks = setup();
+      mocks.adminSageMaker.on(ListTagsCommand).resolves({ Tags: [...tags] });
+      const results = await verify(mocks.clients, OPTIONS);
+      expect(results.find((r) => r.check.endsWith('stops itself when idle'))).toMatchObject({ observed, pass });
+    }
   });
 
   test('throttling during the probes is retried transparently', async () => {
