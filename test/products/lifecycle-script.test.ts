@@ -154,6 +154,10 @@ describe('notebook OnStart script', () => {
       `ExecStart=/usr/bin/python3 ${idleDir}/idle_stop.py 30 eu-west-1 ${idleDir}/started`,
     );
     expect(fs.readFileSync(path.join(units, 'sds-idle-stop.timer'), 'utf8')).toContain('OnUnitActiveSec=5min');
+    // The CLI the lifecycle script found (here the stand-in), since the timer's PATH differs.
+    expect(fs.readFileSync(path.join(units, 'sds-idle-stop.service'), 'utf8')).toMatch(
+      /^Environment=SDS_AWS_CLI=\/.*\/bin\/aws$/m,
+    );
     expect(calls).toContain('systemctl enable --now sds-idle-stop.timer');
     // Outside the notebook user's home and never handed to it: the check runs as root.
     expect(calls).not.toContain(idleDir);

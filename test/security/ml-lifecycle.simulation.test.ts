@@ -117,6 +117,23 @@ describe('monitoring: schedules run job definitions made in the project network'
     'Allowed',
   );
   scenario('without the project tags it is refused', () => notebook, schedule({}), 'Denied');
+  // Whether IAM reads the named definition's network into the request is undocumented: both ways must hold.
+  scenario(
+    "the SDK's form is allowed too if IAM reads the project network from the named definition",
+    () => notebook,
+    schedule({ ...requestTags(alpha), ...network }),
+    'Allowed',
+  );
+  scenario(
+    "a schedule whose definition runs in another project's network is refused",
+    () => notebook,
+    schedule({
+      ...requestTags(alpha),
+      'sagemaker:VpcSubnets': beta.subnetIds,
+      'sagemaker:VpcSecurityGroupIds': [beta.securityGroupId],
+    }),
+    'Denied',
+  );
   scenario(
     'an inline definition in the project network with the project keys is allowed',
     () => notebook,

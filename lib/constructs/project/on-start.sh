@@ -140,6 +140,8 @@ if __name__ == "__main__":
 PYTHON
 touch "$IDLE_DIR/started"
 chmod 0755 "$IDLE_DIR" && chmod 0644 "$IDLE_DIR/idle_stop.py"
+# The timer's PATH is not this script's: name the CLI this script found.
+aws_cli="$(command -v aws || echo aws)"
 idle_command="/usr/bin/python3 $IDLE_DIR/idle_stop.py $idle_minutes ${SDS_REGION} $IDLE_DIR/started"
 if [ "$idle_minutes" -eq 0 ]; then
   if command -v systemctl >/dev/null && [ -f "$UNIT_DIR/sds-idle-stop.timer" ]; then
@@ -153,6 +155,7 @@ elif command -v systemctl >/dev/null; then
 Description=Stop this notebook instance when idle
 [Service]
 Type=oneshot
+Environment=SDS_AWS_CLI=$aws_cli
 ExecStart=$idle_command
 UNIT
   cat > "$UNIT_DIR/sds-idle-stop.timer" <<UNIT
@@ -168,7 +171,7 @@ UNIT
   systemctl enable --now sds-idle-stop.timer
   echo "idle stop after $idle_minutes minutes (systemd timer)"
 elif command -v crontab >/dev/null; then
-  { crontab -l 2>/dev/null | grep -v idle_stop.py || true; echo "*/5 * * * * $idle_command >> /var/log/sds-idle-stop.log 2>&1"; } | crontab -
+  { crontab -l 2>/dev/null | grep -v idle_stop.py || true; echo "*/5 * * * * SDS_AWS_CLI=$aws_cli $idle_command >> /var/log/sds-idle-stop.log 2>&1"; } | crontab -
   echo "idle stop after $idle_minutes minutes (cron)"
 else
   echo "idle stop requested ($idle_minutes minutes) but this instance has neither systemd nor cron: not installed"

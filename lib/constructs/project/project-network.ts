@@ -301,13 +301,14 @@ export class ProjectNetwork extends Construct {
             }),
             Condition: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
           },
+          // No principal condition: image layers download through URLs ECR presigns with its own account, not ours.
+          // Read-only, on the bucket ECR keeps layers in: nothing can be written out through it.
           {
             Sid: 'EcrImageLayers',
             Effect: 'Allow',
             Principal: '*',
             Action: 's3:GetObject',
             Resource: `arn:${Aws.PARTITION}:s3:::prod-${Aws.REGION}-starport-layer-bucket/*`,
-            Condition: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
           },
         ],
       },

@@ -684,13 +684,18 @@ export function mlLifecycleStatements(input: DataScienceScope): iam.PolicyStatem
   return [
     // The SageMaker SDK's form: the schedule names a job definition (created above with network, keys and
     // tags) and carries no cluster of its own. An inline definition names instance types and must bring its VPC.
+    // Whether IAM reads the named definition's network into the request is undocumented: either way, any network it
+    // sees must be the project's (ForAllValues holds on an absent key); inline definitions are bound by the denies.
     new iam.PolicyStatement({
       sid: 'ScheduleProjectJobDefinitions',
       actions: ['sagemaker:CreateMonitoringSchedule'],
       resources: [sageMakerArn('monitoring-schedule/*')],
       conditions: {
         StringEquals: requestTags,
-        Null: { 'sagemaker:VpcSubnets': 'true', 'sagemaker:InstanceTypes': 'true' },
+        'ForAllValues:StringEquals': {
+          'sagemaker:VpcSubnets': input.subnetIds,
+          'sagemaker:VpcSecurityGroupIds': [input.securityGroupId],
+        },
       },
     }),
     // An inline definition runs its own cluster: its outputs are encrypted with the project key like any job's.
