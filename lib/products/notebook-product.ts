@@ -16,6 +16,7 @@ import {
 } from '../constructs/project/policy-acknowledgements';
 import { PROJECT_SHARED_POLICIES, readBackOnlyFromStatement } from '../constructs/project/project-roles';
 import { addProjectParameters } from './project-parameters';
+import { accountArn } from '../config/arns';
 
 /** Notebook owner user names: they become part of IAM role and notebook names. */
 export const OWNER_USER_NAME = {
@@ -155,15 +156,13 @@ export class NotebookProduct extends servicecatalog.ProductStack {
       ),
     });
     const notebookName = projectResourceName(project, userName);
-    const notebookArn = `arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:notebook-instance/${notebookName}`;
+    const notebookArn = accountArn('sagemaker', `notebook-instance/${notebookName}`);
     const pullImage = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'];
     const statements = [
       // Notebook credentials used outside the project network cannot read back logs, metrics or models.
       readBackOnlyFromStatement(setting(PROJECT_PARAMETERS.vpcId)),
       // SageMaker attaches network interfaces in the project subnets with the execution role: in this VPC only.
-      ...networkInterfaceStatements(
-        `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:vpc/${setting(PROJECT_PARAMETERS.vpcId)}`,
-      ),
+      ...networkInterfaceStatements(accountArn('ec2', `vpc/${setting(PROJECT_PARAMETERS.vpcId)}`)),
       // SageMaker pulls job and model images with this role, from outside the project network: AWS's images
       // (other accounts), and the project's own, never another project's repository in this account.
       new iam.PolicyStatement({
@@ -181,7 +180,7 @@ export class NotebookProduct extends servicecatalog.ProductStack {
       new iam.PolicyStatement({
         sid: 'WriteSageMakerLogs',
         actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [`arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/*`],
+        resources: [accountArn('logs', 'log-group:/aws/sagemaker/*')],
       }),
       new iam.PolicyStatement({
         sid: 'PublishSageMakerMetrics',
@@ -257,7 +256,7 @@ export class NotebookProduct extends servicecatalog.ProductStack {
  * being created is not known to IAM by VPC yet; its subnet is, and the subnet is required.
  */
 export function networkInterfaceStatements(vpcArn: string): iam.PolicyStatement[] {
-  const ec2 = (resource: string) => `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+  const ec2 = (resource: string) => accountArn('ec2', `${resource}`);
   return [
     new iam.PolicyStatement({
       sid: 'NetworkInterfacesInProjectVpc',

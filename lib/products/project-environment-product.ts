@@ -1,4 +1,4 @@
-import { Aws, CfnCondition, CfnOutput, CfnParameter, Fn, Tags } from 'aws-cdk-lib';
+import { CfnCondition, CfnOutput, CfnParameter, Fn, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as resourcegroups from 'aws-cdk-lib/aws-resourcegroups';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -24,6 +24,7 @@ import { ProjectStorage } from '../constructs/project/project-storage';
 import { NotebookLaunchRole } from '../constructs/project/notebook-launch-role';
 import { NotebookProduct } from './notebook-product';
 import { addProjectParameters } from './project-parameters';
+import { accountArn } from '../config/arns';
 
 /** VPC CIDR of a project: a /16 to /22 network, split into three /24 subnets. */
 export const VPC_CIDR = {
@@ -193,8 +194,7 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
     this.portfolio.setLaunchRole(this.notebookProduct, notebookLaunchRole.role);
     this.pinToProject(this.notebookProduct, 'Notebooks', project.projectName, project.envType);
 
-    const arn = (service: string, resource: string) =>
-      `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+    const arn = (service: string, resource: string) => accountArn(service, resource);
     const roles = new ProjectRoles(this, 'Roles', {
       project,
       vpcId: network.vpc.ref,

@@ -8,6 +8,7 @@ import { bucketObjectsFinding } from '../constructs/acknowledgements/findings';
 import { ProductAssetPublisher } from '../constructs/catalog/product-asset-publisher';
 import { AccessLogBucket, SecureBucket } from '../constructs/storage/secure-bucket';
 import { ProjectEnvironmentProduct } from '../products/project-environment-product';
+import { accountArn } from '../config/arns';
 
 /** Props of {@link AdminPortfolioStack}. */
 export interface AdminPortfolioStackProps extends StackProps {
@@ -70,7 +71,7 @@ export class AdminPortfolioStack extends Stack {
     this.portfolio.addProduct(this.projectEnvironmentProduct);
     this.portfolio.setLaunchRole(this.projectEnvironmentProduct, props.environmentLaunchRole);
 
-    const productArn = `arn:${Aws.PARTITION}:catalog:${Aws.REGION}:${Aws.ACCOUNT_ID}:product/${this.projectEnvironmentProduct.productId}`;
+    const productArn = accountArn('catalog', `product/${this.projectEnvironmentProduct.productId}`);
     // Launch rights on exactly this product; policies live here because the product id is only known here.
     new iam.ManagedPolicy(this, 'ProjectAdministratorLaunch', {
       managedPolicyName: `${names.projectAdministratorRole}-launch`,

@@ -11,6 +11,7 @@ import { IsolatedNetwork } from '../constructs/network/isolated-network';
 import { PrivateEndpoints } from '../constructs/network/private-endpoints';
 import { S3PrefixList } from '../constructs/network/s3-prefix-list';
 import { AccessLogBucket, SecureBucket } from '../constructs/storage/secure-bucket';
+import { s3Arn } from '../config/arns';
 
 /** Props of {@link SharedServicesStack}. */
 export interface SharedServicesStackProps extends StackProps {
@@ -60,7 +61,7 @@ export class SharedServicesStack extends Stack {
         new iam.PolicyStatement({
           sid: 'EcrImageLayers',
           actions: ['s3:GetObject'],
-          resources: [`arn:${this.partition}:s3:::prod-${this.region}-starport-layer-bucket/*`],
+          resources: [s3Arn(`prod-${this.region}-starport-layer-bucket/*`)],
         }),
         new iam.PolicyStatement({
           sid: 'ApprovedPackages',

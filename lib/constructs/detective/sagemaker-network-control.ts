@@ -21,6 +21,7 @@ import {
 } from '../acknowledgements/acknowledge';
 import { logStreamsFinding } from '../acknowledgements/findings';
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
+import { accountArn } from '../../config/arns';
 
 /** Where the control's code lives. */
 export const CONTROL_ENTRY = path.join(__dirname, '..', '..', '..', 'lambda', 'detective-control', 'index.ts');
@@ -84,8 +85,7 @@ export class SageMakerNetworkControl extends Construct {
     });
     const grants = remediationGrants();
     const undoneTypes = [...new Set(grants.flatMap((g) => g.resourceTypes))];
-    const sagemakerArn = (resource: string) =>
-      `arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+    const sagemakerArn = (resource: string) => accountArn('sagemaker', `${resource}`);
     const policy = new iam.ManagedPolicy(this, 'Policy', {
       description: 'Only what remediation needs: stop or delete SageMaker resources, read project networks, report',
       roles: [role],
@@ -99,9 +99,7 @@ export class SageMakerNetworkControl extends Construct {
         new iam.PolicyStatement({
           sid: 'ReadProjectNetworks',
           actions: ['ssm:GetParametersByPath'],
-          resources: [
-            `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${props.names.projectsRoot.replace(/\/$/, '')}`,
-          ],
+          resources: [accountArn('ssm', `parameter${props.names.projectsRoot.replace(/\/$/, '')}`)],
         }),
         new iam.PolicyStatement({ sid: 'ReportFindings', actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
         new iam.PolicyStatement({

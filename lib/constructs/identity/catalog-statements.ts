@@ -1,5 +1,6 @@
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { accountArn } from '../../config/arns';
 
 /**
  * What every Service Catalog launch role needs to run a product: CloudFormation on the stacks
@@ -24,9 +25,7 @@ export function launchRoleStatements(): iam.PolicyStatement[] {
         'cloudformation:TagResource',
         'cloudformation:UntagResource',
       ],
-      resources: [
-        `arn:${Aws.PARTITION}:cloudformation:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/SC-${Aws.ACCOUNT_ID}-pp-*`,
-      ],
+      resources: [accountArn('cloudformation', `stack/SC-${Aws.ACCOUNT_ID}-pp-*`)],
     }),
     new iam.PolicyStatement({
       sid: 'InspectTemplates',

@@ -1,8 +1,9 @@
-import { Aws, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { Names, TAG_KEYS, VENDED_LOGS_PREFIX } from '../../config/names';
 import { INTERNET_PATH_ACTIONS, launchRoleStatements } from './catalog-statements';
+import { accountArn, iamArn, s3Arn } from '../../config/arns';
 
 /** Props of {@link EnvironmentLaunchRole}. */
 export interface EnvironmentLaunchRoleProps {
@@ -27,9 +28,7 @@ export class EnvironmentLaunchRole extends Construct {
     super(scope, id);
     const { names } = props;
     const prefixed = names.projectPattern;
-    const arn = (service: string, resource: string, region = Aws.REGION) =>
-      `arn:${Aws.PARTITION}:${service}:${region}:${Aws.ACCOUNT_ID}:${resource}`;
-    const iamArn = (resource: string) => `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:${resource}`;
+    const arn = (service: string, resource: string) => accountArn(service, resource);
 
     this.role = new iam.Role(this, 'Role', {
       roleName: names.environmentLaunchRole,
@@ -233,7 +232,7 @@ export class EnvironmentLaunchRole extends Construct {
           's3:TagResource',
           's3:UntagResource',
         ],
-        resources: [`arn:${Aws.PARTITION}:s3:::${prefixed}`],
+        resources: [s3Arn(`${prefixed}`)],
       }),
       new iam.PolicyStatement({
         sid: 'ProjectParameters',
@@ -449,9 +448,7 @@ export class EnvironmentLaunchRole extends Construct {
       new iam.PolicyStatement({
         sid: 'ResolverServiceLinkedRole',
         actions: ['iam:CreateServiceLinkedRole'],
-        resources: [
-          `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/route53resolver.amazonaws.com/AWSServiceRoleForRoute53Resolver`,
-        ],
+        resources: [iamArn('role/aws-service-role/route53resolver.amazonaws.com/AWSServiceRoleForRoute53Resolver')],
       }),
       // Query logs reach CloudWatch Logs through a log delivery, which keeps the account's vended-logs resource policy.
       new iam.PolicyStatement({

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { Names } from '../../config/names';
 import { browseCatalogStatement, ownLaunchesStatement } from './catalog-statements';
 import { humanTrust } from './trust';
+import { accountArn } from '../../config/arns';
 
 /** Props of {@link ProjectAdministratorRole}. */
 export interface ProjectAdministratorRoleProps {
@@ -54,16 +55,14 @@ export class ProjectAdministratorRole extends Construct {
           'cloudformation:DescribeStackEvents',
           'cloudformation:DescribeStackResources',
         ],
-        resources: [
-          `arn:${Aws.PARTITION}:cloudformation:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/SC-${Aws.ACCOUNT_ID}-pp-*`,
-        ],
+        resources: [accountArn('cloudformation', `stack/SC-${Aws.ACCOUNT_ID}-pp-*`)],
       }),
     );
     statements.push(
       new iam.PolicyStatement({
         sid: 'ReadPublishedParameters',
         actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
-        resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter/${names.parameterPath}`],
+        resources: [accountArn('ssm', `parameter/${names.parameterPath}`)],
       }),
     );
 

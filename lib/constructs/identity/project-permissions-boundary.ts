@@ -1,8 +1,9 @@
-import { Aws, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { Names } from '../../config/names';
 import { INTERNET_PATH_ACTIONS } from './catalog-statements';
+import { iamArn } from '../../config/arns';
 
 /** Props of {@link ProjectPermissionsBoundary}. */
 export interface ProjectPermissionsBoundaryProps {
@@ -66,9 +67,9 @@ export class ProjectPermissionsBoundary extends Construct {
   constructor(scope: Construct, id: string, props: ProjectPermissionsBoundaryProps) {
     super(scope, id);
     const { names } = props;
-    const boundaryArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:policy/${names.projectBoundaryPolicy}`;
-    const projectRoles = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${names.projectPattern}`;
-    const projectPolicies = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:policy/${names.projectPattern}`;
+    const boundaryArn = iamArn(`policy/${names.projectBoundaryPolicy}`);
+    const projectRoles = iamArn(`role/${names.projectPattern}`);
+    const projectPolicies = iamArn(`policy/${names.projectPattern}`);
 
     // Ceiling only: identity policies of each role grant the narrow subset.
     const dataScience = new iam.PolicyStatement({

@@ -1,6 +1,7 @@
 import { Aws, CfnCondition, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { TRUSTED_ROLE_ARNS } from '../../config/names';
+import { iamArn } from '../../config/arns';
 
 export { TRUSTED_ROLE_ARNS };
 
@@ -45,7 +46,7 @@ export function trustRoleArns(role: iam.Role, arnList: string): void {
   const statement = {
     Sid: 'TrustedRoles',
     Effect: 'Allow',
-    Principal: { AWS: `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root` },
+    Principal: { AWS: iamArn('root') },
     Action: 'sts:AssumeRole',
     Condition: { ArnLike: { 'aws:PrincipalArn': Fn.split(',', arnList) } },
   };

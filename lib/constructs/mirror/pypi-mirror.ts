@@ -14,6 +14,7 @@ import { acknowledgeCompliance, acknowledgeGuardRule, acknowledgeLintRule } from
 import { bucketObjectsFinding, logStreamsFinding } from '../acknowledgements/findings';
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
 import { AccessLogBucket } from '../storage/secure-bucket';
+import { iamArn } from '../../config/arns';
 
 /** Where the mirror image is built from (a Dockerfile in this repository). */
 export const MIRROR_IMAGE_DIRECTORY = path.join(__dirname, '..', '..', '..', 'containers', 'pypi-mirror');
@@ -268,7 +269,7 @@ export class PypiMirror extends Construct {
     this.endpointService = new ec2.VpcEndpointService(this, 'EndpointService', {
       vpcEndpointServiceLoadBalancers: [this.loadBalancer],
       acceptanceRequired: false,
-      allowedPrincipals: [new iam.ArnPrincipal(`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`)],
+      allowedPrincipals: [new iam.ArnPrincipal(iamArn('root'))],
     });
   }
 }

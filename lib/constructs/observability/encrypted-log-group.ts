@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EncryptionKey } from '../encryption/encryption-key';
+import { accountArn } from '../../config/arns';
 
 /**
  * Key-policy statement that lets CloudWatch Logs of this region encrypt and decrypt the log groups
@@ -45,10 +46,7 @@ export class EncryptedLogGroup extends Construct {
     // CloudWatch Logs encrypts with the key on its own behalf, so the key policy must let it in
     // (a key shared with another purpose, e.g. the trail key, needs this as much as a dedicated one).
     const added = key.addToResourcePolicy(
-      cloudWatchLogsKeyStatement(
-        'CloudWatchLogsInThisAccount',
-        `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
-      ),
+      cloudWatchLogsKeyStatement('CloudWatchLogsInThisAccount', accountArn('logs', 'log-group:*')),
       false,
     );
     if (!added.statementAdded) {

@@ -6,6 +6,7 @@ import { launchRoleStatements } from '../identity/catalog-statements';
 import { PROJECT_SHARED_POLICIES } from './project-roles';
 import { acknowledgeWildcards, notebookWildcardReasons } from './policy-acknowledgements';
 import { projectParameterName, ProjectContext, projectResourceName } from './project-context';
+import { accountArn, iamArn } from '../../config/arns';
 
 /** Props of {@link NotebookLaunchRole}. */
 export interface NotebookLaunchRoleProps {
@@ -26,9 +27,8 @@ export class NotebookLaunchRole extends Construct {
   constructor(scope: Construct, id: string, props: NotebookLaunchRoleProps) {
     super(scope, id);
     const { project } = props;
-    const arn = (service: string, resource: string) =>
-      `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
-    const notebookRoles = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${projectResourceName(project, 'nb-*')}`;
+    const arn = (service: string, resource: string) => accountArn(service, resource);
+    const notebookRoles = iamArn(`role/${projectResourceName(project, 'nb-*')}`);
 
     this.role = new iam.Role(this, 'Role', {
       roleName: projectResourceName(project, 'notebook-launch'),
@@ -74,9 +74,8 @@ export class NotebookLaunchRole extends Construct {
           resources: [notebookRoles],
           conditions: {
             ArnEquals: {
-              'iam:PolicyARN': PROJECT_SHARED_POLICIES.map(
-                (suffix) =>
-                  `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:policy/${projectResourceName(project, suffix)}`,
+              'iam:PolicyARN': PROJECT_SHARED_POLICIES.map((suffix) =>
+                iamArn(`policy/${projectResourceName(project, suffix)}`),
               ),
             },
           },

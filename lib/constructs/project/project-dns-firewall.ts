@@ -1,10 +1,11 @@
-import { Aws, CfnCondition, Fn, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { CfnCondition, Fn, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53resolver from 'aws-cdk-lib/aws-route53resolver';
 import { Construct } from 'constructs';
 import { VENDED_LOGS_PREFIX } from '../../config/names';
 import { projectLogGroupName, ProjectContext, projectResourceName } from './project-context';
+import { accountArn } from '../../config/arns';
 
 /**
  * Names project workloads may resolve: AWS service endpoints (interface endpoints, S3, the mirror's
@@ -81,7 +82,7 @@ export class ProjectDnsFirewall extends Construct {
     this.queryLogGroup.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     const queryLogging = new route53resolver.CfnResolverQueryLoggingConfig(this, 'QueryLogging', {
       name: projectResourceName(project, 'dns-queries'),
-      destinationArn: `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${this.queryLogGroup.ref}`,
+      destinationArn: accountArn('logs', `log-group:${this.queryLogGroup.ref}`),
     });
     new route53resolver.CfnResolverQueryLoggingConfigAssociation(this, 'QueryLoggingAssociation', {
       resolverQueryLogConfigId: queryLogging.attrId,

@@ -24,6 +24,7 @@ import {
   ProjectContext,
   projectResourceName,
 } from './project-context';
+import { s3Arn } from '../../config/arns';
 
 /** Interface endpoints every project VPC gets: what notebooks, jobs and model endpoints call. */
 export const PROJECT_INTERFACE_ENDPOINTS = {
@@ -296,7 +297,7 @@ export class ProjectNetwork extends Construct {
             Principal: '*',
             Action: 's3:*',
             Resource: PROJECT_BUCKETS.flatMap((suffix) => {
-              const bucket = `arn:${Aws.PARTITION}:s3:::${projectBucketName(project, suffix)}`;
+              const bucket = s3Arn(`${projectBucketName(project, suffix)}`);
               return [bucket, `${bucket}/*`];
             }),
             Condition: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
@@ -308,7 +309,7 @@ export class ProjectNetwork extends Construct {
             Effect: 'Allow',
             Principal: '*',
             Action: 's3:GetObject',
-            Resource: `arn:${Aws.PARTITION}:s3:::prod-${Aws.REGION}-starport-layer-bucket/*`,
+            Resource: s3Arn(`prod-${Aws.REGION}-starport-layer-bucket/*`),
           },
         ],
       },

@@ -12,6 +12,7 @@ import { humanTrust, trustRoleArns } from '../identity/trust';
 import { acknowledgeWildcards, dataScienceWildcardReasons, notebookWildcardReasons } from './policy-acknowledgements';
 import { projectParameterName, ProjectContext, projectResourceName } from './project-context';
 import { KEY_SERVICES } from './project-storage';
+import { accountArn, iamArn } from '../../config/arns';
 
 /** Props of {@link ProjectRoles}. */
 export interface ProjectRolesProps {
@@ -154,9 +155,7 @@ export class ProjectRoles extends Construct {
     const openNotebooks = new iam.PolicyStatement({
       sid: 'OpenProjectNotebooks',
       actions: ['sagemaker:CreatePresignedNotebookInstanceUrl'],
-      resources: [
-        `arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:notebook-instance/${projectResourceName(project, '*')}`,
-      ],
+      resources: [accountArn('sagemaker', `notebook-instance/${projectResourceName(project, '*')}`)],
       conditions: {
         StringEquals: {
           [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project.projectName,
@@ -331,7 +330,7 @@ function projectTagConditions(project: ProjectContext) {
   return { requestTags: tags('aws:RequestTag'), resourceTags: tags('aws:ResourceTag') };
 }
 
-const sageMakerArn = (resource: string) => `arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+const sageMakerArn = (resource: string) => accountArn('sagemaker', `${resource}`);
 
 /**
  * SageMaker work created only in the project network, with the project key, tags and model names.
@@ -447,7 +446,7 @@ export function sageMakerCreateStatements(input: DataScienceScope): iam.PolicySt
     new iam.PolicyStatement({
       sid: 'PassProjectRolesToSageMaker',
       actions: ['iam:PassRole'],
-      resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${projectResourceName(project, 'nb-*')}`],
+      resources: [iamArn(`role/${projectResourceName(project, 'nb-*')}`)],
       // By name and by tags: the tags also hold if a role is ever named outside the convention.
       conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com', ...resourceTags } },
     }),
@@ -568,8 +567,7 @@ export function sageMakerManageStatements(input: DataScienceScope): iam.PolicySt
 /** Project data, key use through services, the repository, settings, logs and metrics. */
 export function projectDataStatements(input: DataScienceScope): iam.PolicyStatement[] {
   const { project } = input;
-  const arn = (service: string, resource: string) =>
-    `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+  const arn = (service: string, resource: string) => accountArn(service, resource);
   return [
     new iam.PolicyStatement({
       sid: 'ProjectData',
@@ -777,7 +775,7 @@ export function mlLifecycleStatements(input: DataScienceScope): iam.PolicyStatem
         'application-autoscaling:PutScheduledAction',
         'application-autoscaling:DeleteScheduledAction',
       ],
-      resources: [`arn:${Aws.PARTITION}:application-autoscaling:${Aws.REGION}:${Aws.ACCOUNT_ID}:scalable-target/*`],
+      resources: [accountArn('application-autoscaling', 'scalable-target/*')],
       conditions: { StringEquals: { ...scaling, ...resourceTags } },
     }),
     new iam.PolicyStatement({

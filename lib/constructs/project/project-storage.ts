@@ -10,6 +10,7 @@ import { cloudWatchLogsKeyStatement } from '../observability/encrypted-log-group
 import { AccessLogBucket, SecureBucket } from '../storage/secure-bucket';
 import { dnsQueryLogGroupPattern } from './project-dns-firewall';
 import { projectBucketName, ProjectContext, projectResourceName, projectRetainedName } from './project-context';
+import { accountArn, iamArn } from '../../config/arns';
 
 /** What the project repository is seeded with. */
 export const NOTEBOOKS_DIRECTORY = path.join(__dirname, '..', '..', '..', 'notebooks');
@@ -62,11 +63,10 @@ export class ProjectStorage extends Construct {
   constructor(scope: Construct, id: string, props: ProjectStorageProps) {
     super(scope, id);
     const { project } = props;
-    const roleArn = (suffix: string) =>
-      `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${projectResourceName(project, suffix)}`;
+    const roleArn = (suffix: string) => iamArn(`role/${projectResourceName(project, suffix)}`);
     this.projectRolesPattern = roleArn('*');
     this.adminRoleArn = roleArn('admin');
-    const launchRoleArn = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${project.names.environmentLaunchRole}`;
+    const launchRoleArn = iamArn(`role/${project.names.environmentLaunchRole}`);
 
     this.key = props.key;
     // Project roles use the key only through the services that store project data; never directly.
@@ -91,7 +91,7 @@ export class ProjectStorage extends Construct {
         [
           project.names.projectParameter(project.projectName, project.envType, '*'),
           dnsQueryLogGroupPattern(project),
-        ].map((name) => `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${name}`),
+        ].map((name) => accountArn('logs', `log-group:${name}`)),
       ),
     );
     // The environment launch role manages this key (CloudFormation's read, update and tagging handlers) through this
