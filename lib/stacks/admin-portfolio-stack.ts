@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
@@ -9,6 +9,7 @@ import { ProductAssetPublisher } from '../constructs/catalog/product-asset-publi
 import { AccessLogBucket, SecureBucket } from '../constructs/storage/secure-bucket';
 import { ProjectEnvironmentProduct } from '../products/project-environment-product';
 import { accountArn } from '../config/arns';
+import { readEncryptedObjectsStatements } from '../constructs/storage/encrypted-objects';
 
 /** Props of {@link AdminPortfolioStack}. */
 export interface AdminPortfolioStackProps extends StackProps {
@@ -95,23 +96,10 @@ export class AdminPortfolioStack extends Stack {
       managedPolicyName: `${names.environmentLaunchRole}-assets`,
       description: 'Read the nested product templates in the catalog asset bucket',
       roles: [props.environmentLaunchRole],
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'ReadProductAssets',
-          actions: ['s3:GetObject'],
-          resources: [assets.bucket.arnForObjects('*')],
-        }),
-        new iam.PolicyStatement({
-          sid: 'DecryptProductAssets',
-          actions: ['kms:Decrypt'],
-          resources: [assets.encryptionKey.keyArn],
-          conditions: {
-            StringEquals: {
-              'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com`,
-            },
-          },
-        }),
-      ],
+      statements: readEncryptedObjectsStatements(assets.bucket.arnForObjects('*'), assets.encryptionKey.keyArn, {
+        read: 'ReadProductAssets',
+        decrypt: 'DecryptProductAssets',
+      }),
     });
 
     Validations.of(launchAssets).acknowledge({

@@ -15,6 +15,7 @@ import { bucketObjectsFinding, logStreamsFinding } from '../acknowledgements/fin
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
 import { AccessLogBucket } from '../storage/secure-bucket';
 import { iamArn } from '../../config/arns';
+import { readEncryptedObjectsStatements } from '../storage/encrypted-objects';
 
 /** Where the mirror image is built from (a Dockerfile in this repository). */
 export const MIRROR_IMAGE_DIRECTORY = path.join(__dirname, '..', '..', '..', 'containers', 'pypi-mirror');
@@ -110,15 +111,10 @@ export class PypiMirror extends Construct {
           resources: [props.packagesBucket.bucketArn],
           conditions: { StringLike: { 's3:prefix': [`${PACKAGES_PREFIX}*`] } },
         }),
-        new iam.PolicyStatement({
-          actions: ['s3:GetObject'],
-          resources: [props.packagesBucket.arnForObjects(`${PACKAGES_PREFIX}*`)],
-        }),
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt'],
-          resources: [props.packagesKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } },
-        }),
+        ...readEncryptedObjectsStatements(
+          props.packagesBucket.arnForObjects(`${PACKAGES_PREFIX}*`),
+          props.packagesKey.keyArn,
+        ),
       ],
     });
 
