@@ -1,4 +1,4 @@
-import { SHARED_PARAMETERS } from '../../lib/config/names';
+import { SHARED_PARAMETERS, TAG_KEYS } from '../../lib/config/names';
 import { DeployContext, resolve } from './intrinsics';
 import { logicalIdOf, managedPolicyDocument, PolicyDocument, Principal, principalFromTemplate } from './iam';
 import { CfnTemplate, Synthesized } from './synth';
@@ -124,3 +124,41 @@ export function launchNotebook(synthesized: Synthesized, project: LaunchedProjec
   const extra = [{ template: project.template, ctx: project.ctx }];
   return { ...principalFromTemplate(template, roleId, ctx, extra), boundary: projectBoundary(synthesized) };
 }
+
+/** The trust policy of `p`'s user role, resolved with `parameters` added to the launch (e.g. UserRoleArns). */
+export function userTrust(p: LaunchedProject, parameters: Record<string, string> = {}): PolicyDocument {
+  const ctx: DeployContext = { ...p.ctx, parameters: { ...p.ctx.parameters, ...parameters } };
+  const found = Object.values(p.template.Resources).find(
+    (r) =>
+      r.Type === 'AWS::IAM::Role' && resolve(r.Properties!.RoleName, p.template, ctx) === `sds-proj-${p.name}-dev-user`,
+  );
+  if (!found) throw new Error(`${p.name} has no user role`);
+  return resolve(found.Properties!.AssumeRolePolicyDocument, p.template, ctx) as PolicyDocument;
+}
+
+/** A project role whose identity policy says `*`: only the project boundary holds it. */
+export function boundaryOnly(synthesized: Synthesized, roleName = 'sds-proj-alpha-dev-nb-jane'): Principal {
+  return {
+    arn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`,
+    identityPolicies: [
+      {
+        name: 'anything',
+        policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+      },
+    ],
+    boundary: projectBoundary(synthesized),
+  };
+}
+
+/** Request tags of a create as project `project`'s (environment `env`). */
+export const requestTags = (project: string, env = 'dev') => ({
+  [`aws:RequestTag/${TAG_KEYS.projectName}`]: project,
+  [`aws:RequestTag/${TAG_KEYS.environmentType}`]: env,
+  'aws:TagKeys': [TAG_KEYS.projectName, TAG_KEYS.environmentType],
+});
+
+/** Resource tags of something project `project`'s (environment `env`). */
+export const resourceTags = (project: string, env = 'dev') => ({
+  [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project,
+  [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: env,
+});

@@ -61,6 +61,13 @@ const ownTags = {
 /** A call on one of the project's own (tagged) resources, from inside the project network. */
 const ownInNetwork = { ...inNetwork, ...ownTags };
 
+/** A call of the notebook on one of the project's own resources (`resource` after the account), from inside its network. */
+const own = (action: string, resource: string): Request => ({
+  action: `sagemaker:${action}`,
+  resource: arn(resource),
+  context: ownInNetwork,
+});
+
 /** Condition keys a create call carries, from the keyword arguments the notebook passes. */
 function createContext(p: LaunchedProject, kwargs: Set<string>): Record<string, string | string[]> {
   const context: Record<string, string | string[]> = { ...inNetwork };
@@ -120,11 +127,7 @@ const CALLS: NotebookCall[] = [
         context: createContext(alpha, kwargsOf(source, 'processor')),
       },
       passRole,
-      {
-        action: 'sagemaker:DescribeProcessingJob',
-        resource: arn('processing-job/sklearn-1'),
-        context: ownInNetwork,
-      },
+      own('DescribeProcessingJob', 'processing-job/sklearn-1'),
     ],
   },
   {
@@ -147,16 +150,8 @@ const CALLS: NotebookCall[] = [
           context,
         },
         { action: 'sagemaker:Search', resource: '*', context: inNetwork },
-        {
-          action: 'sagemaker:AssociateTrialComponent',
-          resource: arn('experiment-trial-component/xgboost-baseline'),
-          context: ownInNetwork,
-        },
-        {
-          action: 'sagemaker:UpdateTrialComponent',
-          resource: arn('experiment-trial-component/xgboost-baseline'),
-          context: ownInNetwork,
-        },
+        own('AssociateTrialComponent', 'experiment-trial-component/xgboost-baseline'),
+        own('UpdateTrialComponent', 'experiment-trial-component/xgboost-baseline'),
       ];
     },
   },
@@ -170,11 +165,7 @@ const CALLS: NotebookCall[] = [
         context: createContext(alpha, kwargsOf(source, 'estimator')),
       },
       passRole,
-      {
-        action: 'sagemaker:DescribeTrainingJob',
-        resource: arn('training-job/xgboost-1'),
-        context: ownInNetwork,
-      },
+      own('DescribeTrainingJob', 'training-job/xgboost-1'),
     ],
   },
   {
@@ -205,16 +196,8 @@ const CALLS: NotebookCall[] = [
           resource: arn('endpoint/alpha-credit-default'),
           context: createContext(alpha, deploy),
         },
-        {
-          action: 'sagemaker:CreateEndpoint',
-          resource: arn('endpoint-config/alpha-credit-default'),
-          context: ownInNetwork,
-        },
-        {
-          action: 'sagemaker:DescribeEndpoint',
-          resource: arn('endpoint/alpha-credit-default'),
-          context: ownInNetwork,
-        },
+        own('CreateEndpoint', 'endpoint-config/alpha-credit-default'),
+        own('DescribeEndpoint', 'endpoint/alpha-credit-default'),
       ];
     },
   },
@@ -252,24 +235,14 @@ const CALLS: NotebookCall[] = [
   {
     notebook: '02-mlops.ipynb',
     call: 'predictor.predict(',
-    requests: () => [
-      {
-        action: 'sagemaker:InvokeEndpoint',
-        resource: arn('endpoint/alpha-credit-default'),
-        context: ownInNetwork,
-      },
-    ],
+    requests: () => [own('InvokeEndpoint', 'endpoint/alpha-credit-default')],
   },
   {
     notebook: '02-mlops.ipynb',
     call: 'monitor.list_executions(',
     requests: () => [
       { action: 'sagemaker:ListMonitoringExecutions', resource: '*', context: inNetwork },
-      {
-        action: 'sagemaker:DescribeProcessingJob',
-        resource: arn('processing-job/monitoring-1'),
-        context: ownInNetwork,
-      },
+      own('DescribeProcessingJob', 'processing-job/monitoring-1'),
     ],
   },
   {
@@ -277,11 +250,7 @@ const CALLS: NotebookCall[] = [
     call: 'LineageTableVisualizer(',
     requests: () => [
       { action: 'sagemaker:QueryLineage', resource: '*', context: inNetwork },
-      {
-        action: 'sagemaker:DescribeTrainingJob',
-        resource: arn('training-job/xgboost-1'),
-        context: ownInNetwork,
-      },
+      own('DescribeTrainingJob', 'training-job/xgboost-1'),
     ],
   },
   {
@@ -289,49 +258,26 @@ const CALLS: NotebookCall[] = [
     call: 'monitor.delete_monitoring_schedule(',
     // The SDK waits for the schedule to go, then deletes the job definition it created.
     requests: () => [
-      {
-        action: 'sagemaker:DeleteMonitoringSchedule',
-        resource: arn('monitoring-schedule/alpha-credit-default-monitor'),
-        context: ownInNetwork,
-      },
-      {
-        action: 'sagemaker:DescribeMonitoringSchedule',
-        resource: arn('monitoring-schedule/alpha-credit-default-monitor'),
-        context: ownInNetwork,
-      },
-      {
-        action: 'sagemaker:DeleteDataQualityJobDefinition',
-        resource: arn('data-quality-job-definition/data-quality-job-definition-2026-11-26-10-00-00-000'),
-        context: ownInNetwork,
-      },
+      own('DeleteMonitoringSchedule', 'monitoring-schedule/alpha-credit-default-monitor'),
+      own('DescribeMonitoringSchedule', 'monitoring-schedule/alpha-credit-default-monitor'),
+      own(
+        'DeleteDataQualityJobDefinition',
+        'data-quality-job-definition/data-quality-job-definition-2026-11-26-10-00-00-000',
+      ),
     ],
   },
   {
     notebook: '02-mlops.ipynb',
     call: 'predictor.delete_endpoint(',
     requests: () => [
-      {
-        action: 'sagemaker:DeleteEndpoint',
-        resource: arn('endpoint/alpha-credit-default'),
-        context: ownInNetwork,
-      },
-      {
-        action: 'sagemaker:DeleteEndpointConfig',
-        resource: arn('endpoint-config/alpha-credit-default'),
-        context: ownInNetwork,
-      },
+      own('DeleteEndpoint', 'endpoint/alpha-credit-default'),
+      own('DeleteEndpointConfig', 'endpoint-config/alpha-credit-default'),
     ],
   },
   {
     notebook: '02-mlops.ipynb',
     call: 'model.delete_model(',
-    requests: () => [
-      {
-        action: 'sagemaker:DeleteModel',
-        resource: arn('model/sds-proj-alpha-dev-credit-default'),
-        context: ownInNetwork,
-      },
-    ],
+    requests: () => [own('DeleteModel', 'model/sds-proj-alpha-dev-credit-default')],
   },
 ];
 

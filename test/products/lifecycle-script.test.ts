@@ -198,34 +198,41 @@ describe('notebook OnStart script', () => {
 
 describe('idle check (idle_stop.py, as the OnStart script installs it)', () => {
   const python = canRun(PYTHON3, 'the idle check');
+  /** The check as the OnStart script installs it: installed once, run in a fresh sandbox each time. */
+  let installed: string | undefined;
+  const idleScript = () =>
+    (installed ??= path.join(runOnStart(VALUES, { IdleStopMinutes: '30' }).idleDir, 'idle_stop.py'));
   /** Runs the check with a stand-in Jupyter API (files) and `aws`; `api` undefined means the API is down. */
   function check(
     api: { readonly sessions: readonly unknown[]; readonly terminals: readonly unknown[] } | undefined,
     minutes = 30,
     startedMinutesAgo = 90,
   ) {
-    const { idleDir, sandbox } = runOnStart(VALUES, { IdleStopMinutes: String(minutes) });
+    const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-idle-'));
+    sandboxes.push(sandbox);
     const apiDir = path.join(sandbox, 'api');
     if (api) {
       fs.mkdirSync(apiDir);
       fs.writeFileSync(path.join(apiDir, 'sessions'), JSON.stringify(api.sessions));
       fs.writeFileSync(path.join(apiDir, 'terminals'), JSON.stringify(api.terminals));
     }
-    const started = path.join(idleDir, 'started');
+    const started = path.join(sandbox, 'started');
+    fs.writeFileSync(started, '');
     const then = new Date(Date.now() - startedMinutesAgo * 60_000);
     fs.utimesSync(started, then, then);
     const metadata = path.join(sandbox, 'resource-metadata.json');
     fs.writeFileSync(metadata, JSON.stringify({ ResourceName: 'sds-proj-alpha-dev-jane' }));
     const calls = path.join(sandbox, 'stop-calls.log');
-    fs.writeFileSync(path.join(sandbox, 'bin', 'aws'), `#!/bin/sh\necho "aws $*" >> ${calls}\n`, { mode: 0o755 });
-    const result = spawnSync('python3', [path.join(idleDir, 'idle_stop.py'), String(minutes), 'eu-west-1', started], {
+    const aws = path.join(sandbox, 'aws');
+    fs.writeFileSync(aws, `#!/bin/sh\necho "aws $*" >> ${calls}\n`, { mode: 0o755 });
+    const result = spawnSync('python3', [idleScript(), String(minutes), 'eu-west-1', started], {
       encoding: 'utf8',
       env: {
-        PATH: `${path.join(sandbox, 'bin')}:${process.env.PATH}`,
+        PATH: process.env.PATH,
         SDS_JUPYTER_API: `file://${apiDir}`,
         SDS_RESOURCE_METADATA: metadata,
         // An absolute path: a Python launcher (pyenv) may put its own directories first on PATH.
-        SDS_AWS_CLI: path.join(sandbox, 'bin', 'aws'),
+        SDS_AWS_CLI: aws,
         PYTHONDONTWRITEBYTECODE: '1',
       },
     });

@@ -5,37 +5,30 @@
  * and its refusals across projects, and the project's network, key and tag rules hold on it.
  */
 import { PROJECT_ADMIN_SESSION, TAG_KEYS } from '../../lib/config/names';
-import { PolicyDocument, Principal, Request, scenario } from '../helpers/iam';
-import { resolve } from '../helpers/intrinsics';
-import { ACCOUNT, launchNotebook, launchProject, LaunchedProject, projectBoundary, REGION } from '../helpers/projects';
+import { Request, scenario } from '../helpers/iam';
+import {
+  ACCOUNT,
+  boundaryOnly as boundaryOnlyOf,
+  launchNotebook,
+  launchProject,
+  LaunchedProject,
+  REGION,
+  requestTags as tagsOfRequest,
+  resourceTags as tagsOfResource,
+  userTrust,
+} from '../helpers/projects';
 import { synthesize } from '../helpers/synth';
 
 const synthesized = synthesize();
 const alpha = launchProject(synthesized, 'alpha');
 const beta = launchProject(synthesized, 'beta');
 const notebook = launchNotebook(synthesized, alpha, 'jane');
-const boundaryOnly: Principal = {
-  arn: `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-nb-jane`,
-  identityPolicies: [
-    {
-      name: 'anything',
-      policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
-    },
-  ],
-  boundary: projectBoundary(synthesized),
-};
+const boundaryOnly = boundaryOnlyOf(synthesized);
 
 const sagemaker = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
 const prefixed = (p: LaunchedProject, name: string) => `sds-proj-${p.name}-dev-${name}`;
-const requestTags = (p: LaunchedProject) => ({
-  [`aws:RequestTag/${TAG_KEYS.projectName}`]: p.name,
-  [`aws:RequestTag/${TAG_KEYS.environmentType}`]: 'dev',
-  'aws:TagKeys': [TAG_KEYS.projectName, TAG_KEYS.environmentType],
-});
-const resourceTags = (p: LaunchedProject) => ({
-  [`aws:ResourceTag/${TAG_KEYS.projectName}`]: p.name,
-  [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
-});
+const requestTags = (p: LaunchedProject) => tagsOfRequest(p.name);
+const resourceTags = (p: LaunchedProject) => tagsOfResource(p.name);
 /** From inside the project network, where notebook code runs. */
 const inNetwork = (p: LaunchedProject) => ({ 'aws:SourceVpc': p.vpcId, 'aws:SecureTransport': 'true' });
 
@@ -560,15 +553,6 @@ describe('idle stop: a notebook stops itself, never a colleague', () => {
 describe("launches: the project admin manages every launch of the project's users, and only those", () => {
   const roleArn = (p: LaunchedProject, suffix: string) =>
     `arn:aws:iam::${ACCOUNT}:role/sds-proj-${p.name}-dev-${suffix}`;
-  /** The user role's trust policy, resolved. */
-  const userTrust = (p: LaunchedProject): PolicyDocument => {
-    const [, role] = Object.entries(p.template.Resources).find(
-      ([, r]) =>
-        r.Type === 'AWS::IAM::Role' &&
-        resolve(r.Properties!.RoleName, p.template, p.ctx) === `sds-proj-${p.name}-dev-user`,
-    )!;
-    return resolve(role.Properties!.AssumeRolePolicyDocument, p.template, p.ctx) as PolicyDocument;
-  };
   const switchTo = (p: LaunchedProject, action: string, tag: string | undefined) => (): Request => ({
     action,
     resource: roleArn(p, 'user'),

@@ -1,6 +1,6 @@
 import { TAG_KEYS } from '../../lib/config/names';
 import { expectDecision, PolicyDocument, Principal, scenario } from '../helpers/iam';
-import { ACCOUNT, launchNotebook, launchProject, REGION } from '../helpers/projects';
+import { ACCOUNT, launchNotebook, launchProject, REGION, userTrust } from '../helpers/projects';
 import { synthesize } from '../helpers/synth';
 import { resolve } from '../helpers/intrinsics';
 import { wildcardRegExp } from '../../scripts/preflight/wildcard';
@@ -929,16 +929,6 @@ function physicalNames(project: typeof alpha): string[] {
 describe('sign-in: federated roles switch in without an MFA flag only when the launch names them', () => {
   const sso = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/${REGION}/AWSReservedSSO_DataScientist_0a1b2c3d4e5f`;
   const ssoPattern = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataScientist_*`;
-  /** The user role's trust policy, resolved for a launch with UserRoleArns = `arns`. */
-  const userTrust = (arns: string) => {
-    const template = alpha.template;
-    const ctx = { ...alpha.ctx, parameters: { ...alpha.ctx.parameters, UserRoleArns: arns } };
-    const [, role] = Object.entries(template.Resources).find(
-      ([, r]) =>
-        r.Type === 'AWS::IAM::Role' && resolve(r.Properties!.RoleName, template, ctx) === 'sds-proj-alpha-dev-user',
-    )!;
-    return resolve(role.Properties!.AssumeRolePolicyDocument, template, ctx) as PolicyDocument;
-  };
   const caller = (arn: string): Principal => ({
     arn,
     identityPolicies: [
@@ -951,7 +941,7 @@ describe('sign-in: federated roles switch in without an MFA flag only when the l
   const assume = (arns: string, mfa: boolean) => () => ({
     action: 'sts:AssumeRole',
     resource: `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-user`,
-    resourcePolicy: userTrust(arns),
+    resourcePolicy: userTrust(alpha, { UserRoleArns: arns }),
     context: { 'aws:MultiFactorAuthPresent': String(mfa) },
   });
   scenario(

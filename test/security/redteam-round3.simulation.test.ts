@@ -18,8 +18,18 @@
  */
 import { PROJECT_ADMIN_SESSION, TAG_KEYS } from '../../lib/config/names';
 import { evaluate, expectDecision, PolicyDocument, Principal, Request } from '../helpers/iam';
-import { DeployContext, resolve } from '../helpers/intrinsics';
-import { ACCOUNT, launchNotebook, launchProject, LaunchedProject, projectBoundary, REGION } from '../helpers/projects';
+import { resolve } from '../helpers/intrinsics';
+import {
+  ACCOUNT,
+  boundaryOnly as boundaryOnlyOf,
+  launchNotebook,
+  launchProject,
+  LaunchedProject,
+  REGION,
+  requestTags,
+  resourceTags,
+  userTrust,
+} from '../helpers/projects';
 import { synthesize } from '../helpers/synth';
 
 const synthesized = synthesize();
@@ -27,30 +37,11 @@ const alpha = launchProject(synthesized, 'alpha');
 const beta = launchProject(synthesized, 'beta');
 const notebook = launchNotebook(synthesized, alpha, 'jane');
 
-/** A project role whose identity policy says `*`: only the boundary holds. */
-const boundaryOnly: Principal = {
-  arn: `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-nb-jane`,
-  identityPolicies: [
-    {
-      name: 'anything',
-      policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
-    },
-  ],
-  boundary: projectBoundary(synthesized),
-};
+const boundaryOnly = boundaryOnlyOf(synthesized);
 
 const ATTACKER = '444455556666';
 const sagemaker = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
-const requestTags = (project: string, env = 'dev') => ({
-  [`aws:RequestTag/${TAG_KEYS.projectName}`]: project,
-  [`aws:RequestTag/${TAG_KEYS.environmentType}`]: env,
-  'aws:TagKeys': [TAG_KEYS.projectName, TAG_KEYS.environmentType],
-});
-const resourceTags = (project: string, env = 'dev') => ({
-  [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project,
-  [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: env,
-});
 /** From inside alpha's network (its interface endpoints). */
 const insideAlpha = { 'aws:SourceVpc': alpha.vpcId, 'aws:SecureTransport': 'true' };
 /** A stolen credential used from a laptop on the internet. */
@@ -69,16 +60,6 @@ function endpointPolicy(p: LaunchedProject, service: string): PolicyDocument {
   );
   if (!found) throw new Error(`no ${service} endpoint`);
   return resolve(found.Properties!.PolicyDocument, p.template, p.ctx) as PolicyDocument;
-}
-
-/** The trust policy of `p`'s user role, resolved with `parameters` added to the launch. */
-function userTrust(p: LaunchedProject, parameters: Record<string, string> = {}): PolicyDocument {
-  const ctx: DeployContext = { ...p.ctx, parameters: { ...p.ctx.parameters, ...parameters } };
-  const found = Object.values(p.template.Resources).find(
-    (r) =>
-      r.Type === 'AWS::IAM::Role' && resolve(r.Properties!.RoleName, p.template, ctx) === `sds-proj-${p.name}-dev-user`,
-  );
-  return resolve(found!.Properties!.AssumeRolePolicyDocument, p.template, ctx) as PolicyDocument;
 }
 
 /** The attack must be refused, and is. */

@@ -29,7 +29,8 @@ export const SAGEMAKER_VPC_CREATE_ACTIONS = [
   'sagemaker:CreateMonitoringSchedule',
 ];
 
-const MONITORING_SCHEDULE = 'sagemaker:CreateMonitoringSchedule';
+/** A schedule may name a job definition (which brought the network and keys) instead of carrying them. */
+export const MONITORING_SCHEDULE = 'sagemaker:CreateMonitoringSchedule';
 
 /**
  * Wildcards that name exactly these SageMaker actions today (a test checks each against the Service

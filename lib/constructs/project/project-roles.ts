@@ -5,7 +5,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeCompliance } from '../acknowledgements/acknowledge';
 import { PROJECT_ADMIN_SESSION, TAG_KEYS } from '../../config/names';
-import { compactActions, SAGEMAKER_VPC_CREATE_ACTIONS } from '../identity/project-permissions-boundary';
+import {
+  compactActions,
+  MONITORING_SCHEDULE,
+  SAGEMAKER_VPC_CREATE_ACTIONS,
+} from '../identity/project-permissions-boundary';
 import { bucketObjectsFinding } from '../acknowledgements/findings';
 import { browseCatalogStatement, ownLaunchesStatement } from '../identity/catalog-statements';
 import { humanTrust, trustRoleArns } from '../identity/trust';
@@ -63,8 +67,6 @@ export const INSTANCE_STORAGE_TYPES = [
   'ml.r5d.*',
 ] as const;
 
-const MONITORING_SCHEDULE = 'sagemaker:CreateMonitoringSchedule';
-
 /**
  * SageMaker create calls that take volume and output keys (condition keys `sagemaker:*KmsKeyArn`): the
  * VPC-bound ones but notebooks and models, and batch transform (which runs in the network of its model).
@@ -75,6 +77,9 @@ const SAGEMAKER_KEYED_JOBS = [
   ),
   'sagemaker:CreateTransformJob',
 ];
+
+/** The keyed jobs that always bring their own cluster: all but schedules, which may name a job definition. */
+const KEYED_JOBS_WITH_OWN_CLUSTER = SAGEMAKER_KEYED_JOBS.filter((a) => a !== MONITORING_SCHEDULE);
 
 /**
  * The project's two human roles, trusted by this account with MFA and bounded by the project
@@ -367,7 +372,7 @@ export function sageMakerCreateStatements(input: DataScienceScope): iam.PolicySt
     new iam.PolicyStatement({
       sid: 'DenyJobsWithoutOutputKmsKeyArnOfProject',
       effect: iam.Effect.DENY,
-      actions: compactActions(SAGEMAKER_KEYED_JOBS.filter((a) => a !== MONITORING_SCHEDULE)),
+      actions: compactActions(KEYED_JOBS_WITH_OWN_CLUSTER),
       resources: ['*'],
       conditions: { StringNotEqualsIfExists: { 'sagemaker:OutputKmsKeyArn': input.keyArn } },
     }),
@@ -397,7 +402,7 @@ export function sageMakerCreateStatements(input: DataScienceScope): iam.PolicySt
     new iam.PolicyStatement({
       sid: 'DenyJobsWithoutVolumeKeyOrTypes',
       effect: iam.Effect.DENY,
-      actions: compactActions(SAGEMAKER_KEYED_JOBS.filter((a) => a !== MONITORING_SCHEDULE)),
+      actions: compactActions(KEYED_JOBS_WITH_OWN_CLUSTER),
       resources: ['*'],
       conditions: { Null: { 'sagemaker:VolumeKmsKeyArn': 'true', 'sagemaker:InstanceTypes': 'true' } },
     }),
