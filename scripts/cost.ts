@@ -20,6 +20,8 @@ export const PRICES = {
   dnsFirewallDomainMonth: 0.0009,
   /** Route 53 Resolver DNS Firewall: queries inspected, per million (usage-based, not in the idle total). */
   dnsFirewallMillionQueries: 0.6,
+  /** AWS Budgets: an action-enabled budget, per day (each account's first two are free). */
+  actionBudgetDay: 0.1,
   hoursPerMonth: 730,
 };
 
@@ -31,6 +33,7 @@ interface Resource {
 interface Template {
   Resources: Record<string, Resource>;
   Conditions?: Record<string, unknown>;
+  Parameters?: Record<string, { Type: string; Default?: unknown }>;
 }
 
 /** One line of the estimate. */
@@ -46,18 +49,39 @@ export const COST_OPTIONS: Record<string, string> = { ContainerImages: 'Enabled'
 /** Launch parameter values a cost is computed for. */
 type Launch = Record<string, string>;
 
-/** Truth of a template condition (`Fn::Equals` on one parameter) for `launch`; undecidable ones throw. */
+/**
+ * Truth of a template condition for `launch` (parameters not given take their template default):
+ * `Fn::Equals` on parameters, `Fn::Not`, `Fn::And`, `Fn::Or` and `Condition`. Anything else, or an
+ * SSM-typed parameter, throws: the estimate never guesses.
+ */
 function conditionHolds(template: Template, name: string, launch: Launch): boolean {
-  const expression = template.Conditions?.[name] as { 'Fn::Equals'?: [unknown, unknown] } | undefined;
-  const equals = expression?.['Fn::Equals'];
-  if (!equals) throw new Error(`Condition ${name} is not an Fn::Equals on a parameter`);
+  const expression = template.Conditions?.[name];
+  if (expression === undefined) throw new Error(`Unknown condition ${name}`);
+  return holds(template, expression, launch, name);
+}
+
+function holds(template: Template, expression: unknown, launch: Launch, name: string): boolean {
+  const e = expression as Record<string, unknown>;
   const value = (v: unknown) => {
     const ref = (v as { Ref?: string }).Ref;
     if (ref === undefined) return v;
-    if (!(ref in launch)) throw new Error(`Condition ${name} depends on ${ref}, which the estimate does not set`);
-    return launch[ref];
+    const parameter = template.Parameters?.[ref];
+    if (ref in launch) return launch[ref];
+    if (parameter && !parameter.Type.startsWith('AWS::SSM') && parameter.Default !== undefined) {
+      return String(parameter.Default);
+    }
+    throw new Error(`Condition ${name} depends on ${ref}, which the estimate does not set`);
   };
-  return value(equals[0]) === value(equals[1]);
+  const all = (key: string) => (e[key] as unknown[]).map((c) => holds(template, c, launch, name));
+  if ('Fn::Equals' in e) {
+    const [a, b] = e['Fn::Equals'] as [unknown, unknown];
+    return value(a) === value(b);
+  }
+  if ('Fn::Not' in e) return !all('Fn::Not')[0];
+  if ('Fn::And' in e) return all('Fn::And').every(Boolean);
+  if ('Fn::Or' in e) return all('Fn::Or').some(Boolean);
+  if ('Condition' in e) return conditionHolds(template, String(e.Condition), launch);
+  throw new Error(`Condition ${name} uses a function the estimate does not evaluate`);
 }
 
 /** Evaluates Fn::If on decidable conditions, leaving anything else as is. */
@@ -88,7 +112,7 @@ export function idleMonthlyCost(
     try {
       return conditionHolds(template, r.Condition, launch);
     } catch {
-      return false; // conditions on other settings (e.g. TLS) are off by default
+      return false; // conditions on settings the estimate cannot see (e.g. TLS, read from SSM) are off by default
     }
   });
   const azHours = created
@@ -104,6 +128,7 @@ export function idleMonthlyCost(
   const domains = created
     .filter((r) => r.Type === 'AWS::Route53Resolver::FirewallDomainList')
     .reduce((sum, r) => sum + domainCount(r.Properties?.Domains), 0);
+  const actionBudgets = created.filter((r) => r.Type === 'AWS::Budgets::BudgetsAction').length;
   const lines: CostLine[] = [
     {
       item: `interface endpoints (${azHours.length} endpoints, ${azHours.reduce((a, b) => a + b, 0)} endpoint-AZs)`,
@@ -115,6 +140,11 @@ export function idleMonthlyCost(
       item: `DNS Firewall domain lists (${domains} domains)`,
       quantity: domains,
       monthly: domains * PRICES.dnsFirewallDomainMonth,
+    },
+    {
+      item: "action-enabled AWS Budgets (the budget stop; the account's first two are free)",
+      quantity: actionBudgets,
+      monthly: (actionBudgets * PRICES.actionBudgetDay * PRICES.hoursPerMonth) / 24,
     },
   ];
   return { lines, total: lines.reduce((sum, l) => sum + l.monthly, 0) };

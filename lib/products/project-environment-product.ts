@@ -22,6 +22,8 @@ import { ProjectNetwork } from '../constructs/project/project-network';
 import { ProjectRoles } from '../constructs/project/project-roles';
 import { ProjectStorage } from '../constructs/project/project-storage';
 import { NotebookLaunchRole } from '../constructs/project/notebook-launch-role';
+import { ProjectBudget } from '../constructs/project/project-budget';
+import { ALERT_PERCENT, ENDPOINTS_ON_STOP, MONTHLY_BUDGET, STOP_PERCENT } from '../config/budget';
 import { NotebookProduct } from './notebook-product';
 import { addProjectParameters } from './project-parameters';
 import { accountArn } from '../config/arns';
@@ -31,6 +33,12 @@ export const VPC_CIDR = {
   pattern:
     '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(1[6-9]|2[0-2])$',
   description: 'an IPv4 network from /16 to /22, e.g. 10.0.0.0/16 (three /24 subnets are cut from its start)',
+} as const;
+
+/** An email address, or empty (launch parameter pattern). */
+export const EMAIL = {
+  pattern: '^$|^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
+  description: 'empty, or an email address such as admin@example.com',
 } as const;
 
 /** Props of {@link ProjectEnvironmentProduct}. */
@@ -96,6 +104,30 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       allowedValues: ['Disabled', 'Enabled'],
       default: 'Disabled',
     });
+    const monthlyBudget = new CfnParameter(this, 'MonthlyBudget', {
+      type: 'Number',
+      description: `Monthly budget of the project in USD, over its tagged resources: alerts at ${ALERT_PERCENT}% (actual) and ${STOP_PERCENT}% (forecast), and a hard stop at ${STOP_PERCENT}% (actual). 0: no budget. Budget data lags by hours.`,
+      default: MONTHLY_BUDGET.default,
+      minValue: 0,
+      maxValue: MONTHLY_BUDGET.max,
+      constraintDescription: `must be a number of USD from 0 (no budget) to ${MONTHLY_BUDGET.max}`,
+    });
+    const budgetAlertEmail = new CfnParameter(this, 'BudgetAlertEmail', {
+      type: 'String',
+      description:
+        'Email address of the project administrator for budget alerts and stops (confirm the subscription email). Empty: the alert topic only.',
+      default: '',
+      maxLength: 254,
+      allowedPattern: EMAIL.pattern,
+      constraintDescription: `must be ${EMAIL.description}`,
+    });
+    const endpointsOnStop = new CfnParameter(this, 'BudgetStopEndpoints', {
+      type: 'String',
+      description:
+        "What the budget stop does to the project's real-time endpoints: ScaleDown to one instance per variant, or Delete them (their models and configurations stay).",
+      allowedValues: [...ENDPOINTS_ON_STOP],
+      default: ENDPOINTS_ON_STOP[0],
+    });
     const userTrust = trustedRoles('UserRoleArns', 'user', props.defaultUserRoleArns);
     const adminTrust = trustedRoles('AdminRoleArns', 'admin', props.defaultAdminRoleArns);
     const project: ProjectContext = {
@@ -113,6 +145,10 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
           { Label: { default: 'Project' }, Parameters: [projectName.logicalId, envType.logicalId] },
           { Label: { default: 'Network' }, Parameters: [vpcCidr.logicalId, containerImages.logicalId] },
           { Label: { default: 'Sign-in' }, Parameters: [userTrust.logicalId, adminTrust.logicalId] },
+          {
+            Label: { default: 'Cost' },
+            Parameters: [monthlyBudget.logicalId, budgetAlertEmail.logicalId, endpointsOnStop.logicalId],
+          },
         ],
         ParameterLabels: {
           [projectName.logicalId]: { default: 'Project name' },
@@ -121,6 +157,9 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
           [containerImages.logicalId]: { default: 'Container images (ECR endpoints, extra cost)' },
           [userTrust.logicalId]: { default: 'Federated roles of data scientists (IAM Identity Center, SAML)' },
           [adminTrust.logicalId]: { default: 'Federated roles of project administrators' },
+          [monthlyBudget.logicalId]: { default: 'Monthly budget (USD, 0: none)' },
+          [budgetAlertEmail.logicalId]: { default: 'Budget alert email' },
+          [endpointsOnStop.logicalId]: { default: 'Endpoints when the budget is exhausted' },
         },
       },
     };
@@ -213,6 +252,14 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
     });
     this.portfolio.giveAccessToRole(roles.admin);
     this.portfolio.giveAccessToRole(roles.user);
+    new ProjectBudget(this, 'Budget', {
+      project,
+      monthlyLimit: monthlyBudget,
+      alertEmail: budgetAlertEmail.valueAsString,
+      endpointsOnStop: endpointsOnStop.valueAsString,
+      key,
+      stoppedRoles: [roles.user, roles.admin, notebookLaunchRole.role],
+    });
 
     // What notebooks, tools and the notebook product read at launch.
     const publish = (keyName: string, value: string, description: string) =>

@@ -6,6 +6,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { AppConfig } from '../config/config';
 import { Names } from '../config/names';
+import { BudgetGuard } from '../constructs/cost/budget-guard';
 import { SageMakerNetworkControl } from '../constructs/detective/sagemaker-network-control';
 import { EncryptionKey } from '../constructs/encryption/encryption-key';
 import { acknowledgeCompliance, acknowledgeLintRule } from '../constructs/acknowledgements/acknowledge';
@@ -20,12 +21,14 @@ export interface DetectiveControlStackProps extends StackProps {
 
 /**
  * The detective control and what it needs: a CloudTrail trail (unless an organization trail is
- * relied on), the security findings topic, and the control itself.
+ * relied on), the security findings topic, and the control itself; and the budget guard, which
+ * halts the work of projects whose budget stop applies.
  */
 export class DetectiveControlStack extends Stack {
   readonly topic: sns.Topic;
   readonly control: SageMakerNetworkControl;
   readonly trail?: cloudtrail.Trail;
+  readonly budgetGuard: BudgetGuard;
 
   constructor(scope: Construct, id: string, props: DetectiveControlStackProps) {
     super(scope, id, props);
@@ -124,6 +127,8 @@ export class DetectiveControlStack extends Stack {
       mode: config.detectiveControlMode,
       reservedConcurrency: config.detectiveControlConcurrency,
     });
+
+    this.budgetGuard = new BudgetGuard(this, 'BudgetGuard', { names, topic: this.topic, topicKey });
 
     new CfnOutput(this, 'FindingsTopicArn', { value: this.topic.topicArn });
     new CfnOutput(this, 'DetectiveControlFunction', { value: this.control.function.functionName });

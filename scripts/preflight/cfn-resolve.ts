@@ -379,6 +379,11 @@ function physicalId(logicalId: string, resource: CfnResource, template: CfnTempl
       return uuid(`${stackName(ctx)}/${ctx.instance ?? ''}/${logicalId}`);
     case 'AWS::SNS::Topic':
       return `arn:${p}:sns:${region}:${account}:${name()}`;
+    case 'AWS::Budgets::Budget': {
+      // Ref is the budget's name, which sits inside the Budget property.
+      const given = (resource.Properties?.Budget as Record<string, Json> | undefined)?.BudgetName;
+      return given === undefined ? name() : asString(resolve(given, template, ctx), `${logicalId}.Budget.BudgetName`);
+    }
     case 'AWS::SQS::Queue':
       return `https://sqs.${region}.amazonaws.com/${account}/${name()}`;
     case 'AWS::Lambda::LayerVersion':

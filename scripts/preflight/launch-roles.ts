@@ -140,6 +140,13 @@ export const EXCLUSIONS: Exclusion[] = [
     triggered: has('ManagedPolicyArns'),
   },
   {
+    // A policy naming no role is attached by no handler of its own (AWS Budgets attaches the budget stop).
+    type: 'AWS::IAM::ManagedPolicy',
+    actions: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+    trigger: 'Roles',
+    triggered: has('Roles'),
+  },
+  {
     // Called only to remove a boundary, i.e. when the template does not set one.
     type: 'AWS::IAM::Role',
     actions: ['iam:DeleteRolePermissionsBoundary'],
@@ -259,6 +266,26 @@ export const EXCLUSIONS: Exclusion[] = [
       : has(property),
   })),
   {
+    // Delivery status logging passes a role to SNS; we log no delivery status.
+    type: 'AWS::SNS::Topic',
+    actions: ['iam:GetRole', 'iam:PassRole'],
+    trigger: 'DeliveryStatusLogging',
+    triggered: has('DeliveryStatusLogging'),
+  },
+  {
+    type: 'AWS::SNS::Topic',
+    actions: ['sns:PutDataProtectionPolicy'],
+    trigger: 'DataProtectionPolicy',
+    triggered: has('DataProtectionPolicy'),
+  },
+  {
+    // Subscriptions are their own AWS::SNS::Subscription resources, checked as such.
+    type: 'AWS::SNS::Topic',
+    actions: ['sns:Subscribe', 'sns:Unsubscribe'],
+    trigger: 'Subscription',
+    triggered: has('Subscription'),
+  },
+  {
     // A repository policy could share the images outside the project: we never set one.
     type: 'AWS::ECR::Repository',
     actions: ['ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy'],
@@ -339,7 +366,10 @@ export const API_TO_IAM_ACTION: Record<string, string> = {
 const NO_CALLS = new Set(['AWS::CDK::Metadata', 'AWS::CloudFormation::WaitConditionHandle']);
 
 /** IAM resource type of each CloudFormation type, and where its id comes from (default: Ref). */
-const IAM_TYPES: Record<string, { service: string; type: string; id?: (r: Resolved) => string }> = {
+/** Where a resource's id comes from; formats with several ids (a budget action) take them in order. */
+type IdOf = (r: Resolved) => string | string[];
+
+const IAM_TYPES: Record<string, { service: string; type: string; id?: IdOf }> = {
   'AWS::KMS::Key': { service: 'kms', type: 'key' },
   'AWS::KMS::Alias': { service: 'kms', type: 'alias', id: (r) => String(r.props.AliasName).replace(/^alias\//, '') },
   'AWS::EC2::VPC': { service: 'ec2', type: 'vpc' },
@@ -378,6 +408,18 @@ const IAM_TYPES: Record<string, { service: string; type: string; id?: (r: Resolv
   'AWS::ServiceCatalog::Portfolio': { service: 'servicecatalog', type: 'portfolio' },
   'AWS::ServiceCatalog::CloudFormationProduct': { service: 'servicecatalog', type: 'product' },
   'AWS::ResourceGroups::Group': { service: 'resource-groups', type: 'group', id: (r) => String(r.props.Name ?? r.ref) },
+  'AWS::SNS::Topic': { service: 'sns', type: 'topic', id: (r) => String(r.props.TopicName) },
+  'AWS::Budgets::Budget': {
+    service: 'budgets',
+    type: 'budget',
+    id: (r) => String((r.props.Budget as { BudgetName: unknown }).BudgetName),
+  },
+  // Budgets generates the action id (a UUID) at create.
+  'AWS::Budgets::BudgetsAction': {
+    service: 'budgets',
+    type: 'budgetaction',
+    id: (r) => [String(r.props.BudgetName), '00000000-0000-4000-8000-000000000000'],
+  },
   'AWS::Route53::HostedZone': { service: 'route53', type: 'hostedzone' },
   // Ref of each Route 53 Resolver type is its generated id, the last part of its ARN.
   'AWS::Route53Resolver::FirewallDomainList': { service: 'route53resolver', type: 'firewall-domain-list' },
@@ -403,6 +445,7 @@ const PASSED_TO_SERVICE: Record<string, string> = {
   'AWS::EC2::FlowLog': 'vpc-flow-logs.amazonaws.com',
   'AWS::ServiceCatalog::LaunchRoleConstraint': 'servicecatalog.amazonaws.com',
   'AWS::SageMaker::NotebookInstance': 'sagemaker.amazonaws.com',
+  'AWS::Budgets::BudgetsAction': 'budgets.amazonaws.com',
 };
 
 /**
@@ -635,7 +678,7 @@ async function loadArnFormats(): Promise<void> {
 }
 
 /** ARN of `id` as resource type `type` of `service`, from the Service Authorization Reference's ARN format. */
-function arnOf(service: string, type: string, id: string, ctx: DeployContext): string {
+function arnOf(service: string, type: string, id: string | string[], ctx: DeployContext): string {
   const format = arnFormats.get(`${service}:${type}`);
   if (!format) throw new Error(`No ARN format loaded for ${service}:${type}`);
   const filled = format
@@ -643,8 +686,10 @@ function arnOf(service: string, type: string, id: string, ctx: DeployContext): s
     .replace('${Region}', ctx.region)
     .replace('${Account}', ctx.account);
   const rest = filled.match(/\$\{[^}]+\}/g) ?? [];
-  if (rest.length !== 1) throw new Error(`ARN format ${format} of ${service}:${type} needs ${rest.length} ids`);
-  return filled.replace(rest[0], id);
+  const ids = [id].flat();
+  if (rest.length !== ids.length)
+    throw new Error(`ARN format ${format} of ${service}:${type} needs ${rest.length} ids`);
+  return rest.reduce((arn, placeholder, i) => arn.replace(placeholder, ids[i]), filled);
 }
 
 /** Resolves each resource of a placed template that exists at its conditions. */
@@ -673,7 +718,7 @@ async function resolveResources(placed: Placed): Promise<Map<string, Resolved>> 
     let arn: string | undefined;
     if (iamType) {
       const id = iamType.id ? iamType.id(partial) : ref;
-      arn = id.startsWith('arn:') ? id : arnOf(iamType.service, iamType.type, id, placed.ctx);
+      arn = typeof id === 'string' && id.startsWith('arn:') ? id : arnOf(iamType.service, iamType.type, id, placed.ctx);
     }
     out.set(logicalId, { ...partial, arn });
   }

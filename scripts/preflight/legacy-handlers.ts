@@ -186,6 +186,15 @@ const recordChange: LegacyCall[] = [
 ];
 
 /** Legacy types, keyed by CloudFormation type. */
+// AWS Budgets: CreateBudget, UpdateBudget, DeleteBudget and the notification and subscriber calls are all
+// authorized as budgets:ModifyBudget; DescribeBudget as budgets:ViewBudget ("Actions, resources, and condition
+// keys for AWS Budget Service"; "ModifyBudget ... create and modify budgets"). Tags need budgets:TagResource.
+const BUDGET_SOURCES = [
+  'https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbudgetservice.html',
+  'https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_CreateBudget.html',
+  'https://docs.aws.amazon.com/cost-management/latest/userguide/billing-permissions-ref.html',
+];
+
 export const LEGACY_HANDLERS: Record<string, LegacyHandlers> = {
   'AWS::SageMaker::NotebookInstance': {
     sources: NOTEBOOK_SOURCES,
@@ -267,6 +276,20 @@ export const LEGACY_HANDLERS: Record<string, LegacyHandlers> = {
       delete: [{ action: 'codecommit:DeleteRepository' }],
     },
     taggingPermissions: ['codecommit:TagResource', 'codecommit:UntagResource', 'codecommit:ListTagsForResource'],
+  },
+  'AWS::Budgets::Budget': {
+    sources: BUDGET_SOURCES,
+    handlers: {
+      create: [
+        { action: 'budgets:ModifyBudget' },
+        { action: 'budgets:TagResource', onlyWith: 'ResourceTags' },
+        { action: 'budgets:ViewBudget' },
+      ],
+      read: [{ action: 'budgets:ViewBudget' }, { action: 'budgets:ListTagsForResource' }],
+      update: [{ action: 'budgets:ModifyBudget' }, { action: 'budgets:ViewBudget' }],
+      delete: [{ action: 'budgets:ModifyBudget' }],
+    },
+    taggingPermissions: ['budgets:TagResource', 'budgets:UntagResource', 'budgets:ListTagsForResource'],
   },
   'AWS::Route53::RecordSet': {
     sources: RECORD_SET_SOURCES,

@@ -1,5 +1,7 @@
 import '../node-support';
+import { BudgetsClient, DescribeBudgetActionsForBudgetCommand, DescribeBudgetCommand } from '@aws-sdk/client-budgets';
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { CostExplorerClient, ListCostAllocationTagsCommand } from '@aws-sdk/client-cost-explorer';
 import { DescribeFlowLogsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { GetBucketEncryptionCommand, GetBucketVersioningCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -28,6 +30,8 @@ export interface Clients {
   readonly events: Sender;
   readonly sagemaker: Sender;
   readonly s3: Sender;
+  readonly budgets: Sender;
+  readonly costExplorer: Sender;
   readonly asProjectUser: (credentials: Credentials) => { sagemaker: Sender; s3: Sender };
 }
 
@@ -375,7 +379,94 @@ export async function verify(
     observed: logging ? 'IsLogging' : 'no trail logging',
     pass: logging,
   });
+  await checkBudget(clients, options, record);
   return results;
+}
+
+/** What each state of the budget stop means to the reader, and whether it is healthy. */
+const STOP_STATES: Record<string, { observed: string; pass: boolean }> = {
+  STANDBY: { observed: 'armed (STANDBY)', pass: true },
+  PENDING: { observed: 'pending approval', pass: true },
+  EXECUTION_IN_PROGRESS: { observed: 'being applied', pass: true },
+  EXECUTION_SUCCESS: { observed: 'APPLIED: the project is stopped', pass: true },
+  REVERSE_IN_PROGRESS: { observed: 'being lifted', pass: true },
+  REVERSE_SUCCESS: { observed: 'lifted; re-armed once spend is under the limit', pass: true },
+  RESET_IN_PROGRESS: { observed: 'being re-armed', pass: true },
+};
+
+/** Cost allocation tags, the project's budget with its spend, and the state of its stop. */
+async function checkBudget(clients: Clients, options: VerifyOptions, record: (r: CheckResult) => void): Promise<void> {
+  const sleep = options.sleep ?? defaultSleep;
+  const costTags = [TAG_KEYS.projectName, TAG_KEYS.environmentType];
+  const tagsCheck = { check: 'project tags are cost allocation tags', expected: `${costTags.join(', ')} Active` };
+  try {
+    const listed = (await withRetry(
+      () =>
+        clients.costExplorer.send(
+          new ListCostAllocationTagsCommand({ TagKeys: costTags, Type: 'UserDefined' }) as never,
+        ),
+      sleep,
+    )) as { CostAllocationTags?: { TagKey?: string; Status?: string }[] };
+    const status = (key: string) => listed.CostAllocationTags?.find((t) => t.TagKey === key)?.Status ?? 'not seen yet';
+    record({
+      ...tagsCheck,
+      observed: costTags.map((k) => `${k} ${status(k)}`).join(', '),
+      pass: costTags.every((k) => status(k) === 'Active'),
+    });
+  } catch (error) {
+    if (!/AccessDenied/.test(errorName(error))) throw error;
+    record({
+      ...tagsCheck,
+      observed: 'cannot read them here (AccessDenied): check in the management account',
+      pass: false,
+    });
+  }
+
+  const budgetName = new Names(options.prefix).projectResource(options.project, options.envType, 'budget');
+  let budget: { BudgetLimit?: { Amount?: string }; CalculatedSpend?: { ActualSpend?: { Amount?: string } } };
+  try {
+    budget = (
+      (await withRetry(
+        () =>
+          clients.budgets.send(
+            new DescribeBudgetCommand({ AccountId: options.account, BudgetName: budgetName }) as never,
+          ),
+        sleep,
+      )) as { Budget: typeof budget }
+    ).Budget;
+  } catch (error) {
+    if (errorName(error) !== 'NotFoundException') throw error;
+    record({
+      check: `budget ${budgetName}`,
+      expected: 'a monthly limit, or none by choice',
+      observed: 'none (MonthlyBudget 0)',
+      pass: true,
+    });
+    return;
+  }
+  const limit = Number(budget.BudgetLimit?.Amount);
+  const spent = Number(budget.CalculatedSpend?.ActualSpend?.Amount ?? 0);
+  record({
+    check: `budget ${budgetName}`,
+    expected: 'a monthly limit',
+    observed: `$${spent.toFixed(2)} of $${limit.toFixed(2)} this month (${limit > 0 ? Math.round((100 * spent) / limit) : 0}%)`,
+    pass: limit > 0,
+  });
+  const actions = (await withRetry(
+    () =>
+      clients.budgets.send(
+        new DescribeBudgetActionsForBudgetCommand({ AccountId: options.account, BudgetName: budgetName }) as never,
+      ),
+    sleep,
+  )) as { Actions?: { ActionType?: string; Status?: string }[] };
+  const stop = actions.Actions?.find((a) => a.ActionType === 'APPLY_IAM_POLICY');
+  const state = stop?.Status ? STOP_STATES[stop.Status] : undefined;
+  record({
+    check: `budget stop of ${budgetName}`,
+    expected: 'armed, applied or lifted (never failed)',
+    observed: state?.observed ?? (stop ? `${stop.Status}: see the budget's action history` : 'missing'),
+    pass: state?.pass ?? false,
+  });
 }
 
 /** Real clients for a region and profile (each from the environment and config files when not given). */
@@ -389,6 +480,9 @@ export function awsClients(region?: string, profile?: string): Clients {
     events: new EventBridgeClient(config),
     sagemaker: new SageMakerClient(config),
     s3: new S3Client(config),
+    // Both have one endpoint per partition: the SDK resolves it from any region.
+    budgets: new BudgetsClient(config),
+    costExplorer: new CostExplorerClient(config),
     asProjectUser: (credentials) => ({
       sagemaker: new SageMakerClient({ ...config, credentials }),
       s3: new S3Client({ ...config, credentials }),

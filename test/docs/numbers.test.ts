@@ -1,3 +1,4 @@
+import { conditionValue } from '../../scripts/preflight/cfn-resolve';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { COVERED_EVENT_NAMES } from '../../lambda/detective-control/rules';
@@ -61,11 +62,19 @@ describe('the documentation states what the code produces', () => {
 
   test('the architecture page counts the resources one launch creates', () => {
     const [, devAndTest, prod] = /\((\d+) resources in dev and test, (\d+) in prod\)/.exec(architecture) ?? [];
-    // Conditional resources: the prod-only notebook endpoint, and the mirror's TLS zone (off by default).
-    const created = (envType: string) =>
-      Object.values(template.Resources).filter(
-        (r) => r.Type !== 'AWS::CDK::Metadata' && (!r.Condition || (r.Condition === 'IsProd' && envType === 'prod')),
+    // A launch with the defaults: conditional resources counted where their condition holds (the prod-only
+    // notebook endpoint, the budget and its stop; not the optional TLS zone, ECR endpoints or alert email).
+    const created = (envType: string) => {
+      const ctx = {
+        account: '111122223333',
+        region: 'eu-west-1',
+        parameters: { ProjectName: 'alpha', EnvType: envType },
+        ssm: { '/sds/shared/mirror/domain-name': 'none' },
+      };
+      return Object.values(template.Resources).filter(
+        (r) => r.Type !== 'AWS::CDK::Metadata' && (!r.Condition || conditionValue(r.Condition, template, ctx)),
       ).length;
+    };
     expect([Number(devAndTest), Number(prod)]).toEqual([created('dev'), created('prod')]);
     expect(created('test')).toBe(created('dev'));
   });

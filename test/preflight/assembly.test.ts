@@ -72,17 +72,18 @@ describe("mutation tests: each blocker kind re-introduced into today's templates
   });
 
   test('lambda-deploy reports a function whose DependsOn on its dead-letter policy is dropped', async () => {
+    const networkControl = (id: string) => id.startsWith('SageMakerNetworkControl');
     // Today's template already lacks it; this mutation adds it and then checks the finding follows the DependsOn.
     const withDependency = mutate(DETECTIVE, (t) => {
-      const fn = idOf(t, 'AWS::Lambda::Function');
-      const policy = idOf(t, 'AWS::IAM::ManagedPolicy');
+      const fn = idOf(t, 'AWS::Lambda::Function', networkControl);
+      const policy = idOf(t, 'AWS::IAM::ManagedPolicy', networkControl);
       t.Resources[fn].DependsOn = [...[t.Resources[fn].DependsOn ?? []].flat(), policy];
       delete t.Resources[fn].Properties!.ReservedConcurrentExecutions;
     });
     expect(await lambdaDeploy(withDependency)).toEqual([]);
     const dropped = JSON.parse(JSON.stringify(withDependency)) as Assembly;
     const t = dropped.templates[DETECTIVE];
-    t.Resources[idOf(t, 'AWS::Lambda::Function')].DependsOn = [];
+    t.Resources[idOf(t, 'AWS::Lambda::Function', networkControl)].DependsOn = [];
     expect((await lambdaDeploy(dropped)).map((f) => f.message)).toEqual([expect.stringMatching(/does not depend on/)]);
   });
 

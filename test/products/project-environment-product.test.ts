@@ -44,7 +44,17 @@ describe('ProjectEnvironmentProduct', () => {
       ParameterGroups: { Parameters: string[] }[];
       ParameterLabels: Record<string, unknown>;
     };
-    const all = ['ProjectName', 'EnvType', 'VpcCidr', 'ContainerImages', 'UserRoleArns', 'AdminRoleArns'];
+    const all = [
+      'ProjectName',
+      'EnvType',
+      'VpcCidr',
+      'ContainerImages',
+      'UserRoleArns',
+      'AdminRoleArns',
+      'MonthlyBudget',
+      'BudgetAlertEmail',
+      'BudgetStopEndpoints',
+    ];
     expect(ui.ParameterGroups.flatMap((g) => g.Parameters)).toEqual(all);
     expect(Object.keys(ui.ParameterLabels)).toEqual(all);
   });

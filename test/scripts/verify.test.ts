@@ -1,4 +1,6 @@
+import { BudgetsClient, DescribeBudgetActionsForBudgetCommand, DescribeBudgetCommand } from '@aws-sdk/client-budgets';
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { CostExplorerClient, ListCostAllocationTagsCommand } from '@aws-sdk/client-cost-explorer';
 import { DescribeFlowLogsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { GetBucketEncryptionCommand, GetBucketVersioningCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -81,6 +83,26 @@ function setup() {
     .on(DescribeTrailsCommand)
     .resolves({ trailList: [{ TrailARN: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/t' }] });
   trail.on(GetTrailStatusCommand).resolves({ IsLogging: true });
+  const budgets = mockClient(new BudgetsClient({ region: 'eu-west-1' }));
+  const costExplorer = mockClient(new CostExplorerClient({ region: 'eu-west-1' }));
+  costExplorer.on(ListCostAllocationTagsCommand).resolves({
+    CostAllocationTags: [
+      { TagKey: 'ProjectName', Type: 'UserDefined', Status: 'Active' },
+      { TagKey: 'EnvironmentType', Type: 'UserDefined', Status: 'Active' },
+    ],
+  });
+  budgets.on(DescribeBudgetCommand, { AccountId: '111122223333', BudgetName: 'sds-proj-alpha-dev-budget' }).resolves({
+    Budget: {
+      BudgetName: 'sds-proj-alpha-dev-budget',
+      BudgetType: 'COST',
+      TimeUnit: 'MONTHLY',
+      BudgetLimit: { Amount: '1000.0', Unit: 'USD' },
+      CalculatedSpend: { ActualSpend: { Amount: '412.5', Unit: 'USD' } },
+    },
+  });
+  budgets.on(DescribeBudgetActionsForBudgetCommand).resolves({
+    Actions: [{ ActionType: 'APPLY_IAM_POLICY', Status: 'STANDBY' } as never],
+  });
   const clients: Clients = {
     sts: sts as never,
     ssm: ssm as never,
@@ -89,9 +111,24 @@ function setup() {
     events: events as never,
     sagemaker: adminSageMaker as never,
     s3: adminS3 as never,
+    budgets: budgets as never,
+    costExplorer: costExplorer as never,
     asProjectUser: () => ({ sagemaker: userSageMaker as never, s3: userS3 as never }),
   };
-  return { clients, sts, ssm, ec2, trail, events, adminSageMaker, adminS3, userSageMaker, userS3 };
+  return {
+    clients,
+    sts,
+    ssm,
+    ec2,
+    trail,
+    events,
+    adminSageMaker,
+    adminS3,
+    userSageMaker,
+    userS3,
+    budgets,
+    costExplorer,
+  };
 }
 
 describe('npm run verify (offline, mocked AWS)', () => {
@@ -114,6 +151,13 @@ describe('npm run verify (offline, mocked AWS)', () => {
       'notebook sds-proj-alpha-dev-jane stops itself when idle',
       'detective control rule',
       'a CloudTrail trail is logging',
+      'project tags are cost allocation tags',
+      'budget sds-proj-alpha-dev-budget',
+      'budget stop of sds-proj-alpha-dev-budget',
+    ]);
+    expect(results.slice(-2).map((r) => r.observed)).toEqual([
+      '$412.50 of $1000.00 this month (41%)',
+      'armed (STANDBY)',
     ]);
     expect(progress).toHaveLength(results.length);
     expect(formatTable(results)).toMatch(/^check +expected +observed +result\n-+/);
@@ -182,6 +226,50 @@ describe('npm run verify (offline, mocked AWS)', () => {
       'detective control rule: DISABLED',
       'a CloudTrail trail is logging: no trail logging',
     ]);
+  });
+
+  test('fails when the project tags are not cost allocation tags (the budget would see no cost)', async () => {
+    const mocks = setup();
+    mocks.costExplorer.on(ListCostAllocationTagsCommand).resolves({
+      CostAllocationTags: [{ TagKey: 'ProjectName', Type: 'UserDefined', Status: 'Inactive' }],
+    });
+    const failed = (await verify(mocks.clients, OPTIONS)).filter((r) => !r.pass);
+    expect(failed.map((r) => `${r.check}: ${r.observed}`)).toEqual([
+      'project tags are cost allocation tags: ProjectName Inactive, EnvironmentType not seen yet',
+    ]);
+  });
+
+  test('says where to look when a member account may not read cost allocation tags', async () => {
+    const mocks = setup();
+    mocks.costExplorer.on(ListCostAllocationTagsCommand).rejects(error('AccessDeniedException'));
+    const results = await verify(mocks.clients, OPTIONS);
+    expect(results.find((r) => r.check.startsWith('project tags'))).toMatchObject({
+      pass: false,
+      observed: expect.stringContaining('management account'),
+    });
+  });
+
+  test('reports a stopped project, a failed stop, and a project launched without a budget', async () => {
+    const mocks = setup();
+    mocks.budgets.on(DescribeBudgetActionsForBudgetCommand).resolves({
+      Actions: [{ ActionType: 'APPLY_IAM_POLICY', Status: 'EXECUTION_SUCCESS' } as never],
+    });
+    expect((await verify(mocks.clients, OPTIONS)).at(-1)).toMatchObject({
+      pass: true,
+      observed: 'APPLIED: the project is stopped',
+    });
+    mocks.budgets.on(DescribeBudgetActionsForBudgetCommand).resolves({
+      Actions: [{ ActionType: 'APPLY_IAM_POLICY', Status: 'EXECUTION_FAILURE' } as never],
+    });
+    expect((await verify(mocks.clients, OPTIONS)).at(-1)).toMatchObject({ pass: false });
+    mocks.budgets.on(DescribeBudgetCommand).rejects(error('NotFoundException', 'no such budget'));
+    const results = await verify(mocks.clients, OPTIONS);
+    expect(results.at(-1)).toMatchObject({
+      check: 'budget sds-proj-alpha-dev-budget',
+      pass: true,
+      observed: 'none (MonthlyBudget 0)',
+    });
+    expect(results.some((r) => r.check.startsWith('budget stop'))).toBe(false);
   });
 
   test('says how to get in when the role may not be assumed (MFA)', async () => {

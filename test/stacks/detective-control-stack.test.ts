@@ -108,7 +108,8 @@ describe('DetectiveControlStack', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'security@example.com' });
     template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    // Errors and dead letters of the network control; failed runs of the budget guard.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
   });
 
   test('creates a validated, encrypted, multi-region trail that also feeds CloudWatch Logs', () => {

@@ -121,6 +121,7 @@ export class EnvironmentLaunchRole extends Construct {
               'servicecatalog.amazonaws.com',
               'vpc-flow-logs.amazonaws.com',
               'sagemaker.amazonaws.com',
+              'budgets.amazonaws.com',
             ],
           },
         },
@@ -353,6 +354,50 @@ export class EnvironmentLaunchRole extends Construct {
         ],
         resources: [arn('resource-groups', `group/${prefixed}`)],
       }),
+      // The project's budget, its stop action and its alert topic.
+      new iam.PolicyStatement({
+        sid: 'ProjectBudgets',
+        actions: [
+          'budgets:ModifyBudget',
+          'budgets:ViewBudget',
+          'budgets:TagResource',
+          'budgets:UntagResource',
+          'budgets:ListTagsForResource',
+        ],
+        resources: [accountArn('budgets', `budget/${prefixed}`, 'global')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ProjectBudgetActions',
+        actions: [
+          'budgets:CreateBudgetAction',
+          'budgets:UpdateBudgetAction',
+          'budgets:DeleteBudgetAction',
+          'budgets:DescribeBudgetAction',
+          'budgets:TagResource',
+          'budgets:UntagResource',
+          'budgets:ListTagsForResource',
+        ],
+        resources: [accountArn('budgets', `budget/${prefixed}/action/*`, 'global')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ProjectTopics',
+        actions: [
+          'sns:CreateTopic',
+          'sns:DeleteTopic',
+          'sns:GetTopicAttributes',
+          'sns:SetTopicAttributes',
+          'sns:GetDataProtectionPolicy',
+          'sns:ListSubscriptionsByTopic',
+          'sns:Subscribe',
+          'sns:Unsubscribe',
+          'sns:GetSubscriptionAttributes',
+          'sns:SetSubscriptionAttributes',
+          'sns:TagResource',
+          'sns:UntagResource',
+          'sns:ListTagsForResource',
+        ],
+        resources: [arn('sns', prefixed)],
+      }),
       // Project network: EC2 ids are generated, so these act on '*'; the boundary-free launch role is only usable by Service Catalog for this fixed template.
       new iam.PolicyStatement({
         sid: 'ProjectNetwork',
@@ -489,6 +534,10 @@ export class EnvironmentLaunchRole extends Construct {
           'ProjectPortfolioLinks',
         ],
       },
+      Cost: {
+        description: 'Provision a Project Environment: its budget, budget stop and alert topic',
+        sids: ['ProjectBudgets', 'ProjectBudgetActions', 'ProjectTopics'],
+      },
       Network: {
         description: 'Provision a Project Environment: its isolated network',
         sids: [
@@ -547,6 +596,9 @@ export class EnvironmentLaunchRole extends Construct {
         `arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/${prefixed}`,
         `arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance-lifecycle-config/${prefixed}`,
         `arn:<AWS::Partition>:resource-groups:<AWS::Region>:<AWS::AccountId>:group/${prefixed}`,
+        `arn:<AWS::Partition>:budgets::<AWS::AccountId>:budget/${prefixed}`,
+        `arn:<AWS::Partition>:budgets::<AWS::AccountId>:budget/${prefixed}/action/*`,
+        `arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:${prefixed}`,
       ].map((resource) => ({
         id: `AwsSolutions-IAM5[Resource::${resource}]`,
         reason: `Launch role acts on resources that each project names at launch time; limited to this deployment's project namespace (${names.projectNamespace}), Service Catalog's stack names or, for keys, those created with the ${TAG_KEYS.system} tag.`,

@@ -1,0 +1,200 @@
+import * as path from 'node:path';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { accountArn } from '../../config/arns';
+import { ENDPOINT_CALLS, HALTED_WORKLOADS } from '../../config/budget';
+import { Names, TAG_KEYS } from '../../config/names';
+import {
+  acknowledgeCompliance,
+  acknowledgeGuardRule,
+  acknowledgeLintRule,
+  HIPAA_AND_NIST,
+} from '../acknowledgements/acknowledge';
+import { logStreamsFinding } from '../acknowledgements/findings';
+import { EncryptionKey } from '../encryption/encryption-key';
+import { EncryptedLogGroup } from '../observability/encrypted-log-group';
+
+/** Where the guard's code lives. */
+export const GUARD_ENTRY = path.join(__dirname, '..', '..', '..', 'lambda', 'budget-guard', 'index.ts');
+
+/** How often the guard runs: budget data itself lags by hours, so minutes are enough. */
+export const GUARD_PERIOD = Duration.minutes(15);
+
+/** Props of {@link BudgetGuard}. */
+export interface BudgetGuardProps {
+  readonly names: Names;
+  /** Receives a finding for everything the guard does. */
+  readonly topic: sns.ITopic;
+  readonly topicKey: EncryptionKey;
+}
+
+/**
+ * The hard stop's second half: while AWS Budgets has applied a project's budget stop, halts the
+ * project's running SageMaker work (notebooks, jobs, schedules; endpoints scaled down or deleted),
+ * and lifts the stop once actual spend is under the limit again. Runs on a schedule, reports every
+ * action to the findings topic, and alarms when a run fails.
+ */
+export class BudgetGuard extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: BudgetGuardProps) {
+    super(scope, id);
+    const { names } = props;
+    const logs = new EncryptedLogGroup(this, 'Logs');
+    this.role = new iam.Role(this, 'Role', {
+      description: "Budget guard: halt a stopped project's SageMaker work, lift the stop under the limit",
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    });
+    const workloads = Object.values(HALTED_WORKLOADS);
+    const sagemakerArn = (type: string) => accountArn('sagemaker', `${type}/*`);
+    const haltedTypes = [...workloads.map((w) => w.resourceType), ENDPOINT_CALLS.resourceType];
+    const projectBudgets = accountArn('budgets', `budget/${names.projectPattern}`, 'global');
+    const projectTagged = {
+      Null: {
+        [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'false',
+        [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'false',
+      },
+    };
+    const policy = new iam.ManagedPolicy(this, 'Policy', {
+      description: 'Only what the budget guard needs: read project budgets, halt project-tagged SageMaker work, report',
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'FindBudgetActions',
+          actions: ['budgets:DescribeBudgetActionsForAccount'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadProjectBudgets',
+          actions: ['budgets:ViewBudget', 'budgets:ListTagsForResource'],
+          resources: [projectBudgets],
+        }),
+        new iam.PolicyStatement({
+          sid: 'LiftAndRearmProjectStops',
+          actions: ['budgets:ExecuteBudgetAction'],
+          resources: [`${projectBudgets}/action/*`],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ListRunningWork',
+          actions: [...workloads.map((w) => `sagemaker:${w.list}`), `sagemaker:${ENDPOINT_CALLS.list}`],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadWorkTags',
+          actions: ['sagemaker:ListTags', `sagemaker:${ENDPOINT_CALLS.describe}`],
+          resources: haltedTypes.map(sagemakerArn),
+        }),
+        // Exactly the stop calls of the table, and only on resources that carry project tags.
+        new iam.PolicyStatement({
+          sid: 'HaltProjectWork',
+          actions: [
+            ...workloads.map((w) => `sagemaker:${w.stop}`),
+            `sagemaker:${ENDPOINT_CALLS.ScaleDown}`,
+            `sagemaker:${ENDPOINT_CALLS.Delete}`,
+          ],
+          resources: haltedTypes.map(sagemakerArn),
+          conditions: projectTagged,
+        }),
+        new iam.PolicyStatement({ sid: 'ReportFindings', actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
+        new iam.PolicyStatement({
+          sid: 'EncryptFindings',
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [props.topicKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com` } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [`${logs.logGroup.logGroupArn}:*`],
+        }),
+      ],
+    });
+    Validations.of(policy).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'DescribeBudgetActionsForAccount and the SageMaker List calls have no resource type.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:budgets::<AWS::AccountId>:budget/${names.projectPattern}]`,
+        reason: `Budgets of every project of this deployment (${names.projectNamespace}), named at launch.`,
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:budgets::<AWS::AccountId>:budget/${names.projectPattern}/action/*]`,
+        reason: 'Budget action ids are generated by AWS Budgets; only project budgets of this deployment.',
+      },
+      ...haltedTypes.map((type) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:${type}/*]`,
+        reason: `Project ${type}s are named by data scientists; stop calls need both project tags on the resource.`,
+      })),
+      {
+        id: `AwsSolutions-IAM5[${logStreamsFinding(logs.logGroup)}]`,
+        reason: 'Log streams of the guard own log group; Lambda names them per container.',
+      },
+    );
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: GUARD_ENTRY,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      description: "Budget guard: halts a stopped project's SageMaker work, lifts the stop under the limit",
+      role: this.role.withoutPolicyUpdates(),
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      retryAttempts: 0,
+      logGroup: logs.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.DISABLED,
+      environment: {
+        TOPIC_ARN: props.topic.topicArn,
+        ACCOUNT_ID: Aws.ACCOUNT_ID,
+        PARTITION: Aws.PARTITION,
+        BUDGET_NAME_PREFIX: names.projectNamespace,
+      },
+      bundling: { minify: true, sourceMap: false, target: 'node24', format: nodejs.OutputFormat.CJS },
+    });
+    this.function.node.addDependency(policy);
+    const inVpc =
+      'The guard only calls the Budgets, SageMaker and SNS APIs over TLS; a VPC would add interface endpoints without protecting anything.';
+    acknowledgeCompliance(this.function, 'LambdaInsideVPC', inVpc);
+    acknowledgeGuardRule(this.function, 'lambda_inside_vpc_check', inVpc);
+    const noQueue =
+      'Scheduled every 15 minutes and idempotent: the next run repeats a failed one, and failures alarm to the findings topic; a dead-letter queue would hold only empty schedule events.';
+    acknowledgeCompliance(this.function, 'LambdaDLQ', noQueue);
+    acknowledgeGuardRule(this.function, 'lambda_dlq_check', noQueue);
+    const unreserved =
+      'Reserved concurrency fails on new accounts whose concurrency quota is 10; the guard runs once per schedule tick.';
+    acknowledgeCompliance(this.function, 'LambdaConcurrency', unreserved, HIPAA_AND_NIST);
+    acknowledgeGuardRule(this.function, 'lambda_concurrency_check', unreserved);
+    acknowledgeLintRule(
+      this.function,
+      'W3005',
+      'aws-cdk-lib orders every function after its role with a DependsOn that duplicates the GetAtt; harmless, and not removable on the L2.',
+    );
+
+    new events.Rule(this, 'Schedule', {
+      // Named apart from the detective control's rule, which verify finds by the stack's name.
+      ruleName: `${names.prefix}-budget-guard`,
+      description: 'Runs the budget guard',
+      schedule: events.Schedule.rate(GUARD_PERIOD),
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0 })],
+    });
+    new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      alarmDescription: 'A budget guard run failed: stopped projects may still be running work',
+      metric: this.function.metricErrors({ period: Duration.minutes(15) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cwActions.SnsAction(props.topic));
+  }
+}

@@ -1,0 +1,347 @@
+import '../../scripts/node-support';
+import {
+  Action,
+  BudgetsClient,
+  DescribeBudgetActionsForAccountCommand,
+  DescribeBudgetCommand,
+  ExecuteBudgetActionCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-budgets';
+import {
+  DeleteEndpointCommand,
+  DescribeEndpointCommand,
+  ListEndpointsCommand,
+  ListHyperParameterTuningJobsCommand,
+  ListMonitoringSchedulesCommand,
+  ListNotebookInstancesCommand,
+  ListProcessingJobsCommand,
+  ListTagsCommand,
+  ListTrainingJobsCommand,
+  ListTransformJobsCommand,
+  SageMakerClient,
+  StopMonitoringScheduleCommand,
+  StopNotebookInstanceCommand,
+  StopTrainingJobCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+} from '@aws-sdk/client-sagemaker';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../lambda/budget-guard';
+import { HALTED_WORKLOADS } from '../../lib/config/budget';
+
+const ACCOUNT = '111122223333';
+const REGION = 'eu-west-1';
+const arn = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
+const ALPHA_BUDGET = 'sds-proj-alpha-dev-budget';
+
+/** A budget action as DescribeBudgetActionsForAccount returns it. */
+function budgetAction(budget: string, status: Action['Status']): Action {
+  return {
+    ActionId: '7a1c1b0e-8f9d-4e8a-9d1e-3c2b1a0f9e8d',
+    BudgetName: budget,
+    NotificationType: 'ACTUAL',
+    ActionType: 'APPLY_IAM_POLICY',
+    ActionThreshold: { ActionThresholdValue: 100, ActionThresholdType: 'PERCENTAGE' },
+    Definition: {
+      IamActionDefinition: {
+        PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/${budget}-stop`,
+        Roles: ['sds-proj-alpha-dev-user', 'sds-proj-alpha-dev-admin', 'sds-proj-alpha-dev-notebook-launch'],
+      },
+    },
+    ExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-budget-action`,
+    ApprovalModel: 'AUTOMATIC',
+    Status: status,
+    Subscribers: [{ SubscriptionType: 'SNS', Address: `arn:aws:sns:${REGION}:${ACCOUNT}:sds-proj-alpha-dev-budget` }],
+  };
+}
+
+const tags = (project: string, env = 'dev') => [
+  { Key: 'ProjectName', Value: project },
+  { Key: 'EnvironmentType', Value: env },
+];
+
+describe('budget guard, end to end with mocked AWS clients', () => {
+  const budgets = mockClient(BudgetsClient);
+  const sagemaker = mockClient(SageMakerClient);
+  const sns = mockClient(SNSClient);
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+
+  beforeAll(() => {
+    process.env.TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:sds-security-findings`;
+    process.env.ACCOUNT_ID = ACCOUNT;
+    process.env.PARTITION = 'aws';
+    process.env.BUDGET_NAME_PREFIX = 'sds-proj-';
+  });
+  afterAll(() => stdout.mockRestore());
+
+  /** A stopped alpha (over its limit) in an account where beta and another deployment also run work. */
+  function account(
+    options: {
+      status?: Action['Status'];
+      actual?: string;
+      limit?: string;
+      endpoints?: 'ScaleDown' | 'Delete';
+      variants?: number;
+    } = {},
+  ) {
+    budgets.reset();
+    sagemaker.reset();
+    sns.reset();
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    budgets
+      .on(DescribeBudgetActionsForAccountCommand, { AccountId: ACCOUNT, NextToken: undefined })
+      .resolves({
+        Actions: [budgetAction(ALPHA_BUDGET, options.status ?? 'EXECUTION_SUCCESS')],
+        NextToken: 'page-2',
+      })
+      .on(DescribeBudgetActionsForAccountCommand, { AccountId: ACCOUNT, NextToken: 'page-2' })
+      .resolves({
+        Actions: [
+          budgetAction('sds-proj-beta-dev-budget', 'STANDBY'),
+          // Another deployment's or the finance team's budget: never touched.
+          budgetAction('finance-monthly', 'EXECUTION_SUCCESS'),
+        ],
+      });
+    budgets
+      .on(ListTagsForResourceCommand, { ResourceARN: `arn:aws:budgets::${ACCOUNT}:budget/${ALPHA_BUDGET}` })
+      .resolves({
+        ResourceTags: [...tags('alpha'), { Key: 'BudgetStopEndpoints', Value: options.endpoints ?? 'ScaleDown' }],
+      });
+    budgets.on(DescribeBudgetCommand, { AccountId: ACCOUNT, BudgetName: ALPHA_BUDGET }).resolves({
+      Budget: {
+        BudgetName: ALPHA_BUDGET,
+        BudgetType: 'COST',
+        TimeUnit: 'MONTHLY',
+        BudgetLimit: { Amount: options.limit ?? '1000.0', Unit: 'USD' },
+        CalculatedSpend: {
+          ActualSpend: { Amount: options.actual ?? '1012.37', Unit: 'USD' },
+          ForecastedSpend: { Amount: '1400.0', Unit: 'USD' },
+        },
+      },
+    });
+    budgets.on(ExecuteBudgetActionCommand).resolves({});
+    sagemaker
+      .on(ListNotebookInstancesCommand, { StatusEquals: 'InService', NextToken: undefined })
+      .resolves({
+        NotebookInstances: [
+          {
+            NotebookInstanceName: 'sds-proj-alpha-dev-jane',
+            NotebookInstanceArn: arn('notebook-instance/sds-proj-alpha-dev-jane'),
+            NotebookInstanceStatus: 'InService',
+          },
+        ],
+        NextToken: 'nb-2',
+      })
+      .on(ListNotebookInstancesCommand, { StatusEquals: 'InService', NextToken: 'nb-2' })
+      .resolves({
+        NotebookInstances: [
+          {
+            NotebookInstanceName: 'sds-proj-beta-dev-joe',
+            NotebookInstanceArn: arn('notebook-instance/sds-proj-beta-dev-joe'),
+            NotebookInstanceStatus: 'InService',
+          },
+          {
+            NotebookInstanceName: 'sds-proj-alpha-prod-ann',
+            NotebookInstanceArn: arn('notebook-instance/sds-proj-alpha-prod-ann'),
+            NotebookInstanceStatus: 'InService',
+          },
+        ],
+      });
+    sagemaker.on(ListTrainingJobsCommand).resolves({
+      TrainingJobSummaries: [
+        {
+          TrainingJobName: 'xgb-2026-11-26',
+          TrainingJobArn: arn('training-job/xgb-2026-11-26'),
+          CreationTime: new Date('2026-11-26T08:00:00Z'),
+          TrainingJobStatus: 'InProgress',
+        },
+      ],
+    });
+    sagemaker.on(ListProcessingJobsCommand).resolves({ ProcessingJobSummaries: [] });
+    sagemaker.on(ListTransformJobsCommand).resolves({ TransformJobSummaries: [] });
+    sagemaker.on(ListHyperParameterTuningJobsCommand).resolves({ HyperParameterTuningJobSummaries: [] });
+    sagemaker.on(ListMonitoringSchedulesCommand).resolves({
+      MonitoringScheduleSummaries: [
+        {
+          MonitoringScheduleName: 'credit-drift',
+          MonitoringScheduleArn: arn('monitoring-schedule/credit-drift'),
+          CreationTime: new Date('2026-11-01T00:00:00Z'),
+          LastModifiedTime: new Date('2026-11-01T00:00:00Z'),
+          MonitoringScheduleStatus: 'Scheduled',
+        },
+      ],
+    });
+    sagemaker.on(ListEndpointsCommand).resolves({
+      Endpoints: [
+        {
+          EndpointName: 'credit',
+          EndpointArn: arn('endpoint/credit'),
+          CreationTime: new Date('2026-11-02T00:00:00Z'),
+          LastModifiedTime: new Date('2026-11-02T00:00:00Z'),
+          EndpointStatus: 'InService',
+        },
+        {
+          EndpointName: 'beta-scores',
+          EndpointArn: arn('endpoint/beta-scores'),
+          CreationTime: new Date('2026-11-02T00:00:00Z'),
+          LastModifiedTime: new Date('2026-11-02T00:00:00Z'),
+          EndpointStatus: 'InService',
+        },
+      ],
+    });
+    sagemaker.on(DescribeEndpointCommand, { EndpointName: 'credit' }).resolves({
+      EndpointName: 'credit',
+      EndpointArn: arn('endpoint/credit'),
+      EndpointConfigName: 'credit-v3',
+      EndpointStatus: 'InService',
+      CreationTime: new Date('2026-11-02T00:00:00Z'),
+      LastModifiedTime: new Date('2026-11-02T00:00:00Z'),
+      ProductionVariants: [
+        { VariantName: 'AllTraffic', CurrentInstanceCount: options.variants ?? 3, DesiredInstanceCount: 3 },
+        // A serverless variant: no instances to scale.
+        { VariantName: 'Shadow', CurrentServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } },
+      ],
+    });
+    const tagged: Record<string, ReturnType<typeof tags>> = {
+      [arn('notebook-instance/sds-proj-alpha-dev-jane')]: tags('alpha'),
+      [arn('notebook-instance/sds-proj-beta-dev-joe')]: tags('beta'),
+      // The same project name in another environment is another project environment.
+      [arn('notebook-instance/sds-proj-alpha-prod-ann')]: tags('alpha', 'prod'),
+      [arn('training-job/xgb-2026-11-26')]: tags('alpha'),
+      [arn('monitoring-schedule/credit-drift')]: tags('alpha'),
+      [arn('endpoint/credit')]: tags('alpha'),
+      [arn('endpoint/beta-scores')]: tags('beta'),
+    };
+    for (const [resourceArn, t] of Object.entries(tagged)) {
+      sagemaker.on(ListTagsCommand, { ResourceArn: resourceArn }).resolves({ Tags: t });
+    }
+    sagemaker.on(StopNotebookInstanceCommand).resolves({});
+    sagemaker.on(StopTrainingJobCommand).resolves({});
+    sagemaker.on(StopMonitoringScheduleCommand).resolves({});
+    sagemaker.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({ EndpointArn: arn('endpoint/credit') });
+    sagemaker.on(DeleteEndpointCommand).resolves({});
+  }
+
+  const inputs = (command: unknown) =>
+    sagemaker.commandCalls(command as never).map((c) => c.args[0].input as Record<string, unknown>);
+
+  test('over the limit with the stop applied: halts the project’s running work, and only its own', async () => {
+    account();
+    const findings = await handler();
+    expect(inputs(StopNotebookInstanceCommand)).toEqual([{ NotebookInstanceName: 'sds-proj-alpha-dev-jane' }]);
+    expect(inputs(StopTrainingJobCommand)).toEqual([{ TrainingJobName: 'xgb-2026-11-26' }]);
+    expect(inputs(StopMonitoringScheduleCommand)).toEqual([{ MonitoringScheduleName: 'credit-drift' }]);
+    expect(inputs(UpdateEndpointWeightsAndCapacitiesCommand)).toEqual([
+      { EndpointName: 'credit', DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 1 }] },
+    ]);
+    expect(sagemaker.commandCalls(DeleteEndpointCommand)).toHaveLength(0);
+    expect(budgets.commandCalls(ExecuteBudgetActionCommand)).toHaveLength(0);
+    expect(findings.map((f) => [f.action, f.resource])).toEqual([
+      ['stopped', arn('notebook-instance/sds-proj-alpha-dev-jane')],
+      ['stopped', arn('training-job/xgb-2026-11-26')],
+      ['stopped', arn('monitoring-schedule/credit-drift')],
+      ['scaled-down', arn('endpoint/credit')],
+    ]);
+    for (const f of findings) expect(f).toMatchObject({ budget: ALPHA_BUDGET, project: 'alpha', environment: 'dev' });
+    // Every action is a finding on the security topic.
+    const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(published).toHaveLength(4);
+    expect(published.every((p) => p.TopicArn === process.env.TOPIC_ARN)).toBe(true);
+    expect(JSON.parse(published[0].Message!)).toMatchObject({ action: 'stopped', project: 'alpha' });
+  });
+
+  test('every kind of work in the table is listed as running only', async () => {
+    account();
+    await handler();
+    const listed = [
+      ListNotebookInstancesCommand,
+      ListTrainingJobsCommand,
+      ListProcessingJobsCommand,
+      ListTransformJobsCommand,
+      ListHyperParameterTuningJobsCommand,
+      ListMonitoringSchedulesCommand,
+    ].map((command) => inputs(command)[0]?.StatusEquals);
+    expect(listed).toEqual(['InService', 'InProgress', 'InProgress', 'InProgress', 'InProgress', 'Scheduled']);
+    expect(listed).toHaveLength(Object.keys(HALTED_WORKLOADS).length);
+  });
+
+  test('idempotent: a second run over an already halted project does nothing and reports nothing', async () => {
+    account({ variants: 1 });
+    sagemaker.on(ListNotebookInstancesCommand).resolves({ NotebookInstances: [] });
+    sagemaker.on(ListTrainingJobsCommand).resolves({ TrainingJobSummaries: [] });
+    sagemaker.on(ListMonitoringSchedulesCommand).resolves({ MonitoringScheduleSummaries: [] });
+    const findings = await handler();
+    expect(findings).toEqual([]);
+    for (const command of [
+      StopNotebookInstanceCommand,
+      StopTrainingJobCommand,
+      UpdateEndpointWeightsAndCapacitiesCommand,
+    ]) {
+      expect(sagemaker.commandCalls(command as never)).toHaveLength(0);
+    }
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  test('endpoints are deleted only when the project chose Delete', async () => {
+    account({ endpoints: 'Delete' });
+    const findings = await handler();
+    expect(inputs(DeleteEndpointCommand)).toEqual([{ EndpointName: 'credit' }]);
+    expect(sagemaker.commandCalls(UpdateEndpointWeightsAndCapacitiesCommand)).toHaveLength(0);
+    expect(findings.find((f) => f.action === 'deleted')?.resource).toBe(arn('endpoint/credit'));
+  });
+
+  test('a failure on one resource is a finding, and the rest is still halted', async () => {
+    account();
+    const conflict = Object.assign(new Error('Status (Stopping) not in ([InService])'), {
+      name: 'ValidationException',
+    });
+    sagemaker.on(StopNotebookInstanceCommand).rejects(conflict);
+    const findings = await handler();
+    expect(findings[0]).toMatchObject({ action: 'failed', resource: arn('notebook-instance/sds-proj-alpha-dev-jane') });
+    expect(findings[0].detail).toContain('ValidationException');
+    expect(inputs(StopTrainingJobCommand)).toHaveLength(1);
+  });
+
+  test('under the limit again (budget raised, or a new month): lifts the stop and halts nothing', async () => {
+    account({ limit: '2000.0' });
+    const findings = await handler();
+    expect(budgets.commandCalls(ExecuteBudgetActionCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        AccountId: ACCOUNT,
+        BudgetName: ALPHA_BUDGET,
+        ActionId: '7a1c1b0e-8f9d-4e8a-9d1e-3c2b1a0f9e8d',
+        ExecutionType: 'REVERSE_BUDGET_ACTION',
+      },
+    ]);
+    expect(sagemaker.commandCalls(StopNotebookInstanceCommand)).toHaveLength(0);
+    expect(findings.map((f) => f.action)).toEqual(['lifted']);
+  });
+
+  test('a lifted stop is re-armed once spend is under the limit', async () => {
+    account({ status: 'REVERSE_SUCCESS', actual: '12.50' });
+    const findings = await handler();
+    expect(budgets.commandCalls(ExecuteBudgetActionCommand)[0].args[0].input.ExecutionType).toBe('RESET_BUDGET_ACTION');
+    expect(findings.map((f) => f.action)).toEqual(['re-armed']);
+  });
+
+  test('a stop reversed by hand while still over the limit is left alone (a platform override)', async () => {
+    account({ status: 'REVERSE_SUCCESS' });
+    expect(await handler()).toEqual([]);
+    expect(budgets.commandCalls(ExecuteBudgetActionCommand)).toHaveLength(0);
+    expect(sagemaker.commandCalls(StopNotebookInstanceCommand)).toHaveLength(0);
+  });
+
+  test('a project budget without its tags halts nothing and says why', async () => {
+    account();
+    budgets.on(ListTagsForResourceCommand).resolves({ ResourceTags: [] });
+    const findings = await handler();
+    expect(findings).toEqual([
+      expect.objectContaining({
+        budget: ALPHA_BUDGET,
+        action: 'failed',
+        detail: expect.stringContaining('no project tags'),
+      }),
+    ]);
+    expect(sagemaker.commandCalls(StopNotebookInstanceCommand)).toHaveLength(0);
+  });
+});
