@@ -152,7 +152,11 @@ describe('the budget', () => {
     expect(topicPolicy.Topics).toEqual([{ Ref: topicId }]);
     expect(resolve(key.KeyPolicy, template, ctx)).toMatchObject({
       Statement: expect.arrayContaining([
-        expect.objectContaining({ ...budgetsStatement, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+        expect.objectContaining({
+          Principal: budgetsStatement.Principal,
+          Condition: { StringEquals: budgetsStatement.Condition.StringEquals },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        }),
       ]),
     });
   });

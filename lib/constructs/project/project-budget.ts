@@ -59,14 +59,15 @@ export class ProjectBudget extends Construct {
         conditions: fromBudgets,
       }),
     );
-    // Budgets publishes to the encrypted topic on its own behalf.
+    // Budgets publishes to the encrypted topic on its own behalf. The account condition only, as for
+    // CloudWatch alarms: the key is asked by SNS for the service, and which source ARN it passes is not documented.
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'BudgetsEncryptAlerts',
         principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
-        conditions: fromBudgets,
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     );
     const subscription = new sns.Subscription(this, 'AdminEmail', {
