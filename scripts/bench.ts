@@ -113,7 +113,7 @@ function detectiveControlBundle(assembly: string): { kib: number; initMs: number
       ],
       {
         encoding: 'utf8',
-        env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), TOPIC_ARN: 'x', PROJECTS_PATH: '/x/' },
+        env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), TOPIC_ARN: 'x', PREFIX: 'x' },
       },
     );
     inits.push(Number(probe.stdout.trim()));

@@ -15,7 +15,7 @@ import { HeadBucketCommand, PutObjectCommand, S3Client, S3ServiceException } fro
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { Command, InvalidArgumentError } from 'commander';
 import { PREFIX_PATTERN } from '../lib/config/config';
-import { Names, PACKAGES_PREFIX, SHARED_PARAMETERS } from '../lib/config/names';
+import { DEFAULT_PREFIX, Names, PACKAGES_PREFIX, SHARED_PARAMETERS } from '../lib/config/names';
 import { errorMessage, Io, parseCommandLine, PROCESS_IO, runAsScript, UserError } from './cli';
 
 /** What to stage, and for which interpreter. */
@@ -23,7 +23,7 @@ export interface StageOptions {
   readonly requirements: string;
   /** @default - the bucket the shared-services stack of `prefix` publishes in SSM */
   readonly bucket?: string;
-  /** Prefix the platform was deployed with, to find its bucket. @default 'sds' */
+  /** Prefix the platform was deployed with, to find its bucket. @default DEFAULT_PREFIX */
   readonly prefix?: string;
   /** Python version of the notebook kernels, e.g. 3.10. */
   readonly pythonVersion: string;
@@ -113,7 +113,7 @@ export async function stagePackages(options: StageOptions, deps: StageDependenci
 
 /** The approved-packages bucket the shared-services stack published; a UserError saying what to do when absent. */
 async function publishedBucket(options: StageOptions, deps: StageDependencies): Promise<string> {
-  const name = new Names(options.prefix ?? 'sds').sharedParameter(SHARED_PARAMETERS.packagesBucket);
+  const name = new Names(options.prefix ?? DEFAULT_PREFIX).sharedParameter(SHARED_PARAMETERS.packagesBucket);
   const ssm = deps.ssm ? deps.ssm() : new SSMClient({ region: options.region, profile: options.profile });
   try {
     const result = await ssm.send(new GetParameterCommand({ Name: name }));
@@ -211,7 +211,12 @@ function program(): Command {
       path.relative(process.cwd(), DEFAULT_REQUIREMENTS) || DEFAULT_REQUIREMENTS,
     )
     .option('-b, --bucket <name>', 'approved-packages bucket (default: the one the shared-services stack publishes)')
-    .option('--prefix <prefix>', 'prefix the platform was deployed with, to find its bucket', prefixArgument, 'sds')
+    .option(
+      '--prefix <prefix>',
+      'prefix the platform was deployed with, to find its bucket',
+      prefixArgument,
+      DEFAULT_PREFIX,
+    )
     .option('--region <region>', 'region of the bucket (default: AWS_REGION, then the profile)')
     .option('--profile <profile>', 'named profile of the AWS config files (default: AWS_PROFILE)')
     .option('--python-version <version>', 'Python version of the notebook kernels', '3.10')

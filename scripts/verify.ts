@@ -9,7 +9,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PREFIX_PATTERN } from '../lib/config/config';
-import { ENV_TYPES, PROJECT_NAME } from '../lib/config/names';
+import { DEFAULT_PREFIX, ENV_TYPES, PROJECT_NAME } from '../lib/config/names';
 import { awsSetupProblem, errorMessage, Io, parseCommandLine, PROCESS_IO, runAsScript, USAGE_ERROR } from './cli';
 import { awsClients, CheckResult, Clients, verify, VerifyOptions } from './verify/probes';
 
@@ -57,7 +57,7 @@ function program(): Command {
       '--prefix <prefix>',
       'prefix the platform was deployed with',
       matching(PREFIX_PATTERN, '2-8 lower-case letters or digits'),
-      'sds',
+      DEFAULT_PREFIX,
     )
     .option('--json', 'print the results as JSON')
     .option('--mfa-serial <arn>', 'MFA device, when the project user role requires MFA')

@@ -1,6 +1,7 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { Names } from '../../lib/config/names';
 import { enforce, Outcome } from './enforce';
 import { ProjectNetwork, readProjectNetworks } from './projects';
 
@@ -34,7 +35,7 @@ export const handler = (event: unknown): Promise<Outcome> =>
     log,
     projectNetworks: async () => {
       if (!cached || Date.now() - cached.at > CACHE_MS) {
-        cached = { at: Date.now(), networks: await readProjectNetworks(ssm, required('PROJECTS_PATH')) };
+        cached = { at: Date.now(), networks: await readProjectNetworks(ssm, new Names(required('PREFIX'))) };
       }
       return cached.networks;
     },

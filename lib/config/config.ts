@@ -1,4 +1,4 @@
-import { TRUSTED_ROLE_ARNS } from './names';
+import { DEFAULT_PREFIX, TRUSTED_ROLE_ARNS } from './names';
 
 /**
  * The one typed configuration of the app. `bin/app.ts` reads it from CDK context
@@ -126,7 +126,7 @@ export function loadConfig(
     return values;
   };
 
-  const prefix = asString(read('prefix')) ?? 'sds';
+  const prefix = asString(read('prefix')) ?? DEFAULT_PREFIX;
   const prefixValid = PREFIX_PATTERN.test(prefix);
   if (!prefixValid) fail('prefix', prefix, 'expected 2-8 lower-case letters or digits, starting with a letter');
 

@@ -23,6 +23,9 @@ export const TAG_KEYS = {
  */
 export const PROJECT_ADMIN_SESSION = { key: 'ActingAs', value: 'ProjectAdmin' } as const;
 
+/** Prefix of every name when the config sets none (`cdk.json` sets it too). */
+export const DEFAULT_PREFIX = 'sds';
+
 /** Stack kinds, in deployment order. */
 export type StackKind = 'admin-principals' | 'admin-portfolio' | 'shared-services' | 'detective-control';
 
@@ -59,14 +62,14 @@ export class Names {
     return `${this.prefix}-proj-`;
   }
 
-  /** Name of a per-project resource, e.g. `sds-proj-alpha-dev-user`. */
+  /** Name of a per-project resource, e.g. `<prefix>-proj-alpha-dev-user`. */
   projectResource(projectName: string, envType: string, suffix: string): string {
     return `${this.projectNamespace}${projectName}-${envType}-${suffix}`;
   }
 
   /**
    * Name of a per-project resource that is retained when the environment is terminated, e.g.
-   * `sds-proj-alpha-dev-data-1a2b3c4d`: the launch id keeps a relaunch with the same project name
+   * `<prefix>-proj-alpha-dev-data-1a2b3c4d`: the launch id keeps a relaunch with the same project name
    * from colliding with what the last launch left behind.
    */
   projectRetainedResource(projectName: string, envType: string, suffix: string, launchId: string): string {
@@ -96,6 +99,18 @@ export class Names {
   /** Path under which every project environment publishes its parameters (with slashes). */
   get projectsRoot(): string {
     return `/${this.prefix}/projects/`;
+  }
+
+  /**
+   * The project, environment and key of a parameter named by {@link projectParameter}, or undefined
+   * for any other name (the inverse of that method, so readers never take names apart themselves).
+   */
+  parseProjectParameter(name: string): { projectName: string; envType: string; key: string } | undefined {
+    if (!name.startsWith(this.projectsRoot)) return undefined;
+    const parts = name.slice(this.projectsRoot.length).split('/');
+    if (parts.length !== 3 || parts.some((part) => part === '')) return undefined;
+    const [projectName, envType, key] = parts;
+    return { projectName, envType, key };
   }
 
   /** Path (IAM wildcard, no leading slash) of the SSM parameters and log groups projects own. */

@@ -1,20 +1,14 @@
 import { Aws, CfnDynamicReference, CfnDynamicReferenceService, CfnOutput, CfnParameter, Tags } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
 import { Names, PROJECT_PARAMETERS, subnetIdParameter, TAG_KEYS } from '../config/names';
 import { DEFAULT_NOTEBOOK_INSTANCE_TYPES } from '../config/config';
-import { acknowledgeCompliance, acknowledgeGuardRule } from '../constructs/acknowledgements/acknowledge';
+import { acknowledgeGuardRule } from '../constructs/acknowledgements/acknowledge';
 import { projectParameterName, ProjectContext, projectResourceName } from '../constructs/project/project-context';
 import { PROJECT_SUBNET_COUNT } from '../constructs/project/project-network';
-import {
-  acknowledgeWildcards,
-  dataScienceWildcardReasons,
-  notebookWildcardReasons,
-} from '../constructs/project/policy-acknowledgements';
-import { PROJECT_SHARED_POLICIES, readBackOnlyFromStatement } from '../constructs/project/project-roles';
+import { NotebookExecutionRole } from '../constructs/project/notebook-execution-role';
 import { addProjectParameters } from './project-parameters';
 import { accountArn } from '../config/arns';
 
@@ -138,86 +132,13 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     const projectKeyArn = setting(PROJECT_PARAMETERS.kmsKeyArn);
     const userName = owner.valueAsString;
 
-    const executionRole = new iam.Role(this, 'ExecutionRole', {
-      roleName: projectResourceName(project, `nb-${userName}`),
-      description: 'Execution role of one data scientist notebook and the SageMaker work it starts',
-      // No aws:SourceAccount condition: SageMaker documents it for jobs, not for the notebook instance assuming its
-      // role, and a refused assumption fails the launch; PassRole never crosses accounts, so nothing is lost.
-      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
-      permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyName(
-        this,
-        'ProjectBoundary',
-        names.projectBoundaryPolicy,
-      ),
-      // The project's own SageMaker and data policies, created by its environment: the same rights as the project's
-      // people, kept in one place and within IAM's size quotas (the boundary allows attaching project policies only).
-      managedPolicies: PROJECT_SHARED_POLICIES.map((suffix) =>
-        iam.ManagedPolicy.fromManagedPolicyName(this, `Project-${suffix}`, projectResourceName(project, suffix)),
-      ),
-    });
     const notebookName = projectResourceName(project, userName);
-    const notebookArn = accountArn('sagemaker', `notebook-instance/${notebookName}`);
-    const pullImage = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'];
-    const statements = [
-      // Notebook credentials used outside the project network cannot read back logs, metrics or models.
-      readBackOnlyFromStatement(setting(PROJECT_PARAMETERS.vpcId)),
-      // SageMaker attaches network interfaces in the project subnets with the execution role: in this VPC only.
-      ...networkInterfaceStatements(accountArn('ec2', `vpc/${setting(PROJECT_PARAMETERS.vpcId)}`)),
-      // SageMaker pulls job and model images with this role, from outside the project network: AWS's images
-      // (other accounts), and the project's own, never another project's repository in this account.
-      new iam.PolicyStatement({
-        sid: 'PullAwsImages',
-        actions: pullImage,
-        resources: ['*'],
-        conditions: { StringNotEquals: { 'aws:ResourceAccount': Aws.ACCOUNT_ID } },
-      }),
-      new iam.PolicyStatement({
-        sid: 'PullProjectImages',
-        actions: pullImage,
-        resources: [setting(PROJECT_PARAMETERS.imageRepositoryArn)],
-      }),
-      new iam.PolicyStatement({ sid: 'SignInToEcr', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
-      new iam.PolicyStatement({
-        sid: 'WriteSageMakerLogs',
-        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [accountArn('logs', 'log-group:/aws/sagemaker/*')],
-      }),
-      new iam.PolicyStatement({
-        sid: 'PublishSageMakerMetrics',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } },
-      }),
-      // The lifecycle script reads its own notebook's tags (git identity, idle-stop minutes); the idle check stops it.
-      new iam.PolicyStatement({
-        sid: 'ReadOwnNotebookTags',
-        actions: ['sagemaker:ListTags'],
-        resources: [notebookArn],
-      }),
-      new iam.PolicyStatement({
-        sid: 'StopOwnNotebookWhenIdle',
-        actions: ['sagemaker:StopNotebookInstance'],
-        resources: [notebookArn],
-      }),
-    ];
-    // Inline: the notebook launch role carries the project boundary, which forbids creating managed policies.
-    const policy = new iam.Policy(this, 'ExecutionPolicy', { statements, roles: [executionRole] });
-    // Bucket objects are in the attached project policy now: no bucket findings on this inline policy.
-    acknowledgeWildcards(policy, {
-      ...dataScienceWildcardReasons(names, []),
-      ...notebookWildcardReasons(names),
-      ...Object.fromEntries(
-        ['subnet/*', 'security-group/*', 'network-interface/*'].map((resource) => [
-          `Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:${resource}`,
-          'Network interfaces SageMaker creates and deletes with the execution role for VPC work: ids are generated, and the statement holds only in the project VPC (ec2:Vpc).',
-        ]),
-      ),
+    const { role: executionRole, policy } = new NotebookExecutionRole(this, {
+      project,
+      userName,
+      notebookArn: accountArn('sagemaker', `notebook-instance/${notebookName}`),
+      setting,
     });
-    acknowledgeCompliance(
-      policy,
-      'IAMNoInlinePolicy',
-      'Deliberately inline: the notebook launch role carries the project boundary, which forbids creating or attaching managed policies so no project role can mint privileges.',
-    );
 
     const notebook = new sagemaker.CfnNotebookInstance(this, 'Notebook', {
       notebookInstanceName: notebookName,
@@ -248,43 +169,4 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     });
     new CfnOutput(this, 'NotebookInstanceName', { value: notebookName });
   }
-}
-
-/**
- * Network interfaces the execution role may create and delete: in the project VPC only (`ec2:Vpc`),
- * so notebook code cannot use up or remove interfaces in another project's subnets. The interface
- * being created is not known to IAM by VPC yet; its subnet is, and the subnet is required.
- */
-export function networkInterfaceStatements(vpcArn: string): iam.PolicyStatement[] {
-  const ec2 = (resource: string) => accountArn('ec2', `${resource}`);
-  return [
-    new iam.PolicyStatement({
-      sid: 'NetworkInterfacesInProjectVpc',
-      actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface'],
-      resources: [ec2('subnet/*'), ec2('security-group/*'), ec2('network-interface/*')],
-      conditions: { ArnEquals: { 'ec2:Vpc': vpcArn } },
-    }),
-    new iam.PolicyStatement({
-      sid: 'NewNetworkInterfaces',
-      actions: ['ec2:CreateNetworkInterface'],
-      resources: [ec2('network-interface/*')],
-    }),
-    // Takes a permission id only, no interface: IAM cannot tell whose it is.
-    new iam.PolicyStatement({
-      sid: 'RemoveNetworkInterfacePermissions',
-      actions: ['ec2:DeleteNetworkInterfacePermission'],
-      resources: ['*'],
-    }),
-    new iam.PolicyStatement({
-      sid: 'DescribeNetworkForVpcWork',
-      actions: [
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DescribeVpcs',
-        'ec2:DescribeDhcpOptions',
-        'ec2:DescribeSubnets',
-        'ec2:DescribeSecurityGroups',
-      ],
-      resources: ['*'],
-    }),
-  ];
 }

@@ -25,7 +25,7 @@ import { NotebookLaunchRole } from '../constructs/project/notebook-launch-role';
 import { ProjectBudget } from '../constructs/project/project-budget';
 import { ALERT_PERCENT, ENDPOINTS_ON_STOP, MONTHLY_BUDGET, STOP_PERCENT } from '../config/budget';
 import { NotebookProduct } from './notebook-product';
-import { addProjectParameters } from './project-parameters';
+import { addProjectParameters, PROJECT_PARAMETER_IDS } from './project-parameters';
 import { accountArn } from '../config/arns';
 
 /** VPC CIDR of a project: a /16 to /22 network, split into three /24 subnets. */
@@ -338,11 +338,11 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       ThisProjectOnly: {
         Assertions: [
           {
-            Assert: { 'Fn::Equals': [{ Ref: 'ProjectName' }, project] },
+            Assert: { 'Fn::Equals': [{ Ref: PROJECT_PARAMETER_IDS.projectName }, project] },
             AssertDescription: `${what} launched from this portfolio belong to this project`,
           },
           {
-            Assert: { 'Fn::Equals': [{ Ref: 'EnvType' }, env] },
+            Assert: { 'Fn::Equals': [{ Ref: PROJECT_PARAMETER_IDS.envType }, env] },
             AssertDescription: `${what} launched from this portfolio belong to this environment type`,
           },
         ],

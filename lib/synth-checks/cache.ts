@@ -7,7 +7,7 @@ import * as path from 'node:path';
  * result depends on: the checker and its version, the rules and the template's content. A miss
  * runs the check; a cold cache therefore validates everything.
  *
- * It lives in `node_modules/.cache/sds-guardrails` (never the temp directory), or in
+ * It lives in `node_modules/.cache/guardrails` (never the temp directory), or in
  * `SDS_GUARDRAIL_CACHE_DIR`; `SDS_GUARDRAIL_CACHE=off` turns it off (every check runs).
  */
 export class ResultCache {
@@ -15,7 +15,7 @@ export class ResultCache {
   static directory(): string {
     return (
       process.env.SDS_GUARDRAIL_CACHE_DIR ??
-      path.join(path.dirname(require.resolve('aws-cdk-lib/package.json')), '..', '.cache', 'sds-guardrails')
+      path.join(path.dirname(require.resolve('aws-cdk-lib/package.json')), '..', '.cache', 'guardrails')
     );
   }
 

@@ -14,7 +14,7 @@ describe('detective control handler, end to end with mocked AWS clients', () => 
 
   beforeAll(() => {
     process.env.TOPIC_ARN = 'arn:aws:sns:eu-west-1:111122223333:sds-security-findings';
-    process.env.PROJECTS_PATH = '/sds/projects/';
+    process.env.PREFIX = 'sds';
     process.env.MODE = 'enforce';
     // Project parameters as the project environment publishes them, over two pages.
     ssm

@@ -1,5 +1,6 @@
 import { ENV_TYPES, PROJECT_NAME } from '../../lib/config/names';
-import { ENDPOINT_AZS, mirrorEndpointAzCount } from '../../lib/constructs/project/project-network';
+import { ENDPOINT_AZS } from '../../lib/constructs/project/project-endpoints';
+import { mirrorEndpointAzCount } from '../../lib/constructs/project/project-network';
 import { DeployContext, resolve } from '../helpers/intrinsics';
 import { resourcesOfType, securitySummary, synthesize } from '../helpers/synth';
 

@@ -3,7 +3,7 @@ import {
   AWS_BASE_IMAGE_ACCOUNTS,
   CONTAINER_IMAGE_ENDPOINTS,
   PROJECT_INTERFACE_ENDPOINTS,
-} from '../../lib/constructs/project/project-network';
+} from '../../lib/constructs/project/project-endpoints';
 import { DEFAULT_NOTEBOOK_INSTANCE_TYPES } from '../../lib/config/config';
 import { NOTEBOOK_PLATFORM } from '../../lib/products/notebook-product';
 import { DeployContext, resolve } from '../helpers/intrinsics';

@@ -155,7 +155,7 @@ export class SageMakerNetworkControl extends Construct {
       environment: {
         TOPIC_ARN: props.topic.topicArn,
         MODE: props.mode ?? 'enforce',
-        PROJECTS_PATH: props.names.projectsRoot,
+        PREFIX: props.names.prefix,
       },
       bundling: { minify: true, sourceMap: false, target: 'node24', format: nodejs.OutputFormat.CJS },
     });

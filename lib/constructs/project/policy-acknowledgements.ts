@@ -2,7 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { Names } from '../../config/names';
 
-/** How cdk-nag renders a per-project name: `sds-proj-<ProjectName>-<EnvType>-<suffix>`. */
+/** How cdk-nag renders a per-project name: `<prefix>-proj-<ProjectName>-<EnvType>-<suffix>`. */
 function rendered(names: Names, suffix: string): string {
   return `${names.projectNamespace}<ProjectName>-<EnvType>-${suffix}`;
 }

@@ -1,53 +1,14 @@
-import {
-  Aws,
-  CfnCondition,
-  CfnParameter,
-  RemovalPolicy,
-  Stack,
-  CfnDynamicReference,
-  CfnDynamicReferenceService,
-  Fn,
-  Token,
-} from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnDynamicReference, CfnDynamicReferenceService, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { acknowledgeCompliance } from '../acknowledgements/acknowledge';
 import { SHARED_PARAMETERS } from '../../config/names';
-import {
-  PROJECT_BUCKETS,
-  projectBucketName,
-  projectLogGroupName,
-  ProjectContext,
-  projectResourceName,
-} from './project-context';
-import { s3Arn } from '../../config/arns';
-
-/** Interface endpoints every project VPC gets: what notebooks, jobs and model endpoints call. */
-export const PROJECT_INTERFACE_ENDPOINTS = {
-  SageMakerApi: 'sagemaker.api',
-  SageMakerRuntime: 'sagemaker.runtime',
-  Sts: 'sts',
-  Logs: 'logs',
-  Monitoring: 'monitoring',
-  CodeCommitGit: 'git-codecommit',
-  CodeCommit: 'codecommit',
-} as const;
-
-/** Interface endpoints for building and pushing container images, only in projects that opt in (they cost). */
-export const CONTAINER_IMAGE_ENDPOINTS = {
-  EcrApi: 'ecr.api',
-  EcrDocker: 'ecr.dkr',
-} as const;
-
-/**
- * Accounts whose images a project may build on through its ECR endpoints: AWS Deep Learning Containers'
- * registry (most commercial regions). Images of any other account are refused at the endpoint.
- */
-export const AWS_BASE_IMAGE_ACCOUNTS = ['763104351884'];
+import { MirrorAccess } from './mirror-access';
+import { ENDPOINT_AZS, ProjectEndpoints } from './project-endpoints';
+import { projectLogGroupName, ProjectContext, projectResourceName } from './project-context';
 
 /** Subnets (one per AZ) every project VPC has; endpoints use the first 1, 2 or 3 by EnvType. */
 export const PROJECT_SUBNET_COUNT = 3;
@@ -69,9 +30,6 @@ export interface ProjectNetworkProps {
   readonly mirrorAzCount: number;
 }
 
-/** AZs of endpoints per EnvType: the main fixed cost of a project. */
-export const ENDPOINT_AZS = { dev: 1, test: 2, prod: 3 } as const;
-
 /**
  * How many of the project subnets (the first N AZs of the region) hold the mirror endpoint for
  * an EnvType: PrivateLink only works in AZs where the service's load balancer has a subnet, so
@@ -86,10 +44,10 @@ export function mirrorEndpointAzCount(envAzs: number, mirrorAzCount: number): nu
 
 /**
  * The project network: a VPC with no internet or NAT gateway and no route out, one isolated
- * subnet per AZ, flow logs of all traffic, security groups that only let SageMaker reach the
- * endpoints, the S3 gateway endpoint, the AWS service endpoints (in 1, 2 or 3 AZs by EnvType)
- * and the endpoint to the shared PyPI mirror. Written with L1 resources where the CIDR is a
- * launch parameter, since the L2 VPC needs a CIDR known at synth time.
+ * subnet per AZ, flow logs of all traffic, and the SageMaker security group; with it, the ways out
+ * it allows: the AWS service endpoints (ProjectEndpoints) and the shared PyPI mirror
+ * (MirrorAccess). Written with L1 resources where the CIDR is a launch parameter, since the L2 VPC
+ * needs a CIDR known at synth time.
  */
 export class ProjectNetwork extends Construct {
   readonly vpc: ec2.CfnVPC;
@@ -197,23 +155,6 @@ export class ProjectNetwork extends Construct {
       ec2.Port.tcp(443),
       'S3 through the gateway endpoint',
     );
-    const endpointsSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
-      vpc,
-      description: 'AWS service endpoints of this project: HTTPS from SageMaker only',
-      allowAllOutbound: false,
-    });
-    endpointsSecurityGroup.addIngressRule(sm, ec2.Port.tcp(443), 'HTTPS from SageMaker');
-    sm.addEgressRule(endpointsSecurityGroup, ec2.Port.tcp(443), 'AWS service endpoints');
-    const mirrorSecurityGroup = new ec2.SecurityGroup(this, 'MirrorSecurityGroup', {
-      vpc,
-      description: 'Endpoint of the shared PyPI mirror: HTTP(S) from SageMaker only',
-      allowAllOutbound: false,
-    });
-    for (const port of [80, 443]) {
-      mirrorSecurityGroup.addIngressRule(sm, ec2.Port.tcp(port), 'pip from SageMaker');
-      sm.addEgressRule(mirrorSecurityGroup, ec2.Port.tcp(port), 'PyPI mirror');
-    }
-
     // Endpoints in 1 (dev), 2 (test) or 3 (prod) AZs: the main fixed cost of a project.
     const subnetsByEnvType = (count: (envAzs: number) => number) =>
       Fn.conditionIf(
@@ -225,140 +166,22 @@ export class ProjectNetwork extends Construct {
           this.subnets.slice(0, count(ENDPOINT_AZS.test)).map((s) => s.ref),
         ),
       );
-    const endpointSubnets = subnetsByEnvType((envAzs) => envAzs);
-    const mirrorSubnets = subnetsByEnvType((envAzs) => mirrorEndpointAzCount(envAzs, props.mirrorAzCount));
-    const thisAccountOnly = {
-      Statement: [
-        {
-          Sid: 'ThisAccountOnly',
-          Effect: 'Allow',
-          Principal: '*',
-          Action: '*',
-          Resource: '*',
-          Condition: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
-        },
-      ],
-    };
-    const interfaceEndpoint = (endpointId: string, service: string) =>
-      new ec2.CfnVPCEndpoint(this, endpointId, {
-        vpcId: this.vpc.ref,
-        serviceName: `com.amazonaws.${Aws.REGION}.${service}`,
-        vpcEndpointType: 'Interface',
-        privateDnsEnabled: true,
-        subnetIds: Token.asList(endpointSubnets),
-        securityGroupIds: [endpointsSecurityGroup.securityGroupId],
-        policyDocument: thisAccountOnly,
-      });
-    for (const [endpointId, service] of Object.entries(PROJECT_INTERFACE_ENDPOINTS))
-      interfaceEndpoint(endpointId, service);
-    // ECR endpoints reach only this account's repositories and AWS's base images: never an image (or a pull that
-    // carries data in its tags) of any other account.
-    const imagesOnlyHere = {
-      Statement: [
-        {
-          ...thisAccountOnly.Statement[0],
-          Sid: 'ThisAccountAndAwsBaseImagesOnly',
-          // IfExists: account-level calls (GetAuthorizationToken, the docker login) name no repository.
-          Condition: {
-            StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID },
-            StringEqualsIfExists: { 'aws:ResourceAccount': [Aws.ACCOUNT_ID, ...AWS_BASE_IMAGE_ACCOUNTS] },
-          },
-        },
-      ],
-    };
-    for (const [endpointId, service] of Object.entries(CONTAINER_IMAGE_ENDPOINTS)) {
-      const endpoint = interfaceEndpoint(endpointId, service);
-      endpoint.policyDocument = imagesOnlyHere;
-      endpoint.cfnOptions.condition = props.withContainerImages;
-    }
-    // Prod also reaches the Jupyter UI privately (aws.sagemaker.<region>.notebook).
-    const notebookEndpoint = new ec2.CfnVPCEndpoint(this, 'SageMakerNotebook', {
-      vpcId: this.vpc.ref,
-      serviceName: `aws.sagemaker.${Aws.REGION}.notebook`,
-      vpcEndpointType: 'Interface',
-      privateDnsEnabled: true,
-      subnetIds: this.subnets.map((s) => s.ref),
-      securityGroupIds: [endpointsSecurityGroup.securityGroupId],
-      policyDocument: thisAccountOnly,
+    const attached = { project, vpc: this.vpc, vpcRef: vpc, sageMakerSecurityGroup: sm };
+    this.s3Endpoint = new ProjectEndpoints(this, {
+      ...attached,
+      subnets: this.subnets,
+      routeTable,
+      endpointSubnets: subnetsByEnvType((envAzs) => envAzs),
+      isProd: props.isProd,
+      withContainerImages: props.withContainerImages,
+    }).s3Endpoint;
+    const mirror = new MirrorAccess(this, {
+      ...attached,
+      mirrorSubnets: subnetsByEnvType((envAzs) => mirrorEndpointAzCount(envAzs, props.mirrorAzCount)),
     });
-    notebookEndpoint.cfnOptions.condition = props.isProd;
-
-    this.s3Endpoint = new ec2.CfnVPCEndpoint(this, 'S3', {
-      vpcId: this.vpc.ref,
-      serviceName: `com.amazonaws.${Aws.REGION}.s3`,
-      vpcEndpointType: 'Gateway',
-      routeTableIds: [routeTable.ref],
-      // Only this project's buckets, and the AWS-owned bucket ECR serves image layers from, for this account's principals.
-      policyDocument: {
-        Statement: [
-          {
-            Sid: 'ProjectBuckets',
-            Effect: 'Allow',
-            Principal: '*',
-            Action: 's3:*',
-            Resource: PROJECT_BUCKETS.flatMap((suffix) => {
-              const bucket = s3Arn(`${projectBucketName(project, suffix)}`);
-              return [bucket, `${bucket}/*`];
-            }),
-            Condition: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
-          },
-          // No principal condition: image layers download through URLs ECR presigns with its own account, not ours.
-          // Read-only, on the bucket ECR keeps layers in: nothing can be written out through it.
-          {
-            Sid: 'EcrImageLayers',
-            Effect: 'Allow',
-            Principal: '*',
-            Action: 's3:GetObject',
-            Resource: s3Arn(`prod-${Aws.REGION}-starport-layer-bucket/*`),
-          },
-        ],
-      },
-    });
-
-    const mirror = new ec2.CfnVPCEndpoint(this, 'PypiMirror', {
-      vpcId: this.vpc.ref,
-      serviceName: shared(SHARED_PARAMETERS.mirrorEndpointServiceName),
-      vpcEndpointType: 'Interface',
-      privateDnsEnabled: false,
-      subnetIds: Token.asList(mirrorSubnets),
-      securityGroupIds: [mirrorSecurityGroup.securityGroupId],
-    });
-    // DnsEntries: ["<zone id>:<dns name>", ...]; the first is the regional name.
-    const firstDnsEntry = Fn.select(0, mirror.attrDnsEntries);
-    const mirrorDnsName = Fn.select(1, Fn.split(':', firstDnsEntry));
-    const mirrorZoneId = Fn.select(0, Fn.split(':', firstDnsEntry));
-
-    // With TLS, the certificate's name resolves to the mirror endpoint inside this VPC only.
-    // A typed parameter, not a dynamic reference: CloudFormation resolves those in properties only, not in conditions.
-    const domainName = new CfnParameter(Stack.of(this), 'MirrorDomainName', {
-      type: 'AWS::SSM::Parameter::Value<String>',
-      default: project.names.sharedParameter(SHARED_PARAMETERS.mirrorDomainName),
-      description: 'Platform setting (leave as is): SSM parameter holding the TLS name of the PyPI mirror.',
-    }).valueAsString;
-    const withTls = new CfnCondition(this, 'MirrorTls', {
-      expression: Fn.conditionNot(Fn.conditionEquals(domainName, 'none')),
-    });
-    this.mirrorTls = withTls;
-    this.mirrorDomainName = domainName;
-    const zone = new route53.CfnHostedZone(this, 'MirrorZone', {
-      name: domainName,
-      vpcs: [{ vpcId: this.vpc.ref, vpcRegion: Aws.REGION }],
-      hostedZoneConfig: { comment: 'PyPI mirror name inside this project VPC' },
-    });
-    zone.cfnOptions.condition = withTls;
-    const record = new route53.CfnRecordSet(this, 'MirrorRecord', {
-      hostedZoneId: zone.ref,
-      name: domainName,
-      type: 'A',
-      aliasTarget: { dnsName: mirrorDnsName, hostedZoneId: mirrorZoneId, evaluateTargetHealth: false },
-    });
-    record.cfnOptions.condition = withTls;
-
-    this.mirrorUrl = Fn.conditionIf(
-      withTls.logicalId,
-      Fn.join('', ['https://', domainName]),
-      Fn.join('', ['http://', mirrorDnsName]),
-    ).toString();
-    this.mirrorTrustedHost = Fn.conditionIf(withTls.logicalId, '', mirrorDnsName).toString();
+    this.mirrorUrl = mirror.url;
+    this.mirrorTrustedHost = mirror.trustedHost;
+    this.mirrorTls = mirror.tls;
+    this.mirrorDomainName = mirror.domainName;
   }
 }

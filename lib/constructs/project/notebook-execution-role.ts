@@ -1,0 +1,155 @@
+import { Aws } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { accountArn } from '../../config/arns';
+import { PROJECT_PARAMETERS } from '../../config/names';
+import { acknowledgeCompliance } from '../acknowledgements/acknowledge';
+import { acknowledgeWildcards, dataScienceWildcardReasons, notebookWildcardReasons } from './policy-acknowledgements';
+import { ProjectContext, projectResourceName } from './project-context';
+import { PROJECT_SHARED_POLICIES, readBackOnlyFromStatement } from './project-roles';
+
+/** What {@link NotebookExecutionRole} needs from the notebook product. */
+export interface NotebookExecutionRoleProps {
+  readonly project: ProjectContext;
+  /** The owner's user name (a launch parameter): names the role. */
+  readonly userName: string;
+  /** ARN of the notebook the role runs (it reads its tags and may stop it). */
+  readonly notebookArn: string;
+  /** A project setting, read at launch from the parameters the project environment publishes. */
+  readonly setting: (key: string) => string;
+}
+
+/**
+ * The execution role of one data scientist's notebook and the SageMaker work it starts: bounded
+ * by the project boundary, with the project's shared policies and an inline policy for what only
+ * a notebook does (network interfaces in the project VPC, images, logs, its own tags and idle
+ * stop). Adds its resources to `scope` (the notebook product), so their logical ids stay those of
+ * launched notebooks.
+ */
+export class NotebookExecutionRole {
+  readonly role: iam.Role;
+  readonly policy: iam.Policy;
+
+  constructor(scope: Construct, props: NotebookExecutionRoleProps) {
+    const { project, userName, notebookArn, setting } = props;
+    const { names } = project;
+    this.role = new iam.Role(scope, 'ExecutionRole', {
+      roleName: projectResourceName(project, `nb-${userName}`),
+      description: 'Execution role of one data scientist notebook and the SageMaker work it starts',
+      // No aws:SourceAccount condition: SageMaker documents it for jobs, not for the notebook instance assuming its
+      // role, and a refused assumption fails the launch; PassRole never crosses accounts, so nothing is lost.
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyName(
+        scope,
+        'ProjectBoundary',
+        names.projectBoundaryPolicy,
+      ),
+      // The project's own SageMaker and data policies, created by its environment: the same rights as the project's
+      // people, kept in one place and within IAM's size quotas (the boundary allows attaching project policies only).
+      managedPolicies: PROJECT_SHARED_POLICIES.map((suffix) =>
+        iam.ManagedPolicy.fromManagedPolicyName(scope, `Project-${suffix}`, projectResourceName(project, suffix)),
+      ),
+    });
+    const pullImage = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'];
+    const statements = [
+      // Notebook credentials used outside the project network cannot read back logs, metrics or models.
+      readBackOnlyFromStatement(setting(PROJECT_PARAMETERS.vpcId)),
+      // SageMaker attaches network interfaces in the project subnets with the execution role: in this VPC only.
+      ...networkInterfaceStatements(accountArn('ec2', `vpc/${setting(PROJECT_PARAMETERS.vpcId)}`)),
+      // SageMaker pulls job and model images with this role, from outside the project network: AWS's images
+      // (other accounts), and the project's own, never another project's repository in this account.
+      new iam.PolicyStatement({
+        sid: 'PullAwsImages',
+        actions: pullImage,
+        resources: ['*'],
+        conditions: { StringNotEquals: { 'aws:ResourceAccount': Aws.ACCOUNT_ID } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'PullProjectImages',
+        actions: pullImage,
+        resources: [setting(PROJECT_PARAMETERS.imageRepositoryArn)],
+      }),
+      new iam.PolicyStatement({ sid: 'SignInToEcr', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        sid: 'WriteSageMakerLogs',
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [accountArn('logs', 'log-group:/aws/sagemaker/*')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'PublishSageMakerMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } },
+      }),
+      // The lifecycle script reads its own notebook's tags (git identity, idle-stop minutes); the idle check stops it.
+      new iam.PolicyStatement({
+        sid: 'ReadOwnNotebookTags',
+        actions: ['sagemaker:ListTags'],
+        resources: [notebookArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'StopOwnNotebookWhenIdle',
+        actions: ['sagemaker:StopNotebookInstance'],
+        resources: [notebookArn],
+      }),
+    ];
+    // Inline: the notebook launch role carries the project boundary, which forbids creating managed policies.
+    this.policy = new iam.Policy(scope, 'ExecutionPolicy', { statements, roles: [this.role] });
+    const policy = this.policy;
+    // Bucket objects are in the attached project policy now: no bucket findings on this inline policy.
+    acknowledgeWildcards(policy, {
+      ...dataScienceWildcardReasons(names, []),
+      ...notebookWildcardReasons(names),
+      ...Object.fromEntries(
+        ['subnet/*', 'security-group/*', 'network-interface/*'].map((resource) => [
+          `Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:${resource}`,
+          'Network interfaces SageMaker creates and deletes with the execution role for VPC work: ids are generated, and the statement holds only in the project VPC (ec2:Vpc).',
+        ]),
+      ),
+    });
+    acknowledgeCompliance(
+      policy,
+      'IAMNoInlinePolicy',
+      'Deliberately inline: the notebook launch role carries the project boundary, which forbids creating or attaching managed policies so no project role can mint privileges.',
+    );
+  }
+}
+
+/**
+ * Network interfaces the execution role may create and delete: in the project VPC only (`ec2:Vpc`),
+ * so notebook code cannot use up or remove interfaces in another project's subnets. The interface
+ * being created is not known to IAM by VPC yet; its subnet is, and the subnet is required.
+ */
+export function networkInterfaceStatements(vpcArn: string): iam.PolicyStatement[] {
+  const ec2 = (resource: string) => accountArn('ec2', `${resource}`);
+  return [
+    new iam.PolicyStatement({
+      sid: 'NetworkInterfacesInProjectVpc',
+      actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface'],
+      resources: [ec2('subnet/*'), ec2('security-group/*'), ec2('network-interface/*')],
+      conditions: { ArnEquals: { 'ec2:Vpc': vpcArn } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'NewNetworkInterfaces',
+      actions: ['ec2:CreateNetworkInterface'],
+      resources: [ec2('network-interface/*')],
+    }),
+    // Takes a permission id only, no interface: IAM cannot tell whose it is.
+    new iam.PolicyStatement({
+      sid: 'RemoveNetworkInterfacePermissions',
+      actions: ['ec2:DeleteNetworkInterfacePermission'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'DescribeNetworkForVpcWork',
+      actions: [
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeVpcs',
+        'ec2:DescribeDhcpOptions',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeSecurityGroups',
+      ],
+      resources: ['*'],
+    }),
+  ];
+}
