@@ -7,20 +7,34 @@ import {
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-budgets';
 import {
+  AttachRolePolicyCommand,
+  DetachRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolesCommand,
+} from '@aws-sdk/client-iam';
+import {
   DeleteEndpointCommand,
   DescribeEndpointCommand,
+  ListAutoMLJobsCommand,
+  ListCompilationJobsCommand,
   ListEndpointsCommand,
   ListHyperParameterTuningJobsCommand,
   ListMonitoringSchedulesCommand,
   ListNotebookInstancesCommand,
+  ListPipelineExecutionsCommand,
+  ListPipelinesCommand,
   ListProcessingJobsCommand,
   ListTagsCommand,
   ListTrainingJobsCommand,
   ListTransformJobsCommand,
   SageMakerClient,
+  StopAutoMLJobCommand,
+  StopCompilationJobCommand,
   StopHyperParameterTuningJobCommand,
   StopMonitoringScheduleCommand,
   StopNotebookInstanceCommand,
+  StopPipelineExecutionCommand,
   StopProcessingJobCommand,
   StopTrainingJobCommand,
   StopTransformJobCommand,
@@ -32,21 +46,24 @@ import {
   ENDPOINTS_ON_STOP,
   ENDPOINTS_ON_STOP_TAG,
   EndpointsOnStop,
+  EXECUTION_ROLE_SUFFIX,
   HALTED_WORKLOADS,
+  PIPELINE_CALLS,
   WorkloadKind,
 } from '../../lib/config/budget';
-import { TAG_KEYS } from '../../lib/config/names';
+import { Names, TAG_KEYS } from '../../lib/config/names';
 
 /** What the guard needs from its environment; tests pass mocked clients. */
 export interface GuardDeps {
   readonly budgets: BudgetsClient;
   readonly sagemaker: SageMakerClient;
   readonly sns: SNSClient;
+  readonly iam: IAMClient;
   readonly topicArn: string;
   readonly account: string;
   readonly partition: string;
-  /** Start of every project budget's name in this deployment (`<prefix>-proj-`). */
-  readonly budgetNamePrefix: string;
+  /** This deployment's names: its project budgets, roles and pipelines start with its project namespace. */
+  readonly names: Names;
   readonly log: (line: Record<string, unknown>) => void;
 }
 
@@ -55,7 +72,8 @@ export interface Finding {
   readonly budget: string;
   readonly project?: string;
   readonly environment?: string;
-  readonly action: 'stopped' | 'scaled-down' | 'deleted' | 'lifted' | 're-armed' | 'failed';
+  readonly action:
+    'stopped' | 'scaled-down' | 'deleted' | 'denied' | 'allowed-again' | 'lifted' | 're-armed' | 'failed';
   readonly resource?: string;
   readonly detail: string;
 }
@@ -67,15 +85,20 @@ interface Running {
 
 /**
  * One run of the budget guard, every few minutes. For each budget stop of this deployment's projects:
- * while AWS Budgets has applied the stop and actual spend is at or over the limit, halt the project's
- * running work (idempotent: only what still runs is touched); once spend is under the limit again (the
- * admin raised the budget, or a new month began), lift the stop; after a lift, re-arm the action.
+ * while AWS Budgets has applied the stop (or failed to) and actual spend is at or over the limit, extend
+ * the stop to the project's notebook execution roles and halt its running work (idempotent: only what
+ * still runs is touched); once spend is under the limit again (the budget was raised, or a new month
+ * began), take the stop off those roles and lift it; after a lift, re-arm the action. Failed lifts or
+ * re-arms are reported for a person.
  */
 export async function guard(deps: GuardDeps): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const action of await projectBudgetActions(deps)) {
     const budget = action.BudgetName!;
-    if (action.Status !== ACTION_STATUS.applied && action.Status !== ACTION_STATUS.reversed) continue;
+    const status = action.Status ?? '';
+    const stuck = (ACTION_STATUS.stuck as readonly string[]).includes(status);
+    const tracked = [ACTION_STATUS.applied, ACTION_STATUS.reversed, ACTION_STATUS.failed] as string[];
+    if (!tracked.includes(status) && !stuck) continue;
     const tags = await budgetTags(deps, budget);
     const project = tags[TAG_KEYS.projectName];
     const environment = tags[TAG_KEYS.environmentType];
@@ -84,25 +107,57 @@ export async function guard(deps: GuardDeps): Promise<Finding[]> {
       continue;
     }
     const who = { budget, project, environment };
-    const under = await spendUnderLimit(deps, budget);
-    if (action.Status === ACTION_STATUS.applied && under) {
-      await execute(deps, action, 'REVERSE_BUDGET_ACTION');
+    if (stuck) {
       findings.push({
         ...who,
-        action: 'lifted',
-        detail: 'actual spend is under the limit: the stop policy is detached',
+        action: 'failed',
+        detail: `the budget action is ${status}: see its history in AWS Budgets`,
       });
-    } else if (action.Status === ACTION_STATUS.applied) {
-      const onEndpoints = ENDPOINTS_ON_STOP.find((v) => v === tags[ENDPOINTS_ON_STOP_TAG]) ?? 'ScaleDown';
-      findings.push(...(await halt(deps, project, environment, onEndpoints)).map((f) => ({ ...who, ...f })));
-    } else if (under) {
-      await execute(deps, action, 'RESET_BUDGET_ACTION');
+      continue;
+    }
+    const under = await spendUnderLimit(deps, budget);
+    const stopPolicy = action.Definition?.IamActionDefinition?.PolicyArn;
+    if (status === ACTION_STATUS.reversed) {
+      if (under) {
+        await execute(deps, action, 'RESET_BUDGET_ACTION');
+        findings.push({
+          ...who,
+          action: 're-armed',
+          detail: 'the stop applies again when actual spend reaches the limit',
+        });
+      }
+      continue;
+    }
+    if (under) {
+      // The stop is lifted (or, after a failed execution, never held): the execution roles get their rights back.
+      if (stopPolicy)
+        findings.push(
+          ...(await executionRoles(deps, project, environment, stopPolicy, 'detach')).map((f) => ({ ...who, ...f })),
+        );
+      if (status === ACTION_STATUS.applied) {
+        await execute(deps, action, 'REVERSE_BUDGET_ACTION');
+        findings.push({
+          ...who,
+          action: 'lifted',
+          detail: 'actual spend is under the limit: the stop policy is detached',
+        });
+      }
+      continue;
+    }
+    if (status === ACTION_STATUS.failed) {
       findings.push({
         ...who,
-        action: 're-armed',
-        detail: 'the stop applies again when actual spend reaches the limit',
+        action: 'failed',
+        detail:
+          'AWS Budgets could not apply the stop (EXECUTION_FAILURE): the guard halts the work anyway; see the action history',
       });
     }
+    if (stopPolicy)
+      findings.push(
+        ...(await executionRoles(deps, project, environment, stopPolicy, 'attach')).map((f) => ({ ...who, ...f })),
+      );
+    const onEndpoints = ENDPOINTS_ON_STOP.find((v) => v === tags[ENDPOINTS_ON_STOP_TAG]) ?? 'ScaleDown';
+    findings.push(...(await halt(deps, project, environment, onEndpoints)).map((f) => ({ ...who, ...f })));
   }
   for (const finding of findings) {
     deps.log({ control: 'budget-guard', ...finding });
@@ -118,6 +173,55 @@ export async function guard(deps: GuardDeps): Promise<Finding[]> {
   return findings;
 }
 
+/**
+ * Attaches the stop policy to (or detaches it from) every notebook execution role of the project:
+ * they are created per notebook launch, so the budget action, which names its roles once, cannot.
+ * Only roles that need the change are touched.
+ */
+async function executionRoles(
+  deps: GuardDeps,
+  project: string,
+  environment: string,
+  stopPolicy: string,
+  change: 'attach' | 'detach',
+): Promise<Halted[]> {
+  const prefix = deps.names.projectResource(project, environment, EXECUTION_ROLE_SUFFIX);
+  const out: Halted[] = [];
+  let Marker: string | undefined;
+  do {
+    const page = await deps.iam.send(new ListRolesCommand({ Marker }));
+    for (const role of (page.Roles ?? []).filter((r) => r.RoleName?.startsWith(prefix))) {
+      const RoleName = role.RoleName!;
+      const { AttachedPolicies } = await deps.iam.send(new ListAttachedRolePoliciesCommand({ RoleName }));
+      const attached = (AttachedPolicies ?? []).some((p) => p.PolicyArn === stopPolicy);
+      if (attached === (change === 'attach')) continue;
+      try {
+        await deps.iam.send(
+          change === 'attach'
+            ? new AttachRolePolicyCommand({ RoleName, PolicyArn: stopPolicy })
+            : new DetachRolePolicyCommand({ RoleName, PolicyArn: stopPolicy }),
+        );
+        out.push({
+          action: change === 'attach' ? 'denied' : 'allowed-again',
+          resource: role.Arn,
+          detail:
+            change === 'attach'
+              ? 'the budget stop is attached to this notebook execution role'
+              : 'the budget stop is detached from this notebook execution role',
+        });
+      } catch (e) {
+        out.push({
+          action: 'failed',
+          resource: role.Arn,
+          detail: `${change} the budget stop: ${(e as Error).name}: ${(e as Error).message}`,
+        });
+      }
+    }
+    Marker = page.IsTruncated ? page.Marker : undefined;
+  } while (Marker);
+  return out;
+}
+
 async function projectBudgetActions(deps: GuardDeps): Promise<Action[]> {
   const actions: Action[] = [];
   let NextToken: string | undefined;
@@ -128,7 +232,9 @@ async function projectBudgetActions(deps: GuardDeps): Promise<Action[]> {
     actions.push(...(page.Actions ?? []));
     NextToken = page.NextToken;
   } while (NextToken);
-  return actions.filter((a) => a.BudgetName?.startsWith(deps.budgetNamePrefix) && a.ActionType === 'APPLY_IAM_POLICY');
+  return actions.filter(
+    (a) => a.BudgetName?.startsWith(deps.names.projectNamespace) && a.ActionType === 'APPLY_IAM_POLICY',
+  );
 }
 
 const budgetArn = (deps: GuardDeps, budget: string) =>
@@ -225,6 +331,25 @@ const WORKLOADS: Record<WorkloadKind, Workload> = {
     },
     stop: (s, name) => s.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })),
   },
+  automl: {
+    list: async (s, NextToken) => {
+      const r = await s.send(new ListAutoMLJobsCommand({ StatusEquals: 'InProgress', NextToken }));
+      const items = (r.AutoMLJobSummaries ?? []).map((j) => ({ name: j.AutoMLJobName!, arn: j.AutoMLJobArn! }));
+      return { items, next: r.NextToken };
+    },
+    stop: (s, name) => s.send(new StopAutoMLJobCommand({ AutoMLJobName: name })),
+  },
+  compilation: {
+    list: async (s, NextToken) => {
+      const r = await s.send(new ListCompilationJobsCommand({ StatusEquals: 'INPROGRESS', NextToken }));
+      const items = (r.CompilationJobSummaries ?? []).map((j) => ({
+        name: j.CompilationJobName!,
+        arn: j.CompilationJobArn!,
+      }));
+      return { items, next: r.NextToken };
+    },
+    stop: (s, name) => s.send(new StopCompilationJobCommand({ CompilationJobName: name })),
+  },
   schedule: {
     list: async (s, NextToken) => {
       const r = await s.send(new ListMonitoringSchedulesCommand({ StatusEquals: 'Scheduled', NextToken }));
@@ -249,7 +374,10 @@ async function listAll(list: Workload['list'], sagemaker: SageMakerClient): Prom
   return all;
 }
 
-/** Whether a resource carries both tags of the project environment. */
+/**
+ * Whether a resource carries both tags of the project environment. Keys are compared as IAM compares
+ * them, whatever their case: IAM let the resource be created with them.
+ */
 async function belongs(
   sagemaker: SageMakerClient,
   arn: string,
@@ -257,7 +385,7 @@ async function belongs(
   environment: string,
 ): Promise<boolean> {
   const { Tags } = await sagemaker.send(new ListTagsCommand({ ResourceArn: arn }));
-  const tag = (key: string) => Tags?.find((t) => t.Key === key)?.Value;
+  const tag = (key: string) => Tags?.find((t) => t.Key?.toLowerCase() === key.toLowerCase())?.Value;
   return tag(TAG_KEYS.projectName) === project && tag(TAG_KEYS.environmentType) === environment;
 }
 
@@ -287,6 +415,11 @@ async function halt(
         workload.stop(deps.sagemaker, item.name),
       );
     }
+  }
+  for (const execution of await runningPipelineExecutions(deps, project, environment)) {
+    await attempt(execution, 'stopped', `${PIPELINE_CALLS.stop} (budget exhausted)`, () =>
+      deps.sagemaker.send(new StopPipelineExecutionCommand({ PipelineExecutionArn: execution })),
+    );
   }
   for (const endpoint of await listAll(listEndpoints, deps.sagemaker)) {
     if (!(await belongs(deps.sagemaker, endpoint.arn, project, environment))) continue;
@@ -325,3 +458,31 @@ const listEndpoints: Workload['list'] = async (s, NextToken) => {
   const r = await s.send(new ListEndpointsCommand({ StatusEquals: 'InService', NextToken }));
   return { items: (r.Endpoints ?? []).map((e) => ({ name: e.EndpointName!, arn: e.EndpointArn! })), next: r.NextToken };
 };
+
+/** Executing runs of the project's pipelines, found by the project's name prefix. */
+async function runningPipelineExecutions(deps: GuardDeps, project: string, environment: string): Promise<string[]> {
+  const PipelineNamePrefix = deps.names.projectResource(project, environment, '');
+  const pipelines: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await deps.sagemaker.send(new ListPipelinesCommand({ PipelineNamePrefix, NextToken }));
+    pipelines.push(
+      ...(page.PipelineSummaries ?? []).map((p) => p.PipelineName!).filter((n) => n.startsWith(PipelineNamePrefix)),
+    );
+    NextToken = page.NextToken;
+  } while (NextToken);
+  const running: string[] = [];
+  for (const PipelineName of pipelines) {
+    let next: string | undefined;
+    do {
+      const page = await deps.sagemaker.send(new ListPipelineExecutionsCommand({ PipelineName, NextToken: next }));
+      running.push(
+        ...(page.PipelineExecutionSummaries ?? [])
+          .filter((e) => e.PipelineExecutionStatus === 'Executing')
+          .map((e) => e.PipelineExecutionArn!),
+      );
+      next = page.NextToken;
+    } while (next);
+  }
+  return running;
+}

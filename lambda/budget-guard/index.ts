@@ -1,6 +1,8 @@
 import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { Names } from '../../lib/config/names';
 import { Finding, guard } from './guard';
 
 // Throttling and transient errors are retried by the SDK itself (adaptive backoff).
@@ -9,6 +11,7 @@ const retry = { maxAttempts: 6, retryMode: 'adaptive' as const };
 const budgets = new BudgetsClient(retry);
 const sagemaker = new SageMakerClient(retry);
 const sns = new SNSClient(retry);
+const iam = new IAMClient(retry);
 
 function required(name: string): string {
   const value = process.env[name];
@@ -27,9 +30,10 @@ export const handler = (): Promise<Finding[]> =>
     budgets,
     sagemaker,
     sns,
+    iam,
     topicArn: required('TOPIC_ARN'),
     account: required('ACCOUNT_ID'),
     partition: required('PARTITION'),
-    budgetNamePrefix: required('BUDGET_NAME_PREFIX'),
+    names: new Names(required('PREFIX')),
     log,
   });

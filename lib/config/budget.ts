@@ -4,6 +4,9 @@
  * lifts the stop). Pure data: imported by both lib/ and lambda/.
  */
 
+/** Name suffixes of a project's budget, its stop policy and the role AWS Budgets applies it with. */
+export const BUDGET_NAMES = { budget: 'budget', stopPolicy: 'budget-stop', actionRole: 'budget-action' } as const;
+
 /** Launch parameter limits of the monthly budget, in USD: 0 means no budget, alerts or stop. */
 export const MONTHLY_BUDGET = { default: 1000, max: 1_000_000 } as const;
 
@@ -29,6 +32,9 @@ export const BUDGET_STOP_ACTIONS = [
   'sagemaker:CreateNotebookInstance',
   'sagemaker:Start*',
   'sagemaker:RetryPipelineExecution',
+  // A paused pipeline (callback step) goes on to its next steps when told so.
+  'sagemaker:SendPipelineExecutionStepSuccess',
+  'sagemaker:UpdatePipelineExecution',
   'sagemaker:CreateEndpoint',
   'sagemaker:CreateEndpointConfig',
   'sagemaker:UpdateEndpoint*',
@@ -53,7 +59,18 @@ export const ACTION_STATUS = {
   applied: 'EXECUTION_SUCCESS',
   /** The stop policy was detached (by the guard or by hand): re-arm once spend is under the limit. */
   reversed: 'REVERSE_SUCCESS',
+  /** AWS Budgets could not apply the stop: the guard halts the work anyway (over the limit) and says so. */
+  failed: 'EXECUTION_FAILURE',
+  /** Lifting or re-arming failed: reported, for a person to look at. */
+  stuck: ['REVERSE_FAILURE', 'RESET_FAILURE'],
 } as const;
+
+/**
+ * Roles the budget action cannot name when it is created: notebook execution roles come and go with
+ * notebook launches. The guard attaches the stop to those of a stopped project (and detaches it when
+ * the stop is lifted): their names start with this suffix after the project's name prefix.
+ */
+export const EXECUTION_ROLE_SUFFIX = 'nb-';
 
 /**
  * The running work the budget guard halts in a stopped project, one entry per kind: the resource's
@@ -70,8 +87,21 @@ export const HALTED_WORKLOADS = {
     list: 'ListHyperParameterTuningJobs',
     stop: 'StopHyperParameterTuningJob',
   },
+  automl: { resourceType: 'automl-job', list: 'ListAutoMLJobs', stop: 'StopAutoMLJob' },
+  compilation: { resourceType: 'compilation-job', list: 'ListCompilationJobs', stop: 'StopCompilationJob' },
   // Schedules start new processing jobs every hour: stopped, not deleted.
   schedule: { resourceType: 'monitoring-schedule', list: 'ListMonitoringSchedules', stop: 'StopMonitoringSchedule' },
+} as const;
+
+/**
+ * Pipeline executions keep starting steps: stopped too. Executions carry no tags of their own; project
+ * pipelines are named with the project's prefix, so the guard finds them by name.
+ */
+export const PIPELINE_CALLS = {
+  resourceType: 'pipeline',
+  listPipelines: 'ListPipelines',
+  listExecutions: 'ListPipelineExecutions',
+  stop: 'StopPipelineExecution',
 } as const;
 export type WorkloadKind = keyof typeof HALTED_WORKLOADS;
 

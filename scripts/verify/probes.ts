@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { BUDGET_NAMES } from '../../lib/config/budget';
 import { Names, PROJECT_PARAMETERS, TAG_KEYS } from '../../lib/config/names';
 
 /** Anything with the SDK's `send`. */
@@ -422,7 +423,7 @@ async function checkBudget(clients: Clients, options: VerifyOptions, record: (r:
     });
   }
 
-  const budgetName = new Names(options.prefix).projectResource(options.project, options.envType, 'budget');
+  const budgetName = new Names(options.prefix).projectResource(options.project, options.envType, BUDGET_NAMES.budget);
   let budget: { BudgetLimit?: { Amount?: string }; CalculatedSpend?: { ActualSpend?: { Amount?: string } } };
   try {
     budget = (

@@ -8,10 +8,21 @@ import {
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-budgets';
 import {
+  AttachRolePolicyCommand,
+  DetachRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolesCommand,
+} from '@aws-sdk/client-iam';
+import {
   DeleteEndpointCommand,
   DescribeEndpointCommand,
   ListEndpointsCommand,
+  ListAutoMLJobsCommand,
+  ListCompilationJobsCommand,
   ListHyperParameterTuningJobsCommand,
+  ListPipelineExecutionsCommand,
+  ListPipelinesCommand,
   ListMonitoringSchedulesCommand,
   ListNotebookInstancesCommand,
   ListProcessingJobsCommand,
@@ -21,6 +32,7 @@ import {
   SageMakerClient,
   StopMonitoringScheduleCommand,
   StopNotebookInstanceCommand,
+  StopPipelineExecutionCommand,
   StopTrainingJobCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -33,6 +45,8 @@ const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
 const arn = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
 const ALPHA_BUDGET = 'sds-proj-alpha-dev-budget';
+const STOP_POLICY = `arn:aws:iam::${ACCOUNT}:policy/${ALPHA_BUDGET}-stop`;
+const PIPELINE_RUN = arn('pipeline/sds-proj-alpha-dev-train/execution/0a1b2c3d4e5f');
 
 /** A budget action as DescribeBudgetActionsForAccount returns it. */
 function budgetAction(budget: string, status: Action['Status']): Action {
@@ -64,13 +78,14 @@ describe('budget guard, end to end with mocked AWS clients', () => {
   const budgets = mockClient(BudgetsClient);
   const sagemaker = mockClient(SageMakerClient);
   const sns = mockClient(SNSClient);
+  const iam = mockClient(IAMClient);
   const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
 
   beforeAll(() => {
     process.env.TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:sds-security-findings`;
     process.env.ACCOUNT_ID = ACCOUNT;
     process.env.PARTITION = 'aws';
-    process.env.BUDGET_NAME_PREFIX = 'sds-proj-';
+    process.env.PREFIX = 'sds';
   });
   afterAll(() => stdout.mockRestore());
 
@@ -87,6 +102,30 @@ describe('budget guard, end to end with mocked AWS clients', () => {
     budgets.reset();
     sagemaker.reset();
     sns.reset();
+    iam.reset();
+    // Notebook execution roles of alpha (one already stopped), of beta, and alpha's people role.
+    const role = (RoleName: string) => ({
+      RoleName,
+      Arn: `arn:aws:iam::${ACCOUNT}:role/${RoleName}`,
+      Path: '/',
+      RoleId: 'AROA0000000000000000',
+      CreateDate: new Date('2026-11-01T00:00:00Z'),
+    });
+    iam
+      .on(ListRolesCommand, { Marker: undefined })
+      .resolves({
+        Roles: [role('sds-proj-alpha-dev-nb-jane'), role('sds-proj-beta-dev-nb-joe')],
+        IsTruncated: true,
+        Marker: 'roles-2',
+      })
+      .on(ListRolesCommand, { Marker: 'roles-2' })
+      .resolves({ Roles: [role('sds-proj-alpha-dev-nb-john'), role('sds-proj-alpha-dev-user')], IsTruncated: false });
+    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+    iam.on(ListAttachedRolePoliciesCommand, { RoleName: 'sds-proj-alpha-dev-nb-john' }).resolves({
+      AttachedPolicies: [{ PolicyName: 'sds-proj-alpha-dev-budget-stop', PolicyArn: STOP_POLICY }],
+    });
+    iam.on(AttachRolePolicyCommand).resolves({});
+    iam.on(DetachRolePolicyCommand).resolves({});
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     budgets
       .on(DescribeBudgetActionsForAccountCommand, { AccountId: ACCOUNT, NextToken: undefined })
@@ -160,6 +199,20 @@ describe('budget guard, end to end with mocked AWS clients', () => {
     sagemaker.on(ListProcessingJobsCommand).resolves({ ProcessingJobSummaries: [] });
     sagemaker.on(ListTransformJobsCommand).resolves({ TransformJobSummaries: [] });
     sagemaker.on(ListHyperParameterTuningJobsCommand).resolves({ HyperParameterTuningJobSummaries: [] });
+    sagemaker.on(ListAutoMLJobsCommand).resolves({ AutoMLJobSummaries: [] });
+    sagemaker.on(ListCompilationJobsCommand).resolves({ CompilationJobSummaries: [] });
+    sagemaker.on(ListPipelinesCommand, { PipelineNamePrefix: 'sds-proj-alpha-dev-' }).resolves({
+      PipelineSummaries: [
+        { PipelineName: 'sds-proj-alpha-dev-train', PipelineArn: arn('pipeline/sds-proj-alpha-dev-train') },
+      ],
+    });
+    sagemaker.on(ListPipelineExecutionsCommand, { PipelineName: 'sds-proj-alpha-dev-train' }).resolves({
+      PipelineExecutionSummaries: [
+        { PipelineExecutionArn: PIPELINE_RUN, PipelineExecutionStatus: 'Executing', StartTime: new Date() },
+        { PipelineExecutionArn: `${PIPELINE_RUN}-old`, PipelineExecutionStatus: 'Succeeded', StartTime: new Date() },
+      ],
+    });
+    sagemaker.on(StopPipelineExecutionCommand).resolves({ PipelineExecutionArn: PIPELINE_RUN });
     sagemaker.on(ListMonitoringSchedulesCommand).resolves({
       MonitoringScheduleSummaries: [
         {
@@ -237,17 +290,24 @@ describe('budget guard, end to end with mocked AWS clients', () => {
     expect(sagemaker.commandCalls(DeleteEndpointCommand)).toHaveLength(0);
     expect(budgets.commandCalls(ExecuteBudgetActionCommand)).toHaveLength(0);
     expect(findings.map((f) => [f.action, f.resource])).toEqual([
+      ['denied', `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-nb-jane`],
       ['stopped', arn('notebook-instance/sds-proj-alpha-dev-jane')],
       ['stopped', arn('training-job/xgb-2026-11-26')],
       ['stopped', arn('monitoring-schedule/credit-drift')],
+      ['stopped', PIPELINE_RUN],
       ['scaled-down', arn('endpoint/credit')],
     ]);
+    // The stop reaches the notebook execution roles the budget action cannot name: alpha's, not beta's, once.
+    expect(iam.commandCalls(AttachRolePolicyCommand).map((c) => c.args[0].input)).toEqual([
+      { RoleName: 'sds-proj-alpha-dev-nb-jane', PolicyArn: STOP_POLICY },
+    ]);
+    expect(inputs(StopPipelineExecutionCommand)).toEqual([{ PipelineExecutionArn: PIPELINE_RUN }]);
     for (const f of findings) expect(f).toMatchObject({ budget: ALPHA_BUDGET, project: 'alpha', environment: 'dev' });
     // Every action is a finding on the security topic.
     const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
-    expect(published).toHaveLength(4);
+    expect(published).toHaveLength(6);
     expect(published.every((p) => p.TopicArn === process.env.TOPIC_ARN)).toBe(true);
-    expect(JSON.parse(published[0].Message!)).toMatchObject({ action: 'stopped', project: 'alpha' });
+    expect(JSON.parse(published[1].Message!)).toMatchObject({ action: 'stopped', project: 'alpha' });
   });
 
   test('every kind of work in the table is listed as running only', async () => {
@@ -259,9 +319,20 @@ describe('budget guard, end to end with mocked AWS clients', () => {
       ListProcessingJobsCommand,
       ListTransformJobsCommand,
       ListHyperParameterTuningJobsCommand,
+      ListAutoMLJobsCommand,
+      ListCompilationJobsCommand,
       ListMonitoringSchedulesCommand,
     ].map((command) => inputs(command)[0]?.StatusEquals);
-    expect(listed).toEqual(['InService', 'InProgress', 'InProgress', 'InProgress', 'InProgress', 'Scheduled']);
+    expect(listed).toEqual([
+      'InService',
+      'InProgress',
+      'InProgress',
+      'InProgress',
+      'InProgress',
+      'InProgress',
+      'INPROGRESS',
+      'Scheduled',
+    ]);
     expect(listed).toHaveLength(Object.keys(HALTED_WORKLOADS).length);
   });
 
@@ -270,8 +341,13 @@ describe('budget guard, end to end with mocked AWS clients', () => {
     sagemaker.on(ListNotebookInstancesCommand).resolves({ NotebookInstances: [] });
     sagemaker.on(ListTrainingJobsCommand).resolves({ TrainingJobSummaries: [] });
     sagemaker.on(ListMonitoringSchedulesCommand).resolves({ MonitoringScheduleSummaries: [] });
+    sagemaker.on(ListPipelineExecutionsCommand).resolves({ PipelineExecutionSummaries: [] });
+    iam.on(ListAttachedRolePoliciesCommand).resolves({
+      AttachedPolicies: [{ PolicyName: 'sds-proj-alpha-dev-budget-stop', PolicyArn: STOP_POLICY }],
+    });
     const findings = await handler();
     expect(findings).toEqual([]);
+    expect(iam.commandCalls(AttachRolePolicyCommand)).toHaveLength(0);
     for (const command of [
       StopNotebookInstanceCommand,
       StopTrainingJobCommand,
@@ -297,8 +373,9 @@ describe('budget guard, end to end with mocked AWS clients', () => {
     });
     sagemaker.on(StopNotebookInstanceCommand).rejects(conflict);
     const findings = await handler();
-    expect(findings[0]).toMatchObject({ action: 'failed', resource: arn('notebook-instance/sds-proj-alpha-dev-jane') });
-    expect(findings[0].detail).toContain('ValidationException');
+    const failed = findings.find((f) => f.action === 'failed')!;
+    expect(failed).toMatchObject({ resource: arn('notebook-instance/sds-proj-alpha-dev-jane') });
+    expect(failed.detail).toContain('ValidationException');
     expect(inputs(StopTrainingJobCommand)).toHaveLength(1);
   });
 
@@ -314,7 +391,11 @@ describe('budget guard, end to end with mocked AWS clients', () => {
       },
     ]);
     expect(sagemaker.commandCalls(StopNotebookInstanceCommand)).toHaveLength(0);
-    expect(findings.map((f) => f.action)).toEqual(['lifted']);
+    // The guard takes its own extension of the stop off the execution roles first.
+    expect(iam.commandCalls(DetachRolePolicyCommand).map((c) => c.args[0].input)).toEqual([
+      { RoleName: 'sds-proj-alpha-dev-nb-john', PolicyArn: STOP_POLICY },
+    ]);
+    expect(findings.map((f) => f.action)).toEqual(['allowed-again', 'lifted']);
   });
 
   test('a lifted stop is re-armed once spend is under the limit', async () => {
@@ -329,6 +410,25 @@ describe('budget guard, end to end with mocked AWS clients', () => {
     expect(await handler()).toEqual([]);
     expect(budgets.commandCalls(ExecuteBudgetActionCommand)).toHaveLength(0);
     expect(sagemaker.commandCalls(StopNotebookInstanceCommand)).toHaveLength(0);
+  });
+
+  test('a stop AWS Budgets failed to apply is reported, and the guard halts the work anyway', async () => {
+    account({ status: 'EXECUTION_FAILURE' });
+    const findings = await handler();
+    expect(findings[0]).toMatchObject({ action: 'failed', detail: expect.stringContaining('EXECUTION_FAILURE') });
+    expect(findings.map((f) => f.action)).toContain('stopped');
+    expect(inputs(StopTrainingJobCommand)).toHaveLength(1);
+  });
+
+  test('a failed lift or re-arm is reported for a person, and nothing else is done', async () => {
+    for (const status of ['REVERSE_FAILURE', 'RESET_FAILURE'] as const) {
+      account({ status });
+      const findings = await handler();
+      expect(findings).toEqual([
+        expect.objectContaining({ action: 'failed', detail: expect.stringContaining(status) }),
+      ]);
+      expect(sagemaker.commandCalls(StopTrainingJobCommand)).toHaveLength(0);
+    }
   });
 
   test('a project budget without its tags halts nothing and says why', async () => {

@@ -137,7 +137,7 @@ describe('the budget', () => {
       Principal: { Service: 'budgets.amazonaws.com' },
       Condition: {
         StringEquals: { 'aws:SourceAccount': '111122223333' },
-        ArnLike: { 'aws:SourceArn': 'arn:aws:budgets::111122223333:budget/*' },
+        ArnLike: { 'aws:SourceArn': 'arn:aws:budgets::111122223333:*' },
       },
     };
     expect(resolve(topicPolicy.PolicyDocument, template, ctx)).toMatchObject({
@@ -154,7 +154,12 @@ describe('the budget', () => {
       Statement: expect.arrayContaining([
         expect.objectContaining({
           Principal: budgetsStatement.Principal,
-          Condition: { StringEquals: budgetsStatement.Condition.StringEquals },
+          Condition: {
+            StringEquals: {
+              'aws:SourceAccount': '111122223333',
+              'kms:EncryptionContext:aws:sns:topicArn': 'arn:aws:sns:eu-west-1:111122223333:sds-proj-alpha-dev-budget',
+            },
+          },
           Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         }),
       ]),
@@ -205,13 +210,13 @@ describe('the budget guard in the detective-control stack', () => {
     String(f.Description).startsWith('Budget guard'),
   )!;
 
-  test('runs every 15 minutes, with the deployment’s project budget prefix', () => {
+  test('runs every 15 minutes, with the deployment’s prefix', () => {
     stack.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(15 minutes)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId, 'Arn'] } })],
     });
     expect(detective.Resources[functionId].Properties!.Environment).toMatchObject({
-      Variables: { BUDGET_NAME_PREFIX: 'sds-proj-' },
+      Variables: { PREFIX: 'sds' },
     });
   });
 

@@ -14,11 +14,15 @@ import {
   DescribeBudgetCommand,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-budgets';
+import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import {
+  ListAutoMLJobsCommand,
+  ListCompilationJobsCommand,
   ListEndpointsCommand,
   ListHyperParameterTuningJobsCommand,
   ListMonitoringSchedulesCommand,
   ListNotebookInstancesCommand,
+  ListPipelinesCommand,
   ListProcessingJobsCommand,
   ListTagsCommand,
   ListTrainingJobsCommand,
@@ -29,8 +33,8 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { guard } from '../../lambda/budget-guard/guard';
-import { BUDGET_STOP_ACTIONS, HALTED_WORKLOADS } from '../../lib/config/budget';
-import { TAG_KEYS } from '../../lib/config/names';
+import { BUDGET_STOP_ACTIONS, HALTED_WORKLOADS, PIPELINE_CALLS } from '../../lib/config/budget';
+import { DEFAULT_PREFIX, Names, TAG_KEYS } from '../../lib/config/names';
 import {
   logicalIdOf,
   managedPolicyDocument,
@@ -313,7 +317,7 @@ describe('side doors once the stop applies', () => {
     'ExplicitlyDenied',
   );
   scenario(
-    'HOLE: docs/operations.md tells the project admin to lift the stop by updating MonthlyBudget, but the stop denies the admin servicecatalog:UpdateProvisionedProduct (only the platform team can raise it; fix the runbook)',
+    'the stopped project admin role cannot update launches: the Project Administrator, who launched the environment, raises the budget (docs/operations.md)',
     () => stopped(alpha, alpha.admin),
     () => ({
       action: 'servicecatalog:UpdateProvisionedProduct',
@@ -336,69 +340,69 @@ describe('side doors once the stop applies', () => {
     'ExplicitlyDenied',
   );
   scenario(
-    'HOLE: …but code running as the notebook execution role (a job in its 120 s stop grace, an endpoint container left at one instance, a pipeline step) still creates p4d training jobs after the stop: attach the stop to role/<prefix>-proj-<p>-<e>-nb-* too (a per-project deny on the shared policies keyed on a project flag, or the guard attaching the stop to every nb-* role)',
-    () => notebookRole,
+    '…and once the guard has extended the stop to it, neither can code running as the notebook execution role (a job in its stop grace, an endpoint container, a pipeline step)',
+    () => stopped(alpha, notebookRole),
     training(),
-    'Allowed',
+    'ExplicitlyDenied',
   );
   scenario(
-    'HOLE: the notebook execution role still creates endpoints after the stop (ScaleDown leaves each at one instance, so their number is unbounded)',
-    () => notebookRole,
+    'the stopped notebook execution role creates no endpoints',
+    () => stopped(alpha, notebookRole),
     () => ({
       action: 'sagemaker:CreateEndpoint',
       resource: sagemaker('endpoint/after-the-stop'),
       context: { ...inNetwork(alpha), ...requestTags('alpha') },
     }),
-    'Allowed',
+    'ExplicitlyDenied',
   );
   scenario(
-    'HOLE: the notebook execution role still starts project pipelines after the stop (the guard never stops pipeline executions)',
-    () => notebookRole,
+    'the stopped notebook execution role starts no pipelines (and the guard stops running ones)',
+    () => stopped(alpha, notebookRole),
     () => ({
       action: 'sagemaker:StartPipelineExecution',
       resource: sagemaker(`pipeline/${name(alpha, 'train')}`),
       context: inNetwork(alpha),
     }),
-    'Allowed',
+    'ExplicitlyDenied',
   );
   scenario(
-    'HOLE: the notebook execution role still scales endpoints back up after the guard scaled them down',
-    () => notebookRole,
+    'the stopped notebook execution role cannot scale endpoints back up',
+    () => stopped(alpha, notebookRole),
     () => ({
       action: 'sagemaker:UpdateEndpointWeightsAndCapacities',
       resource: sagemaker('endpoint/credit'),
       context: { ...inNetwork(alpha), ...resourceTags('alpha') },
     }),
-    'Allowed',
+    'ExplicitlyDenied',
   );
   scenario(
-    'HOLE: the notebook execution role still puts scaling policies on project endpoints after the stop',
-    () => notebookRole,
+    'the stopped notebook execution role puts no scaling policies on project endpoints',
+    () => stopped(alpha, notebookRole),
     () => ({
       action: 'application-autoscaling:PutScalingPolicy',
       resource: `arn:aws:application-autoscaling:${REGION}:${ACCOUNT}:scalable-target/0123456789abcdef`,
       context: { ...resourceTags('alpha'), 'application-autoscaling:service-namespace': 'sagemaker' },
     }),
-    'Allowed',
+    'ExplicitlyDenied',
   );
   scenario(
-    'HOLE: a stopped data scientist still resumes a paused pipeline (callback step), whose next steps run jobs as the notebook execution role; add sagemaker:SendPipelineExecutionStepSuccess and UpdatePipelineExecution to the stop',
+    'a stopped data scientist cannot resume a paused pipeline (callback step)',
     () => stopped(alpha, alpha.user),
     () => ({
       action: 'sagemaker:SendPipelineExecutionStepSuccess',
       resource: sagemaker(`pipeline/${name(alpha, 'train')}/execution/abc123`),
       context: inNetwork(alpha),
     }),
-    'Allowed',
+    'ExplicitlyDenied',
   );
-  test('HOLE: the stop list does not name the pipeline calls that let paused work go on', () => {
-    expect(BUDGET_STOP_ACTIONS).not.toContain('sagemaker:SendPipelineExecutionStepSuccess');
-    expect(BUDGET_STOP_ACTIONS).not.toContain('sagemaker:UpdatePipelineExecution');
+  test('the stop list names the pipeline calls that let paused work go on', () => {
+    expect(BUDGET_STOP_ACTIONS).toContain('sagemaker:SendPipelineExecutionStepSuccess');
+    expect(BUDGET_STOP_ACTIONS).toContain('sagemaker:UpdatePipelineExecution');
   });
-  test('HOLE: the guard halts no AutoML job and no pipeline execution (both keep starting jobs it must chase)', () => {
+  test('the guard halts AutoML jobs and pipeline executions (both keep starting jobs)', () => {
     const stops: string[] = Object.values(HALTED_WORKLOADS).map((w) => w.stop);
-    expect(stops).not.toContain('StopAutoMLJob');
-    expect(stops).not.toContain('StopPipelineExecution');
+    expect(stops).toContain('StopAutoMLJob');
+    expect(PIPELINE_CALLS.stop).toBe('StopPipelineExecution');
   });
 });
 
@@ -411,14 +415,14 @@ describe('escaping the budget and the guard through tag-key case', () => {
     'aws:TagKeys': [TAG_KEYS.projectName.toLowerCase(), TAG_KEYS.environmentType.toLowerCase()],
   };
   scenario(
-    'HOLE: a project job tagged projectname/environmenttype (lower case) is allowed: its cost is outside the budget (cost allocation tag keys are case-sensitive) and the guard never stops it; require ForAllValues:StringEquals aws:TagKeys with the exact keys on create',
+    'a project job tagged projectname/environmenttype (lower case, outside the budget) is refused',
     () => notebookRole,
     training(lowerCase),
-    'Allowed',
+    'ExplicitlyDenied',
   );
   scenario('the same job without any project tag is refused', () => notebookRole, training({}), 'Denied');
 
-  test('HOLE: the guard leaves a running job of a stopped project alone when its tag keys differ in case', async () => {
+  test('the guard stops a running job of a stopped project whatever the case of its tag keys', async () => {
     const budgetsMock = mockClient(BudgetsClient);
     const sagemakerMock = mockClient(SageMakerClient);
     const snsMock = mockClient(SNSClient);
@@ -474,25 +478,33 @@ describe('escaping the budget and the guard through tag-key case', () => {
     sagemakerMock.on(ListHyperParameterTuningJobsCommand).resolves({});
     sagemakerMock.on(ListMonitoringSchedulesCommand).resolves({});
     sagemakerMock.on(ListEndpointsCommand).resolves({});
+    sagemakerMock.on(ListAutoMLJobsCommand).resolves({});
+    sagemakerMock.on(ListCompilationJobsCommand).resolves({});
+    sagemakerMock.on(ListPipelinesCommand).resolves({});
+    sagemakerMock.on(StopTrainingJobCommand).resolves({});
+    const iamMock = mockClient(IAMClient);
+    iamMock.on(ListRolesCommand).resolves({ Roles: [] });
     snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const findings = await guard({
       budgets: new BudgetsClient({ region: 'us-east-1' }),
       sagemaker: new SageMakerClient({ region: REGION }),
       sns: new SNSClient({ region: REGION }),
+      iam: new IAMClient({ region: REGION }),
       topicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:sds-security-findings`,
       account: ACCOUNT,
       partition: 'aws',
-      budgetNamePrefix: 'sds-proj-',
+      names: new Names(DEFAULT_PREFIX),
       log: () => undefined,
     });
-    expect(sagemakerMock.commandCalls(StopTrainingJobCommand)).toHaveLength(0);
-    expect(findings).toEqual([]);
+    expect(sagemakerMock.commandCalls(StopTrainingJobCommand)).toHaveLength(1);
+    expect(findings.map((f) => f.action)).toEqual(['stopped']);
     budgetsMock.restore();
     sagemakerMock.restore();
     snsMock.restore();
+    iamMock.restore();
   });
 
-  test('HOLE: a stop that AWS Budgets failed to apply (EXECUTION_FAILURE) is silently skipped: no finding, no halt', async () => {
+  test('a stop that AWS Budgets failed to apply (EXECUTION_FAILURE) is reported, and the work is halted anyway', async () => {
     const budgetsMock = mockClient(BudgetsClient);
     const snsMock = mockClient(SNSClient);
     budgetsMock.on(DescribeBudgetActionsForAccountCommand).resolves({
@@ -511,20 +523,46 @@ describe('escaping the budget and the guard through tag-key case', () => {
         },
       ],
     });
+    budgetsMock.on(ListTagsForResourceCommand).resolves({
+      ResourceTags: [
+        { Key: TAG_KEYS.projectName, Value: 'alpha' },
+        { Key: TAG_KEYS.environmentType, Value: 'dev' },
+      ],
+    });
+    budgetsMock.on(DescribeBudgetCommand).resolves({
+      Budget: {
+        BudgetName: name(alpha, 'budget'),
+        BudgetType: 'COST',
+        TimeUnit: 'MONTHLY',
+        BudgetLimit: { Amount: '1000', Unit: 'USD' },
+        CalculatedSpend: { ActualSpend: { Amount: '1500', Unit: 'USD' } },
+      },
+    });
+    const sagemakerMock = mockClient(SageMakerClient);
+    sagemakerMock.onAnyCommand().resolves({});
+    const iamMock = mockClient(IAMClient);
+    iamMock.on(ListRolesCommand).resolves({ Roles: [] });
+    snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const findings = await guard({
       budgets: new BudgetsClient({ region: 'us-east-1' }),
       sagemaker: new SageMakerClient({ region: REGION }),
       sns: new SNSClient({ region: REGION }),
+      iam: new IAMClient({ region: REGION }),
       topicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:sds-security-findings`,
       account: ACCOUNT,
       partition: 'aws',
-      budgetNamePrefix: 'sds-proj-',
+      names: new Names(DEFAULT_PREFIX),
       log: () => undefined,
     });
-    expect(findings).toEqual([]);
-    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(findings).toEqual([
+      expect.objectContaining({ action: 'failed', detail: expect.stringContaining('EXECUTION_FAILURE') }),
+    ]);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(sagemakerMock.commandCalls(ListTrainingJobsCommand)).toHaveLength(1);
     budgetsMock.restore();
     snsMock.restore();
+    sagemakerMock.restore();
+    iamMock.restore();
   });
 });
 
@@ -568,13 +606,32 @@ describe('the budget-action role and the Budgets service grants across projects'
     'Denied',
   );
   scenario(
-    'HOLE (minor): AWS Budgets may use alpha’s project key for any budget of the account (aws:SourceAccount only); add kms:EncryptionContext:aws:sns:topicArn = the alert topic',
+    'AWS Budgets may use alpha’s project key only for alpha’s alert topic (not for another topic)',
     () => budgetsService,
     () => ({
       action: 'kms:GenerateDataKey',
       resource: alpha.keyArn,
       resourcePolicy: alpha.keyPolicy,
-      context: { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': budgetArn(beta) },
+      context: {
+        'aws:SourceAccount': ACCOUNT,
+        'aws:SourceArn': budgetArn(beta),
+        'kms:EncryptionContext:aws:sns:topicArn': `arn:aws:sns:${REGION}:${ACCOUNT}:${name(beta, 'budget')}`,
+      },
+    }),
+    'Denied',
+  );
+  scenario(
+    'AWS Budgets encrypts alpha’s alerts with alpha’s key',
+    () => budgetsService,
+    () => ({
+      action: 'kms:GenerateDataKey',
+      resource: alpha.keyArn,
+      resourcePolicy: alpha.keyPolicy,
+      context: {
+        'aws:SourceAccount': ACCOUNT,
+        'aws:SourceArn': budgetArn(alpha),
+        'kms:EncryptionContext:aws:sns:topicArn': `arn:aws:sns:${REGION}:${ACCOUNT}:${name(alpha, 'budget')}`,
+      },
     }),
     'Allowed',
   );
@@ -627,7 +684,7 @@ describe('the budget guard acting account-wide', () => {
     'Denied',
   );
   scenario(
-    'cannot change any IAM attachment (only Budgets, as the budget-action role, does)',
+    'cannot change the IAM attachments of people roles (only Budgets, as the budget-action role, does)',
     () => guardRole,
     () => ({
       action: 'iam:AttachRolePolicy',

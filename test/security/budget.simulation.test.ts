@@ -207,6 +207,32 @@ describe('the stop takes away new and restarted work, never stopping or terminat
   );
 });
 
+describe('a notebook termination takes the stop off its own execution role, nothing more', () => {
+  const detach = (role: string, policyArn: string) => (): Request => ({
+    action: 'iam:DetachRolePolicy',
+    resource: iam(`role/${role}`),
+    context: { 'iam:PolicyARN': policyArn },
+  });
+  scenario(
+    'the notebook launch role detaches the stop from an execution role it deletes',
+    () => launchRole,
+    detach(name(alpha, 'nb-jane'), stopPolicyArn(alpha)),
+    'Allowed',
+  );
+  scenario(
+    "not another project's stop, nor from the project's people",
+    () => launchRole,
+    detach(name(alpha, 'user'), stopPolicyArn(alpha)),
+    'Denied',
+  );
+  scenario(
+    'nor from a beta execution role',
+    () => launchRole,
+    detach(name(beta, 'nb-jane'), stopPolicyArn(beta)),
+    'Denied',
+  );
+});
+
 describe('no project role can take the stop off', () => {
   const detachStop = (): Request => ({
     action: 'iam:DetachRolePolicy',
@@ -262,6 +288,37 @@ describe('the budget guard: halts only project-tagged work, lifts only project s
     'cannot raise a budget',
     () => guardRole,
     () => ({ action: 'budgets:ModifyBudget', resource: budgets(`budget/${name(alpha, 'budget')}`) }),
+    'Denied',
+  );
+  const onRole =
+    (role: string, policyArn: string, action = 'iam:AttachRolePolicy') =>
+    (): Request => ({
+      action,
+      resource: iam(`role/${role}`),
+      context: { 'iam:PolicyARN': policyArn },
+    });
+  scenario(
+    'extends the stop to a notebook execution role (the budget action cannot name them)',
+    () => guardRole,
+    onRole(name(alpha, 'nb-jane'), stopPolicyArn(alpha)),
+    'Allowed',
+  );
+  scenario(
+    'takes it off again when the stop is lifted',
+    () => guardRole,
+    onRole(name(alpha, 'nb-jane'), stopPolicyArn(alpha), 'iam:DetachRolePolicy'),
+    'Allowed',
+  );
+  scenario(
+    'cannot attach anything else to an execution role',
+    () => guardRole,
+    onRole(name(alpha, 'nb-jane'), 'arn:aws:iam::aws:policy/AdministratorAccess'),
+    'Denied',
+  );
+  scenario(
+    "cannot detach the project's own policies from an execution role",
+    () => guardRole,
+    onRole(name(alpha, 'nb-jane'), iam(`policy/${name(alpha, 'sagemaker')}`), 'iam:DetachRolePolicy'),
     'Denied',
   );
   scenario(

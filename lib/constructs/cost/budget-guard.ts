@@ -9,8 +9,14 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { accountArn } from '../../config/arns';
-import { ENDPOINT_CALLS, HALTED_WORKLOADS } from '../../config/budget';
+import { accountArn, iamArn } from '../../config/arns';
+import {
+  BUDGET_NAMES,
+  ENDPOINT_CALLS,
+  EXECUTION_ROLE_SUFFIX,
+  HALTED_WORKLOADS,
+  PIPELINE_CALLS,
+} from '../../config/budget';
 import { Names, TAG_KEYS } from '../../config/names';
 import {
   acknowledgeCompliance,
@@ -87,8 +93,35 @@ export class BudgetGuard extends Construct {
         }),
         new iam.PolicyStatement({
           sid: 'ListRunningWork',
-          actions: [...workloads.map((w) => `sagemaker:${w.list}`), `sagemaker:${ENDPOINT_CALLS.list}`],
+          actions: [
+            ...workloads.map((w) => `sagemaker:${w.list}`),
+            `sagemaker:${ENDPOINT_CALLS.list}`,
+            `sagemaker:${PIPELINE_CALLS.listPipelines}`,
+          ],
           resources: ['*'],
+        }),
+        // Project pipelines are named with the project prefix; their executions carry no tags.
+        new iam.PolicyStatement({
+          sid: 'StopProjectPipelineRuns',
+          actions: [`sagemaker:${PIPELINE_CALLS.listExecutions}`, `sagemaker:${PIPELINE_CALLS.stop}`],
+          resources: [
+            accountArn('sagemaker', `${PIPELINE_CALLS.resourceType}/${names.projectPattern}`),
+            accountArn('sagemaker', `${PIPELINE_CALLS.resourceType}/${names.projectPattern}/execution/*`),
+          ],
+        }),
+        // Notebook execution roles come and go with launches: the guard extends the stop to them (and only the stop).
+        new iam.PolicyStatement({
+          sid: 'FindExecutionRoles',
+          actions: ['iam:ListRoles'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'StopExecutionRoles',
+          actions: ['iam:ListAttachedRolePolicies', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+          resources: [iamArn(`role/${names.projectPattern}-${EXECUTION_ROLE_SUFFIX}*`)],
+          conditions: {
+            ArnLikeIfExists: { 'iam:PolicyARN': iamArn(`policy/${names.projectPattern}-${BUDGET_NAMES.stopPolicy}`) },
+          },
         }),
         new iam.PolicyStatement({
           sid: 'ReadWorkTags',
@@ -137,6 +170,15 @@ export class BudgetGuard extends Construct {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:${type}/*]`,
         reason: `Project ${type}s are named by data scientists; stop calls need both project tags on the resource.`,
       })),
+      ...[`pipeline/${names.projectPattern}`, `pipeline/${names.projectPattern}/execution/*`].map((resource) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:${resource}]`,
+        reason: `Project pipelines are named with the project prefix (${names.projectNamespace}) at launch time; execution ids are generated. Only listing and stopping runs.`,
+      })),
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${names.projectPattern}-${EXECUTION_ROLE_SUFFIX}*]`,
+        reason:
+          'Notebook execution roles are named per launch; the guard may attach and detach only project budget stop policies (iam:PolicyARN).',
+      },
       {
         id: `AwsSolutions-IAM5[${logStreamsFinding(logs.logGroup)}]`,
         reason: 'Log streams of the guard own log group; Lambda names them per container.',
@@ -159,7 +201,7 @@ export class BudgetGuard extends Construct {
         TOPIC_ARN: props.topic.topicArn,
         ACCOUNT_ID: Aws.ACCOUNT_ID,
         PARTITION: Aws.PARTITION,
-        BUDGET_NAME_PREFIX: names.projectNamespace,
+        PREFIX: names.prefix,
       },
       bundling: { minify: true, sourceMap: false, target: 'node24', format: nodejs.OutputFormat.CJS },
     });

@@ -2,6 +2,7 @@ import { Aws, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { BUDGET_NAMES } from '../../config/budget';
 import { launchRoleStatements } from '../identity/catalog-statements';
 import { PROJECT_SHARED_POLICIES } from './project-roles';
 import { acknowledgeWildcards, notebookWildcardReasons } from './policy-acknowledgements';
@@ -78,6 +79,15 @@ export class NotebookLaunchRole extends Construct {
                 iamArn(`policy/${projectResourceName(project, suffix)}`),
               ),
             },
+          },
+        }),
+        // While a budget stop holds, the budget guard has attached it to the execution roles: a termination detaches it.
+        new iam.PolicyStatement({
+          sid: 'DetachBudgetStopOnTermination',
+          actions: ['iam:DetachRolePolicy'],
+          resources: [notebookRoles],
+          conditions: {
+            ArnEquals: { 'iam:PolicyARN': iamArn(`policy/${projectResourceName(project, BUDGET_NAMES.stopPolicy)}`) },
           },
         }),
         new iam.PolicyStatement({

@@ -4,7 +4,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { accountArn, iamArn } from '../../config/arns';
-import { ALERT_PERCENT, BUDGET_STOP_ACTIONS, ENDPOINTS_ON_STOP_TAG, STOP_PERCENT } from '../../config/budget';
+import {
+  ALERT_PERCENT,
+  BUDGET_NAMES,
+  BUDGET_STOP_ACTIONS,
+  ENDPOINTS_ON_STOP_TAG,
+  STOP_PERCENT,
+} from '../../config/budget';
 import { TAG_KEYS } from '../../config/names';
 import { EncryptionKey } from '../encryption/encryption-key';
 import { ProjectContext, projectResourceName } from './project-context';
@@ -37,15 +43,21 @@ export class ProjectBudget extends Construct {
   constructor(scope: Construct, id: string, props: ProjectBudgetProps) {
     super(scope, id);
     const { project } = props;
-    const budgetName = projectResourceName(project, 'budget');
-    const fromBudgets = {
-      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-      // The form AWS Budgets documents for its confused-deputy conditions.
+    const budgetName = projectResourceName(project, BUDGET_NAMES.budget);
+    const fromThisAccount = { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } };
+    // Each in the form AWS Budgets documents for it: its SNS guide, and its confused-deputy page for roles.
+    const publishedByBudgets = {
+      ...fromThisAccount,
+      ArnLike: { 'aws:SourceArn': accountArn('budgets', '*', 'global') },
+    };
+    const assumedByBudgets = {
+      ...fromThisAccount,
       ArnLike: { 'aws:SourceArn': accountArn('budgets', 'budget/*', 'global') },
     };
+    const topicName = projectResourceName(project, BUDGET_NAMES.budget);
 
     this.topic = new sns.Topic(this, 'Alerts', {
-      topicName: projectResourceName(project, 'budget'),
+      topicName,
       displayName: 'Data science project budget',
       masterKey: props.key,
       enforceSSL: true,
@@ -56,18 +68,24 @@ export class ProjectBudget extends Construct {
         principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
-        conditions: fromBudgets,
+        conditions: publishedByBudgets,
       }),
     );
-    // Budgets publishes to the encrypted topic on its own behalf. The account condition only, as for
-    // CloudWatch alarms: the key is asked by SNS for the service, and which source ARN it passes is not documented.
+    // Budgets publishes to the encrypted topic on its own behalf: for this topic only (SNS names it in the
+    // encryption context), with the account condition as for CloudWatch alarms. The ARN is formatted from the
+    // name: the topic's own attribute would make the key depend on the topic, which depends on the key.
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'BudgetsEncryptAlerts',
         principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        conditions: {
+          StringEquals: {
+            ...fromThisAccount.StringEquals,
+            'kms:EncryptionContext:aws:sns:topicArn': accountArn('sns', topicName),
+          },
+        },
       }),
     );
     const subscription = new sns.Subscription(this, 'AdminEmail', {
@@ -87,6 +105,8 @@ export class ProjectBudget extends Construct {
         budgetType: 'COST',
         timeUnit: 'MONTHLY',
         budgetLimit: { amount: props.monthlyLimit.valueAsNumber, unit: 'USD' },
+        // CreateBudget takes FilterExpression together with Metrics (never alone, never with CostFilters).
+        metrics: ['UnblendedCost'],
         // Costs of resources carrying both project tags (active as cost allocation tags: see docs/operations.md).
         filterExpression: {
           and: [
@@ -109,7 +129,7 @@ export class ProjectBudget extends Construct {
 
     // The stop: denies what starts or grows spend; stopping, deleting and terminating stay allowed.
     this.stopPolicy = new iam.ManagedPolicy(this, 'StopPolicy', {
-      managedPolicyName: projectResourceName(project, 'budget-stop'),
+      managedPolicyName: projectResourceName(project, BUDGET_NAMES.stopPolicy),
       description: 'Attached by AWS Budgets at 100% of the monthly budget: no new or restarted billable work',
       statements: [
         new iam.PolicyStatement({
@@ -121,9 +141,9 @@ export class ProjectBudget extends Construct {
       ],
     });
     const executionRole = new iam.Role(this, 'ActionRole', {
-      roleName: projectResourceName(project, 'budget-action'),
+      roleName: projectResourceName(project, BUDGET_NAMES.actionRole),
       description: "AWS Budgets applies and reverses this project's budget stop",
-      assumedBy: new iam.ServicePrincipal('budgets.amazonaws.com', { conditions: fromBudgets }),
+      assumedBy: new iam.ServicePrincipal('budgets.amazonaws.com', { conditions: assumedByBudgets }),
       permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyName(
         this,
         'Boundary',
@@ -131,7 +151,7 @@ export class ProjectBudget extends Construct {
       ),
     });
     const actionPolicy = new iam.ManagedPolicy(this, 'ActionPolicy', {
-      managedPolicyName: projectResourceName(project, 'budget-action'),
+      managedPolicyName: projectResourceName(project, BUDGET_NAMES.actionRole),
       description: "Attach or detach this project's budget stop policy, on this project's stopped roles only",
       roles: [executionRole],
       statements: [
@@ -158,8 +178,11 @@ export class ProjectBudget extends Construct {
       },
       subscribers: [{ type: 'SNS', address: this.topic.topicArn }],
     });
-    // Budgets checks the role's rights when the action is created.
+    // Budgets checks the role's rights when the action is created, and publishes only once the topic lets it.
     action.node.addDependency(actionPolicy);
+    const topicPolicy = this.topic.node.findChild('Policy');
+    budget.node.addDependency(topicPolicy);
+    action.node.addDependency(topicPolicy);
 
     // Everything here exists only with a budget; the email subscription only with an address too.
     const withBudget = new CfnCondition(this, 'WithBudget', {

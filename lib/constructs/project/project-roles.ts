@@ -685,6 +685,18 @@ export function mlLifecycleStatements(input: DataScienceScope): iam.PolicyStatem
   const named = (type: string) => sageMakerArn(`${type}/${projectResourceName(project, '*')}`);
   const scaling = { 'application-autoscaling:service-namespace': 'sagemaker' };
   return [
+    // IAM matches tag keys in any case (aws:RequestTag/projectname is ProjectName), cost allocation and the budget
+    // guard do not: work tagged `projectname` would escape the budget. A tagged create must carry the exact keys.
+    ...[TAG_KEYS.projectName, TAG_KEYS.environmentType].map(
+      (key) =>
+        new iam.PolicyStatement({
+          sid: `Deny${key}InAnotherCase`,
+          effect: iam.Effect.DENY,
+          actions: ['sagemaker:Create*', 'application-autoscaling:RegisterScalableTarget'],
+          resources: ['*'],
+          conditions: { Null: { 'aws:TagKeys': 'false' }, 'ForAllValues:StringNotEquals': { 'aws:TagKeys': [key] } },
+        }),
+    ),
     // The SageMaker SDK's form: the schedule names a job definition (created above with network, keys and
     // tags) and carries no cluster of its own. An inline definition names instance types and must bring its VPC.
     // Whether IAM reads the named definition's network into the request is undocumented: either way, any network it
