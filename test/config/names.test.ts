@@ -1,4 +1,6 @@
 import { DEFAULT_PREFIX, Names } from '../../lib/config/names';
+import { TEST_NAMES } from '../helpers/names';
+import { CDK_JSON_CONTEXT } from '../helpers/synth';
 
 describe('project parameter names are formatted and read apart by the naming module alone', () => {
   const names = new Names(DEFAULT_PREFIX);
@@ -20,4 +22,9 @@ describe('project parameter names are formatted and read apart by the naming mod
       expect([other, names.parseProjectParameter(other)]).toEqual([other, undefined]);
     }
   });
+});
+
+test("the names tests expect are the synthesized ones: cdk.json's prefix is the default prefix", () => {
+  expect(CDK_JSON_CONTEXT.prefix).toBe(DEFAULT_PREFIX);
+  expect(TEST_NAMES.prefix).toBe(DEFAULT_PREFIX);
 });

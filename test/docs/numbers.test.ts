@@ -6,6 +6,7 @@ import { loadConfig } from '../../lib/config/config';
 import { ENV_TYPES } from '../../lib/config/names';
 import { COST_OPTIONS, idleMonthlyCost } from '../../scripts/cost';
 import { CDK_JSON_CONTEXT, synthesize } from '../helpers/synth';
+import { TEST_NAMES } from '../helpers/names';
 
 /** The README and docs state numbers and lists the code produces: each is checked against it here. */
 const ROOT = path.join(__dirname, '..', '..');
@@ -69,7 +70,7 @@ describe('the documentation states what the code produces', () => {
         account: '111122223333',
         region: 'eu-west-1',
         parameters: { ProjectName: 'alpha', EnvType: envType },
-        ssm: { '/sds/shared/mirror/domain-name': 'none' },
+        ssm: { [`${TEST_NAMES.sharedParameter('')}mirror/domain-name`]: 'none' },
       };
       return Object.values(template.Resources).filter(
         (r) => r.Type !== 'AWS::CDK::Metadata' && (!r.Condition || conditionValue(r.Condition, template, ctx)),

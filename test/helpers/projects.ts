@@ -2,6 +2,7 @@ import { SHARED_PARAMETERS, TAG_KEYS } from '../../lib/config/names';
 import { DeployContext, resolve } from './intrinsics';
 import { logicalIdOf, managedPolicyDocument, PolicyDocument, Principal, principalFromTemplate } from './iam';
 import { CfnTemplate, Synthesized } from './synth';
+import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'eu-west-1';
@@ -33,14 +34,18 @@ export interface LaunchedProject {
 /** The project boundary, resolved, from the admin-principals stack. */
 export function projectBoundary(synthesized: Synthesized): PolicyDocument {
   const template = synthesized.stack('principals').toJSON() as CfnTemplate;
-  const id = logicalIdOf(template, 'AWS::IAM::ManagedPolicy', (p) => p.ManagedPolicyName === 'sds-project-boundary');
+  const id = logicalIdOf(
+    template,
+    'AWS::IAM::ManagedPolicy',
+    (p) => p.ManagedPolicyName === `${TEST_NAMES.prefix}-project-boundary`,
+  );
   return managedPolicyDocument(template, id, { account: ACCOUNT, region: REGION });
 }
 
 /** "Launches" the project environment product as `name` (dev), resolving every id to a distinct value. */
 export function launchProject(synthesized: Synthesized, name: string): LaunchedProject {
   const template = synthesized.product(synthesized.platform.portfolio.projectEnvironment);
-  const shared = (key: string) => `/sds/shared/${key}`;
+  const shared = (key: string) => `${TEST_NAMES.sharedParameter('')}${key}`;
   const ctx: DeployContext = {
     account: ACCOUNT,
     region: REGION,
@@ -58,7 +63,10 @@ export function launchProject(synthesized: Synthesized, name: string): LaunchedP
     id('AWS::S3::Bucket', (p) => JSON.stringify(p.BucketName ?? '').includes(`-${suffix}-`));
   const boundary = projectBoundary(synthesized);
   const role = (suffix: string) => {
-    const roleId = id('AWS::IAM::Role', (p) => value(p.RoleName ?? '') === `sds-proj-${name}-dev-${suffix}`);
+    const roleId = id(
+      'AWS::IAM::Role',
+      (p) => value(p.RoleName ?? '') === `${TEST_NAMES.projectNamespace}${name}-dev-${suffix}`,
+    );
     return { ...principalFromTemplate(template, roleId, ctx), boundary };
   };
   const keyId = id('AWS::KMS::Key', () => true);
@@ -130,14 +138,18 @@ export function userTrust(p: LaunchedProject, parameters: Record<string, string>
   const ctx: DeployContext = { ...p.ctx, parameters: { ...p.ctx.parameters, ...parameters } };
   const found = Object.values(p.template.Resources).find(
     (r) =>
-      r.Type === 'AWS::IAM::Role' && resolve(r.Properties!.RoleName, p.template, ctx) === `sds-proj-${p.name}-dev-user`,
+      r.Type === 'AWS::IAM::Role' &&
+      resolve(r.Properties!.RoleName, p.template, ctx) === `${TEST_NAMES.projectNamespace}${p.name}-dev-user`,
   );
   if (!found) throw new Error(`${p.name} has no user role`);
   return resolve(found.Properties!.AssumeRolePolicyDocument, p.template, ctx) as PolicyDocument;
 }
 
 /** A project role whose identity policy says `*`: only the project boundary holds it. */
-export function boundaryOnly(synthesized: Synthesized, roleName = 'sds-proj-alpha-dev-nb-jane'): Principal {
+export function boundaryOnly(
+  synthesized: Synthesized,
+  roleName = `${projectNamed('alpha', 'dev', 'nb-jane')}`,
+): Principal {
   return {
     arn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`,
     identityPolicies: [

@@ -40,13 +40,14 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/budget-guard';
 import { HALTED_WORKLOADS } from '../../lib/config/budget';
+import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
 const arn = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
-const ALPHA_BUDGET = 'sds-proj-alpha-dev-budget';
+const ALPHA_BUDGET = `${projectNamed('alpha', 'dev', 'budget')}`;
 const STOP_POLICY = `arn:aws:iam::${ACCOUNT}:policy/${ALPHA_BUDGET}-stop`;
-const PIPELINE_RUN = arn('pipeline/sds-proj-alpha-dev-train/execution/0a1b2c3d4e5f');
+const PIPELINE_RUN = arn(`pipeline/${projectNamed('alpha', 'dev', 'train')}/execution/0a1b2c3d4e5f`);
 
 /** A budget action as DescribeBudgetActionsForAccount returns it. */
 function budgetAction(budget: string, status: Action['Status']): Action {
@@ -59,13 +60,22 @@ function budgetAction(budget: string, status: Action['Status']): Action {
     Definition: {
       IamActionDefinition: {
         PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/${budget}-stop`,
-        Roles: ['sds-proj-alpha-dev-user', 'sds-proj-alpha-dev-admin', 'sds-proj-alpha-dev-notebook-launch'],
+        Roles: [
+          `${projectNamed('alpha', 'dev', 'user')}`,
+          `${projectNamed('alpha', 'dev', 'admin')}`,
+          `${projectNamed('alpha', 'dev', 'notebook-launch')}`,
+        ],
       },
     },
-    ExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-budget-action`,
+    ExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/${projectNamed('alpha', 'dev', 'budget-action')}`,
     ApprovalModel: 'AUTOMATIC',
     Status: status,
-    Subscribers: [{ SubscriptionType: 'SNS', Address: `arn:aws:sns:${REGION}:${ACCOUNT}:sds-proj-alpha-dev-budget` }],
+    Subscribers: [
+      {
+        SubscriptionType: 'SNS',
+        Address: `arn:aws:sns:${REGION}:${ACCOUNT}:${projectNamed('alpha', 'dev', 'budget')}`,
+      },
+    ],
   };
 }
 
@@ -82,10 +92,10 @@ describe('budget guard, end to end with mocked AWS clients', () => {
   const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
 
   beforeAll(() => {
-    process.env.TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:sds-security-findings`;
+    process.env.TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:${TEST_NAMES.prefix}-security-findings`;
     process.env.ACCOUNT_ID = ACCOUNT;
     process.env.PARTITION = 'aws';
-    process.env.PREFIX = 'sds';
+    process.env.PREFIX = TEST_NAMES.prefix;
   });
   afterAll(() => stdout.mockRestore());
 
@@ -114,15 +124,18 @@ describe('budget guard, end to end with mocked AWS clients', () => {
     iam
       .on(ListRolesCommand, { Marker: undefined })
       .resolves({
-        Roles: [role('sds-proj-alpha-dev-nb-jane'), role('sds-proj-beta-dev-nb-joe')],
+        Roles: [role(`${projectNamed('alpha', 'dev', 'nb-jane')}`), role(`${projectNamed('beta', 'dev', 'nb-joe')}`)],
         IsTruncated: true,
         Marker: 'roles-2',
       })
       .on(ListRolesCommand, { Marker: 'roles-2' })
-      .resolves({ Roles: [role('sds-proj-alpha-dev-nb-john'), role('sds-proj-alpha-dev-user')], IsTruncated: false });
+      .resolves({
+        Roles: [role(`${projectNamed('alpha', 'dev', 'nb-john')}`), role(`${projectNamed('alpha', 'dev', 'user')}`)],
+        IsTruncated: false,
+      });
     iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
-    iam.on(ListAttachedRolePoliciesCommand, { RoleName: 'sds-proj-alpha-dev-nb-john' }).resolves({
-      AttachedPolicies: [{ PolicyName: 'sds-proj-alpha-dev-budget-stop', PolicyArn: STOP_POLICY }],
+    iam.on(ListAttachedRolePoliciesCommand, { RoleName: `${projectNamed('alpha', 'dev', 'nb-john')}` }).resolves({
+      AttachedPolicies: [{ PolicyName: `${projectNamed('alpha', 'dev', 'budget-stop')}`, PolicyArn: STOP_POLICY }],
     });
     iam.on(AttachRolePolicyCommand).resolves({});
     iam.on(DetachRolePolicyCommand).resolves({});
@@ -136,7 +149,7 @@ describe('budget guard, end to end with mocked AWS clients', () => {
       .on(DescribeBudgetActionsForAccountCommand, { AccountId: ACCOUNT, NextToken: 'page-2' })
       .resolves({
         Actions: [
-          budgetAction('sds-proj-beta-dev-budget', 'STANDBY'),
+          budgetAction(`${projectNamed('beta', 'dev', 'budget')}`, 'STANDBY'),
           // Another deployment's or the finance team's budget: never touched.
           budgetAction('finance-monthly', 'EXECUTION_SUCCESS'),
         ],
@@ -164,8 +177,8 @@ describe('budget guard, end to end with mocked AWS clients', () => {
       .resolves({
         NotebookInstances: [
           {
-            NotebookInstanceName: 'sds-proj-alpha-dev-jane',
-            NotebookInstanceArn: arn('notebook-instance/sds-proj-alpha-dev-jane'),
+            NotebookInstanceName: `${projectNamed('alpha', 'dev', 'jane')}`,
+            NotebookInstanceArn: arn(`notebook-instance/${projectNamed('alpha', 'dev', 'jane')}`),
             NotebookInstanceStatus: 'InService',
           },
         ],
@@ -175,13 +188,13 @@ describe('budget guard, end to end with mocked AWS clients', () => {
       .resolves({
         NotebookInstances: [
           {
-            NotebookInstanceName: 'sds-proj-beta-dev-joe',
-            NotebookInstanceArn: arn('notebook-instance/sds-proj-beta-dev-joe'),
+            NotebookInstanceName: `${projectNamed('beta', 'dev', 'joe')}`,
+            NotebookInstanceArn: arn(`notebook-instance/${projectNamed('beta', 'dev', 'joe')}`),
             NotebookInstanceStatus: 'InService',
           },
           {
-            NotebookInstanceName: 'sds-proj-alpha-prod-ann',
-            NotebookInstanceArn: arn('notebook-instance/sds-proj-alpha-prod-ann'),
+            NotebookInstanceName: `${projectNamed('alpha', 'prod', 'ann')}`,
+            NotebookInstanceArn: arn(`notebook-instance/${projectNamed('alpha', 'prod', 'ann')}`),
             NotebookInstanceStatus: 'InService',
           },
         ],
@@ -201,12 +214,15 @@ describe('budget guard, end to end with mocked AWS clients', () => {
     sagemaker.on(ListHyperParameterTuningJobsCommand).resolves({ HyperParameterTuningJobSummaries: [] });
     sagemaker.on(ListAutoMLJobsCommand).resolves({ AutoMLJobSummaries: [] });
     sagemaker.on(ListCompilationJobsCommand).resolves({ CompilationJobSummaries: [] });
-    sagemaker.on(ListPipelinesCommand, { PipelineNamePrefix: 'sds-proj-alpha-dev-' }).resolves({
+    sagemaker.on(ListPipelinesCommand, { PipelineNamePrefix: `${TEST_NAMES.projectNamespace}alpha-dev-` }).resolves({
       PipelineSummaries: [
-        { PipelineName: 'sds-proj-alpha-dev-train', PipelineArn: arn('pipeline/sds-proj-alpha-dev-train') },
+        {
+          PipelineName: `${projectNamed('alpha', 'dev', 'train')}`,
+          PipelineArn: arn(`pipeline/${projectNamed('alpha', 'dev', 'train')}`),
+        },
       ],
     });
-    sagemaker.on(ListPipelineExecutionsCommand, { PipelineName: 'sds-proj-alpha-dev-train' }).resolves({
+    sagemaker.on(ListPipelineExecutionsCommand, { PipelineName: `${projectNamed('alpha', 'dev', 'train')}` }).resolves({
       PipelineExecutionSummaries: [
         { PipelineExecutionArn: PIPELINE_RUN, PipelineExecutionStatus: 'Executing', StartTime: new Date() },
         { PipelineExecutionArn: `${PIPELINE_RUN}-old`, PipelineExecutionStatus: 'Succeeded', StartTime: new Date() },
@@ -256,10 +272,10 @@ describe('budget guard, end to end with mocked AWS clients', () => {
       ],
     });
     const tagged: Record<string, ReturnType<typeof tags>> = {
-      [arn('notebook-instance/sds-proj-alpha-dev-jane')]: tags('alpha'),
-      [arn('notebook-instance/sds-proj-beta-dev-joe')]: tags('beta'),
+      [arn(`notebook-instance/${projectNamed('alpha', 'dev', 'jane')}`)]: tags('alpha'),
+      [arn(`notebook-instance/${projectNamed('beta', 'dev', 'joe')}`)]: tags('beta'),
       // The same project name in another environment is another project environment.
-      [arn('notebook-instance/sds-proj-alpha-prod-ann')]: tags('alpha', 'prod'),
+      [arn(`notebook-instance/${projectNamed('alpha', 'prod', 'ann')}`)]: tags('alpha', 'prod'),
       [arn('training-job/xgb-2026-11-26')]: tags('alpha'),
       [arn('monitoring-schedule/credit-drift')]: tags('alpha'),
       [arn('endpoint/credit')]: tags('alpha'),
@@ -281,7 +297,9 @@ describe('budget guard, end to end with mocked AWS clients', () => {
   test('over the limit with the stop applied: halts the project’s running work, and only its own', async () => {
     account();
     const findings = await handler();
-    expect(inputs(StopNotebookInstanceCommand)).toEqual([{ NotebookInstanceName: 'sds-proj-alpha-dev-jane' }]);
+    expect(inputs(StopNotebookInstanceCommand)).toEqual([
+      { NotebookInstanceName: `${projectNamed('alpha', 'dev', 'jane')}` },
+    ]);
     expect(inputs(StopTrainingJobCommand)).toEqual([{ TrainingJobName: 'xgb-2026-11-26' }]);
     expect(inputs(StopMonitoringScheduleCommand)).toEqual([{ MonitoringScheduleName: 'credit-drift' }]);
     expect(inputs(UpdateEndpointWeightsAndCapacitiesCommand)).toEqual([
@@ -290,8 +308,8 @@ describe('budget guard, end to end with mocked AWS clients', () => {
     expect(sagemaker.commandCalls(DeleteEndpointCommand)).toHaveLength(0);
     expect(budgets.commandCalls(ExecuteBudgetActionCommand)).toHaveLength(0);
     expect(findings.map((f) => [f.action, f.resource])).toEqual([
-      ['denied', `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-nb-jane`],
-      ['stopped', arn('notebook-instance/sds-proj-alpha-dev-jane')],
+      ['denied', `arn:aws:iam::${ACCOUNT}:role/${projectNamed('alpha', 'dev', 'nb-jane')}`],
+      ['stopped', arn(`notebook-instance/${projectNamed('alpha', 'dev', 'jane')}`)],
       ['stopped', arn('training-job/xgb-2026-11-26')],
       ['stopped', arn('monitoring-schedule/credit-drift')],
       ['stopped', PIPELINE_RUN],
@@ -299,7 +317,7 @@ describe('budget guard, end to end with mocked AWS clients', () => {
     ]);
     // The stop reaches the notebook execution roles the budget action cannot name: alpha's, not beta's, once.
     expect(iam.commandCalls(AttachRolePolicyCommand).map((c) => c.args[0].input)).toEqual([
-      { RoleName: 'sds-proj-alpha-dev-nb-jane', PolicyArn: STOP_POLICY },
+      { RoleName: `${projectNamed('alpha', 'dev', 'nb-jane')}`, PolicyArn: STOP_POLICY },
     ]);
     expect(inputs(StopPipelineExecutionCommand)).toEqual([{ PipelineExecutionArn: PIPELINE_RUN }]);
     for (const f of findings) expect(f).toMatchObject({ budget: ALPHA_BUDGET, project: 'alpha', environment: 'dev' });
@@ -343,7 +361,7 @@ describe('budget guard, end to end with mocked AWS clients', () => {
     sagemaker.on(ListMonitoringSchedulesCommand).resolves({ MonitoringScheduleSummaries: [] });
     sagemaker.on(ListPipelineExecutionsCommand).resolves({ PipelineExecutionSummaries: [] });
     iam.on(ListAttachedRolePoliciesCommand).resolves({
-      AttachedPolicies: [{ PolicyName: 'sds-proj-alpha-dev-budget-stop', PolicyArn: STOP_POLICY }],
+      AttachedPolicies: [{ PolicyName: `${projectNamed('alpha', 'dev', 'budget-stop')}`, PolicyArn: STOP_POLICY }],
     });
     const findings = await handler();
     expect(findings).toEqual([]);
@@ -374,7 +392,7 @@ describe('budget guard, end to end with mocked AWS clients', () => {
     sagemaker.on(StopNotebookInstanceCommand).rejects(conflict);
     const findings = await handler();
     const failed = findings.find((f) => f.action === 'failed')!;
-    expect(failed).toMatchObject({ resource: arn('notebook-instance/sds-proj-alpha-dev-jane') });
+    expect(failed).toMatchObject({ resource: arn(`notebook-instance/${projectNamed('alpha', 'dev', 'jane')}`) });
     expect(failed.detail).toContain('ValidationException');
     expect(inputs(StopTrainingJobCommand)).toHaveLength(1);
   });
@@ -393,7 +411,7 @@ describe('budget guard, end to end with mocked AWS clients', () => {
     expect(sagemaker.commandCalls(StopNotebookInstanceCommand)).toHaveLength(0);
     // The guard takes its own extension of the stop off the execution roles first.
     expect(iam.commandCalls(DetachRolePolicyCommand).map((c) => c.args[0].input)).toEqual([
-      { RoleName: 'sds-proj-alpha-dev-nb-john', PolicyArn: STOP_POLICY },
+      { RoleName: `${projectNamed('alpha', 'dev', 'nb-john')}`, PolicyArn: STOP_POLICY },
     ]);
     expect(findings.map((f) => f.action)).toEqual(['allowed-again', 'lifted']);
   });

@@ -1,3 +1,4 @@
+import { projectNamed } from '../helpers/names';
 /**
  * CloudTrail "AWS API Call via CloudTrail" events as EventBridge delivers them, with the request
  * shapes SageMaker logs (camelCase request parameters), for every covered create call.
@@ -73,9 +74,9 @@ export const SAMPLES: Record<
         trainingImage: '683313688378.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1',
         trainingInputMode: 'File',
       },
-      roleArn: `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-nb-jane`,
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/${projectNamed('alpha', 'dev', 'nb-jane')}`,
       outputDataConfig: {
-        s3OutputPath: 's3://sds-proj-alpha-dev-models-111122223333/xgb/',
+        s3OutputPath: `s3://${projectNamed('alpha', 'dev', 'models-111122223333')}/xgb/`,
         kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k',
       },
       resourceConfig: {
@@ -97,7 +98,7 @@ export const SAMPLES: Record<
       appSpecification: {
         imageUri: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
       },
-      roleArn: `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-nb-jane`,
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/${projectNamed('alpha', 'dev', 'nb-jane')}`,
       ...(net ? { networkConfig: { enableNetworkIsolation: false, ...vpc(net) } } : {}),
     }),
     command: 'StopProcessingJobCommand',

@@ -5,6 +5,7 @@ import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/detective-control';
 import { ALPHA, cloudTrailEvent, SAMPLES } from './cloudtrail-events';
+import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 describe('detective control handler, end to end with mocked AWS clients', () => {
   const sagemaker = mockClient(SageMakerClient);
@@ -13,21 +14,24 @@ describe('detective control handler, end to end with mocked AWS clients', () => 
   const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
 
   beforeAll(() => {
-    process.env.TOPIC_ARN = 'arn:aws:sns:eu-west-1:111122223333:sds-security-findings';
-    process.env.PREFIX = 'sds';
+    process.env.TOPIC_ARN = `arn:aws:sns:eu-west-1:111122223333:${TEST_NAMES.prefix}-security-findings`;
+    process.env.PREFIX = TEST_NAMES.prefix;
     process.env.MODE = 'enforce';
     // Project parameters as the project environment publishes them, over two pages.
     ssm
-      .on(GetParametersByPathCommand, { Path: '/sds/projects/', Recursive: true, NextToken: undefined })
+      .on(GetParametersByPathCommand, { Path: `${TEST_NAMES.projectsRoot}`, Recursive: true, NextToken: undefined })
       .resolves({
-        Parameters: [{ Name: '/sds/projects/alpha/dev/subnet-ids', Value: ALPHA.subnets.join(',') }],
+        Parameters: [{ Name: `${TEST_NAMES.projectsRoot}alpha/dev/subnet-ids`, Value: ALPHA.subnets.join(',') }],
         NextToken: 'page-2',
       })
-      .on(GetParametersByPathCommand, { Path: '/sds/projects/', Recursive: true, NextToken: 'page-2' })
+      .on(GetParametersByPathCommand, { Path: `${TEST_NAMES.projectsRoot}`, Recursive: true, NextToken: 'page-2' })
       .resolves({
         Parameters: [
-          { Name: '/sds/projects/alpha/dev/sagemaker-security-group-id', Value: ALPHA.securityGroup },
-          { Name: '/sds/projects/alpha/dev/data-bucket', Value: 'sds-proj-alpha-dev-data-111122223333' },
+          { Name: `${TEST_NAMES.projectsRoot}alpha/dev/sagemaker-security-group-id`, Value: ALPHA.securityGroup },
+          {
+            Name: `${TEST_NAMES.projectsRoot}alpha/dev/data-bucket`,
+            Value: `${projectNamed('alpha', 'dev', 'data-111122223333')}`,
+          },
         ],
       });
     sagemaker.on(StopTrainingJobCommand).resolves({});

@@ -2,6 +2,7 @@ import { Dependencies, enforce } from '../../lambda/detective-control/enforce';
 import { ProjectNetwork } from '../../lambda/detective-control/projects';
 import { COVERED_EVENT_NAMES } from '../../lambda/detective-control/rules';
 import { ALPHA, BETA, cloudTrailEvent, SAMPLES } from './cloudtrail-events';
+import { TEST_NAMES } from '../helpers/names';
 
 const projects: ProjectNetwork[] = [
   { project: 'alpha', envType: 'dev', subnets: new Set(ALPHA.subnets), securityGroups: new Set([ALPHA.securityGroup]) },
@@ -30,7 +31,7 @@ function fakes(options: { mode?: 'enforce' | 'notify'; sagemakerErrors?: Error[]
       }) as never,
     },
     projectNetworks: async () => projects,
-    topicArn: 'arn:aws:sns:eu-west-1:111122223333:sds-security-findings',
+    topicArn: `arn:aws:sns:eu-west-1:111122223333:${TEST_NAMES.prefix}-security-findings`,
     mode: options.mode ?? 'enforce',
     log: (line) => lines.push(line),
     sleep: async () => undefined,

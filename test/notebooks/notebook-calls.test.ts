@@ -5,6 +5,7 @@ import { NOTEBOOKS_DIRECTORY } from '../../lib/constructs/project/project-storag
 import { evaluate, Request } from '../helpers/iam';
 import { ACCOUNT, launchNotebook, launchProject, LaunchedProject, REGION } from '../helpers/projects';
 import { synthesize } from '../helpers/synth';
+import { projectNamed } from '../helpers/names';
 
 /**
  * Every SageMaker call the sample notebooks make, derived from their code, evaluated against the
@@ -51,7 +52,7 @@ function argumentText(source: string, open: number): string {
 const synthesized = synthesize();
 const alpha = launchProject(synthesized, 'alpha');
 const role = launchNotebook(synthesized, alpha, 'jane');
-const roleArn = `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-nb-jane`;
+const roleArn = `arn:aws:iam::${ACCOUNT}:role/${projectNamed('alpha', 'dev', 'nb-jane')}`;
 const arn = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
 const inNetwork = { 'aws:SourceVpc': alpha.vpcId, 'aws:SecureTransport': 'true' };
 const ownTags = {
@@ -174,7 +175,9 @@ const CALLS: NotebookCall[] = [
     requests: (source) => {
       const model = kwargsOf(source, 'model');
       const deploy = callKwargs(source, 'model.deploy(');
-      const modelName = model.has('name') ? 'sds-proj-alpha-dev-credit-default' : 'xgboost-2026-11-26-10-00-00-000';
+      const modelName = model.has('name')
+        ? `${projectNamed('alpha', 'dev', 'credit-default')}`
+        : 'xgboost-2026-11-26-10-00-00-000';
       const config = createContext(alpha, deploy.has('tags') ? new Set(['tags']) : new Set());
       if (deploy.has('kms_key')) config['sagemaker:VolumeKmsKeyArn'] = alpha.keyArn;
       config['sagemaker:ModelArn'] = [arn(`model/${modelName}`)];
@@ -277,7 +280,7 @@ const CALLS: NotebookCall[] = [
   {
     notebook: '02-mlops.ipynb',
     call: 'model.delete_model(',
-    requests: () => [own('DeleteModel', 'model/sds-proj-alpha-dev-credit-default')],
+    requests: () => [own('DeleteModel', `model/${projectNamed('alpha', 'dev', 'credit-default')}`)],
   },
 ];
 

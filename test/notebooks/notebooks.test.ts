@@ -6,6 +6,7 @@ import { NOTEBOOKS_DIRECTORY } from '../../lib/constructs/project/project-storag
 import { canRun, PYTHON3 } from '../../scripts/optional-tool';
 import { checkNotebooks, environmentImports, nbformatProblems } from '../helpers/notebook-check';
 import { resourcesOfType, synthesize } from '../helpers/synth';
+import { TEST_NAMES } from '../helpers/names';
 
 /** Compiling the Python in the notebooks needs python3; the format checks do not. */
 const compileWithPython = canRun(PYTHON3, "compiling the notebooks' Python");
@@ -16,7 +17,7 @@ const readNotebook = () =>
   } & Record<string, unknown>;
 
 describe('sample notebooks', () => {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-nb-'));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `${TEST_NAMES.prefix}-nb-`));
   afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
   /** A folder holding one notebook, `00-platform-tour` changed by `edit`. */
   const folderWith = (name: string, edit: (nb: ReturnType<typeof readNotebook>) => void) => {

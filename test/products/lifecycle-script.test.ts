@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { ENVIRONMENT_MODULE_NAMES, ON_START_SCRIPT } from '../../lib/constructs/project/notebook-lifecycle';
 import { canRun, PYTHON3, SHELLCHECK } from '../../scripts/optional-tool';
 import { synthesize } from '../helpers/synth';
+import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 /** Sandboxes of this file's runs, removed when its tests are done. */
 const sandboxes: string[] = [];
@@ -14,7 +15,7 @@ afterAll(() => {
 
 /** Runs the OnStart script as the notebook would, with stand-ins for `aws`, `chown` and `systemctl` and a fake home. */
 function runOnStart(values: Record<string, string>, tags: Record<string, string> | undefined) {
-  const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-onstart-'));
+  const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), `${TEST_NAMES.prefix}-onstart-`));
   sandboxes.push(sandbox);
   const home = path.join(sandbox, 'home');
   const bin = path.join(sandbox, 'bin');
@@ -37,7 +38,7 @@ function runOnStart(values: Record<string, string>, tags: Record<string, string>
   fs.writeFileSync(
     metadata,
     JSON.stringify({
-      ResourceArn: 'arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/sds-proj-alpha-dev-jane',
+      ResourceArn: `arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/${projectNamed('alpha', 'dev', 'jane')}`,
     }),
   );
   const exports = Object.entries(values)
@@ -74,12 +75,12 @@ const VALUES = {
   SDS_SUBNET_IDS: 'subnet-1,subnet-2,subnet-3',
   SDS_SECURITY_GROUP_ID: 'sg-0b2',
   SDS_KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:111122223333:key/k-1',
-  SDS_DATA_BUCKET: 'sds-proj-alpha-dev-data-111122223333',
-  SDS_MODEL_BUCKET: 'sds-proj-alpha-dev-models-111122223333',
+  SDS_DATA_BUCKET: `${projectNamed('alpha', 'dev', 'data-111122223333')}`,
+  SDS_MODEL_BUCKET: `${projectNamed('alpha', 'dev', 'models-111122223333')}`,
   SDS_PIP_INDEX_URL: 'http://vpce-0abc.vpce-svc-1.eu-west-1.vpce.amazonaws.com',
   SDS_PIP_TRUSTED_HOST: 'vpce-0abc.vpce-svc-1.eu-west-1.vpce.amazonaws.com',
-  SDS_MODEL_NAME_PREFIX: 'sds-proj-alpha-dev-',
-  SDS_IMAGE_REPOSITORY: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/sds-proj-alpha-dev-images-0a1b2c3d',
+  SDS_MODEL_NAME_PREFIX: `${TEST_NAMES.projectNamespace}alpha-dev-`,
+  SDS_IMAGE_REPOSITORY: `111122223333.dkr.ecr.eu-west-1.amazonaws.com/${projectNamed('alpha', 'dev', 'images-0a1b2c3d')}`,
 };
 
 describe('notebook OnStart script', () => {
@@ -109,7 +110,7 @@ describe('notebook OnStart script', () => {
       KMS_KEY_ID: VALUES.SDS_KMS_KEY_ARN,
       DATA_BUCKET: VALUES.SDS_DATA_BUCKET,
       NETWORK_CONFIG: { VpcConfig: { Subnets: ['subnet-1', 'subnet-2', 'subnet-3'], SecurityGroupIds: ['sg-0b2'] } },
-      MODEL_NAME_PREFIX: 'sds-proj-alpha-dev-',
+      MODEL_NAME_PREFIX: `${TEST_NAMES.projectNamespace}alpha-dev-`,
     });
     const startup = fs.readFileSync(
       path.join(home, '.ipython/profile_default/startup/00-sagemaker-environment.py'),
@@ -137,7 +138,7 @@ describe('notebook OnStart script', () => {
       /name = jane[\s\S]*email = jane@example.com/,
     );
     expect(calls).toContain(
-      'aws sagemaker list-tags --resource-arn arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/sds-proj-alpha-dev-jane',
+      `aws sagemaker list-tags --resource-arn arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/${projectNamed('alpha', 'dev', 'jane')}`,
     );
     expect(calls).toMatch(/chown -R ec2-user:ec2-user/);
   });
@@ -150,15 +151,17 @@ describe('notebook OnStart script', () => {
     });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('idle stop after 30 minutes (systemd timer)');
-    expect(fs.readFileSync(path.join(units, 'sds-idle-stop.service'), 'utf8')).toContain(
+    expect(fs.readFileSync(path.join(units, `${TEST_NAMES.prefix}-idle-stop.service`), 'utf8')).toContain(
       `ExecStart=/usr/bin/python3 ${idleDir}/idle_stop.py 30 eu-west-1 ${idleDir}/started`,
     );
-    expect(fs.readFileSync(path.join(units, 'sds-idle-stop.timer'), 'utf8')).toContain('OnUnitActiveSec=5min');
+    expect(fs.readFileSync(path.join(units, `${TEST_NAMES.prefix}-idle-stop.timer`), 'utf8')).toContain(
+      'OnUnitActiveSec=5min',
+    );
     // The CLI the lifecycle script found (here the stand-in), since the timer's PATH differs.
-    expect(fs.readFileSync(path.join(units, 'sds-idle-stop.service'), 'utf8')).toMatch(
+    expect(fs.readFileSync(path.join(units, `${TEST_NAMES.prefix}-idle-stop.service`), 'utf8')).toMatch(
       /^Environment=SDS_AWS_CLI=\/.*\/bin\/aws$/m,
     );
-    expect(calls).toContain('systemctl enable --now sds-idle-stop.timer');
+    expect(calls).toContain(`systemctl enable --now ${TEST_NAMES.prefix}-idle-stop.timer`);
     // Outside the notebook user's home and never handed to it: the check runs as root.
     expect(calls).not.toContain(idleDir);
     expect(fs.statSync(path.join(idleDir, 'idle_stop.py')).mode & 0o022).toBe(0);
@@ -208,7 +211,7 @@ describe('idle check (idle_stop.py, as the OnStart script installs it)', () => {
     minutes = 30,
     startedMinutesAgo = 90,
   ) {
-    const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-idle-'));
+    const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), `${TEST_NAMES.prefix}-idle-`));
     sandboxes.push(sandbox);
     const apiDir = path.join(sandbox, 'api');
     if (api) {
@@ -221,7 +224,7 @@ describe('idle check (idle_stop.py, as the OnStart script installs it)', () => {
     const then = new Date(Date.now() - startedMinutesAgo * 60_000);
     fs.utimesSync(started, then, then);
     const metadata = path.join(sandbox, 'resource-metadata.json');
-    fs.writeFileSync(metadata, JSON.stringify({ ResourceName: 'sds-proj-alpha-dev-jane' }));
+    fs.writeFileSync(metadata, JSON.stringify({ ResourceName: `${projectNamed('alpha', 'dev', 'jane')}` }));
     const calls = path.join(sandbox, 'stop-calls.log');
     const aws = path.join(sandbox, 'aws');
     fs.writeFileSync(aws, `#!/bin/sh\necho "aws $*" >> ${calls}\n`, { mode: 0o755 });
@@ -246,9 +249,11 @@ describe('idle check (idle_stop.py, as the OnStart script installs it)', () => {
   (python ? test : test.skip)('idle longer than the limit: stops its own notebook through the SageMaker API', () => {
     const { result, stops } = check({ sessions: [session('idle', 45)], terminals: [{ last_activity: ago(60) }] });
     expect(result.stderr).toBe('');
-    expect(result.stdout).toMatch(/idle for 45 minutes \(limit 30\): stopping sds-proj-alpha-dev-jane\nstopped/);
+    expect(result.stdout).toContain(
+      `idle for 45 minutes (limit 30): stopping ${projectNamed('alpha', 'dev', 'jane')}\nstopped`,
+    );
     expect(stops).toBe(
-      'aws sagemaker stop-notebook-instance --notebook-instance-name sds-proj-alpha-dev-jane --region eu-west-1\n',
+      `aws sagemaker stop-notebook-instance --notebook-instance-name ${projectNamed('alpha', 'dev', 'jane')} --region eu-west-1\n`,
     );
   });
   (python ? test : test.skip)('a busy kernel, recent activity, or a recent start: no stop', () => {

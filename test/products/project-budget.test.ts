@@ -16,6 +16,7 @@ import { conditionValue } from '../../scripts/preflight/cfn-resolve';
 import { EMAIL } from '../../lib/products/project-environment-product';
 import { DeployContext, resolve } from '../helpers/intrinsics';
 import { CfnTemplate, resourcesOfType, synthesize } from '../helpers/synth';
+import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 const synthesized = synthesize();
 const template = synthesized.product(synthesized.platform.portfolio.projectEnvironment);
@@ -91,7 +92,7 @@ describe('the budget', () => {
 
   test('counts the monthly cost of resources carrying both project tags', () => {
     expect(resolve(budget.Budget, template, ctx)).toMatchObject({
-      BudgetName: 'sds-proj-alpha-dev-budget',
+      BudgetName: `${projectNamed('alpha', 'dev', 'budget')}`,
       BudgetType: 'COST',
       TimeUnit: 'MONTHLY',
       BudgetLimit: { Amount: '750', Unit: 'USD' },
@@ -145,7 +146,7 @@ describe('the budget', () => {
         expect.objectContaining({
           ...budgetsStatement,
           Action: 'sns:Publish',
-          Resource: expect.stringContaining(':sds-proj-alpha-dev-budget'),
+          Resource: expect.stringContaining(`:${projectNamed('alpha', 'dev', 'budget')}`),
         }),
       ]),
     });
@@ -157,7 +158,7 @@ describe('the budget', () => {
           Condition: {
             StringEquals: {
               'aws:SourceAccount': '111122223333',
-              'kms:EncryptionContext:aws:sns:topicArn': 'arn:aws:sns:eu-west-1:111122223333:sds-proj-alpha-dev-budget',
+              'kms:EncryptionContext:aws:sns:topicArn': `arn:aws:sns:eu-west-1:111122223333:${projectNamed('alpha', 'dev', 'budget')}`,
             },
           },
           Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
@@ -183,18 +184,22 @@ describe('the stop', () => {
   });
 
   test("attaches the stop policy to the project's people and notebook launch role", () => {
-    const [stopId] = named('sds-proj-alpha-dev-budget-stop');
+    const [stopId] = named(`${projectNamed('alpha', 'dev', 'budget-stop')}`);
     const definition = resolve(action.Definition, template, launch({})) as {
       IamActionDefinition: { PolicyArn: string; Roles: string[] };
     };
     expect(definition.IamActionDefinition).toEqual({
       PolicyArn: resolve({ Ref: stopId }, template, launch({})),
-      Roles: ['sds-proj-alpha-dev-user', 'sds-proj-alpha-dev-admin', 'sds-proj-alpha-dev-notebook-launch'],
+      Roles: [
+        `${projectNamed('alpha', 'dev', 'user')}`,
+        `${projectNamed('alpha', 'dev', 'admin')}`,
+        `${projectNamed('alpha', 'dev', 'notebook-launch')}`,
+      ],
     });
   });
 
   test('the stop policy denies exactly the actions that start or grow spend, and attaches to nothing by itself', () => {
-    const [, stop] = named('sds-proj-alpha-dev-budget-stop');
+    const [, stop] = named(`${projectNamed('alpha', 'dev', 'budget-stop')}`);
     expect(stop.Roles).toBeUndefined();
     expect(stop.PolicyDocument).toEqual({
       Version: '2012-10-17',
@@ -216,7 +221,7 @@ describe('the budget guard in the detective-control stack', () => {
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId, 'Arn'] } })],
     });
     expect(detective.Resources[functionId].Properties!.Environment).toMatchObject({
-      Variables: { PREFIX: 'sds' },
+      Variables: { PREFIX: TEST_NAMES.prefix },
     });
   });
 

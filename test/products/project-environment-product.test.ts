@@ -3,6 +3,7 @@ import { ENDPOINT_AZS } from '../../lib/constructs/project/project-endpoints';
 import { mirrorEndpointAzCount } from '../../lib/constructs/project/project-network';
 import { DeployContext, resolve } from '../helpers/intrinsics';
 import { resourcesOfType, securitySummary, synthesize } from '../helpers/synth';
+import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 describe('ProjectEnvironmentProduct', () => {
   const synthesized = synthesize();
@@ -67,7 +68,13 @@ describe('ProjectEnvironmentProduct', () => {
     expect(role.PermissionsBoundary).toEqual({
       'Fn::Join': [
         '',
-        ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':policy/sds-project-boundary'],
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':iam::',
+          { Ref: 'AWS::AccountId' },
+          `:policy/${TEST_NAMES.prefix}-project-boundary`,
+        ],
       ],
     });
     expect(resourcesOfType(template, 'AWS::ServiceCatalog::CloudFormationProduct')[0][1]).toMatchObject({
@@ -103,7 +110,7 @@ describe('ProjectEnvironmentProduct', () => {
         expect.arrayContaining([
           { Key: 'ProjectName', Value: { Ref: 'ProjectName' } },
           { Key: 'EnvironmentType', Value: { Ref: 'EnvType' } },
-          { Key: 'DataScienceSystem', Value: 'sds' },
+          { Key: 'DataScienceSystem', Value: TEST_NAMES.prefix },
         ]),
       );
     }
@@ -123,7 +130,10 @@ describe('ProjectEnvironmentProduct: relaunch and PrivateLink AZs', () => {
     instance: 'alpha',
     stackId: `arn:aws:cloudformation:eu-west-1:111122223333:stack/SC-111122223333-pp-x/${stackUuid}`,
     parameters: { ProjectName: 'alpha', EnvType, VpcCidr: '10.0.0.0/16', MirrorDomainName: 'none' },
-    ssm: { '/sds/shared/network/s3-prefix-list-id': 'pl-1', '/sds/shared/mirror/endpoint-service-name': 'svc' },
+    ssm: {
+      [`${TEST_NAMES.sharedParameter('')}network/s3-prefix-list-id`]: 'pl-1',
+      [`${TEST_NAMES.sharedParameter('')}mirror/endpoint-service-name`]: 'svc',
+    },
   });
   const nameKeys = ['BucketName', 'RepositoryName', 'LogGroupName'];
   const retainedNames = (ctx: DeployContext) =>
@@ -137,9 +147,9 @@ describe('ProjectEnvironmentProduct: relaunch and PrivateLink AZs', () => {
     const first = retainedNames(launch('1a2b3c4d-0000-0000-0000-000000000000'));
     const second = retainedNames(launch('9f8e7d6c-0000-0000-0000-000000000000'));
     expect(first).toHaveLength(7);
-    expect(first).toContain('sds-proj-alpha-dev-data-1a2b3c4d');
-    expect(first).toContain('sds-proj-alpha-dev-images-1a2b3c4d');
-    expect(first).toContain('/aws/vendedlogs/sds/projects/alpha/dev/dns-queries/1a2b3c4d');
+    expect(first).toContain(`${projectNamed('alpha', 'dev', 'data-1a2b3c4d')}`);
+    expect(first).toContain(`${projectNamed('alpha', 'dev', 'images-1a2b3c4d')}`);
+    expect(first).toContain(`/aws/vendedlogs${TEST_NAMES.projectParameter('alpha', 'dev', 'dns-queries')}/1a2b3c4d`);
     expect(second.filter((name) => first.includes(name))).toEqual([]);
   });
 

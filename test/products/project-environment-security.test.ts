@@ -9,6 +9,7 @@ import { NOTEBOOK_PLATFORM } from '../../lib/products/notebook-product';
 import { DeployContext, resolve } from '../helpers/intrinsics';
 import { launchProject } from '../helpers/projects';
 import { CfnTemplate, resourcesOfType, synthesize } from '../helpers/synth';
+import { TEST_NAMES } from '../helpers/names';
 
 const synthesized = synthesize();
 const environment = synthesized.platform.portfolio.projectEnvironment;
@@ -65,10 +66,10 @@ describe('project environment: network', () => {
 
   test('reaches S3 only through the gateway endpoint, and the mirror through PrivateLink', () => {
     const egress = resourcesOfType(template, 'AWS::EC2::SecurityGroupEgress').map(([, r]) => r);
-    expect(json(egress)).toContain('{{resolve:ssm:/sds/shared/network/s3-prefix-list-id}}');
+    expect(json(egress)).toContain(`{{resolve:ssm:${TEST_NAMES.sharedParameter('')}network/s3-prefix-list-id}}`);
     const endpoints = resourcesOfType(template, 'AWS::EC2::VPCEndpoint').map(([, r]) => r);
     expect(endpoints.filter((e) => e.VpcEndpointType === 'Gateway')).toHaveLength(1);
-    expect(json(endpoints)).toContain('{{resolve:ssm:/sds/shared/mirror/endpoint-service-name}}');
+    expect(json(endpoints)).toContain(`{{resolve:ssm:${TEST_NAMES.sharedParameter('')}mirror/endpoint-service-name}}`);
   });
 
   test('has every interface endpoint notebooks, jobs and models need, each admitting only this account', () => {
@@ -176,7 +177,7 @@ describe('project environment: storage', () => {
   test('the repository is encrypted with the project key, seeded from notebooks/, and retained', () => {
     const [[id, repo]] = resourcesOfType(template, 'AWS::CodeCommit::Repository');
     expect(repo.KmsKeyId).toBeDefined();
-    expect(repo.Code).toMatchObject({ BranchName: 'main', S3: { Bucket: 'sds-catalog-assets' } });
+    expect(repo.Code).toMatchObject({ BranchName: 'main', S3: { Bucket: `${TEST_NAMES.prefix}-catalog-assets` } });
     expect(template.Resources[id]).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate' });
   });
 });
@@ -200,9 +201,10 @@ describe('project environment: principals and catalog', () => {
   test('every role it creates carries the project boundary', () => {
     const roles = resourcesOfType(template, 'AWS::IAM::Role');
     expect(roles.length).toBeGreaterThanOrEqual(4);
-    for (const [, role] of roles) expect(json(role.PermissionsBoundary)).toContain(':policy/sds-project-boundary');
+    for (const [, role] of roles)
+      expect(json(role.PermissionsBoundary)).toContain(`:policy/${TEST_NAMES.prefix}-project-boundary`);
     for (const [, role] of resourcesOfType(notebook, 'AWS::IAM::Role'))
-      expect(json(role.PermissionsBoundary)).toContain(':policy/sds-project-boundary');
+      expect(json(role.PermissionsBoundary)).toContain(`:policy/${TEST_NAMES.prefix}-project-boundary`);
   });
 
   test('human roles require MFA; no role uses AWS managed policies', () => {

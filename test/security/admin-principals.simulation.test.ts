@@ -9,6 +9,7 @@ import {
   principalFromTemplate,
 } from '../helpers/iam';
 import { CfnTemplate, synthesize } from '../helpers/synth';
+import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -22,17 +23,26 @@ const extra = [{ template: portfolioTemplate, ctx: portfolioCtx }];
 const roleId = (name: string) => logicalIdOf(principalsTemplate, 'AWS::IAM::Role', (p) => p.RoleName === name);
 const administrator = principalFromTemplate(
   principalsTemplate,
-  roleId('sds-project-administrator'),
+  roleId(`${TEST_NAMES.prefix}-project-administrator`),
   principalsCtx,
   extra,
 );
-const launchRole = principalFromTemplate(principalsTemplate, roleId('sds-environment-launch'), principalsCtx, extra);
+const launchRole = principalFromTemplate(
+  principalsTemplate,
+  roleId(`${TEST_NAMES.prefix}-environment-launch`),
+  principalsCtx,
+  extra,
+);
 const boundary = managedPolicyDocument(
   principalsTemplate,
-  logicalIdOf(principalsTemplate, 'AWS::IAM::ManagedPolicy', (p) => p.ManagedPolicyName === 'sds-project-boundary'),
+  logicalIdOf(
+    principalsTemplate,
+    'AWS::IAM::ManagedPolicy',
+    (p) => p.ManagedPolicyName === `${TEST_NAMES.prefix}-project-boundary`,
+  ),
   principalsCtx,
 );
-const boundaryArn = `arn:aws:iam::${ACCOUNT}:policy/sds-project-boundary`;
+const boundaryArn = `arn:aws:iam::${ACCOUNT}:policy/${TEST_NAMES.prefix}-project-boundary`;
 const productId = resolve(
   { Ref: logicalIdOf(portfolioTemplate, 'AWS::ServiceCatalog::CloudFormationProduct') },
   portfolioTemplate,
@@ -40,7 +50,7 @@ const productId = resolve(
 ) as string;
 const keyPolicy = accountRootKeyPolicy(ACCOUNT);
 const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
-const alphaRole = `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-user`;
+const alphaRole = `arn:aws:iam::${ACCOUNT}:role/${projectNamed('alpha', 'dev', 'user')}`;
 
 describe('Project Administrator role', () => {
   test('launches the Project Environment product', async () => {
@@ -80,7 +90,7 @@ describe('Project Administrator role', () => {
   test('cannot read project data', async () => {
     await expectDecision(
       administrator,
-      { action: 's3:GetObject', resource: 'arn:aws:s3:::sds-proj-alpha-dev-data-111122223333/x.csv' },
+      { action: 's3:GetObject', resource: `arn:aws:s3:::${projectNamed('alpha', 'dev', 'data-111122223333')}/x.csv` },
       'ImplicitlyDenied',
     );
     await expectDecision(
@@ -102,7 +112,7 @@ describe('Project Administrator role', () => {
   test('reads the parameters this deployment publishes, and no others', async () => {
     await expectDecision(
       administrator,
-      { action: 'ssm:GetParameter', resource: arn('ssm', 'parameter/sds/shared/mirror-service') },
+      { action: 'ssm:GetParameter', resource: arn('ssm', `parameter${TEST_NAMES.sharedParameter('mirror-service')}`) },
       'Allowed',
     );
     await expectDecision(
@@ -122,15 +132,15 @@ describe('Environment launch role', () => {
   test('creates project roles that carry the project boundary', async () => {
     await expectDecision(
       launchRole,
-      createRole('sds-proj-alpha-dev-user', { 'iam:PermissionsBoundary': boundaryArn }),
+      createRole(`${projectNamed('alpha', 'dev', 'user')}`, { 'iam:PermissionsBoundary': boundaryArn }),
       'Allowed',
     );
   });
   test('cannot create a role without the boundary, or with another one', async () => {
-    await expectDecision(launchRole, createRole('sds-proj-alpha-dev-user'), 'ImplicitlyDenied');
+    await expectDecision(launchRole, createRole(`${projectNamed('alpha', 'dev', 'user')}`), 'ImplicitlyDenied');
     await expectDecision(
       launchRole,
-      createRole('sds-proj-alpha-dev-user', {
+      createRole(`${projectNamed('alpha', 'dev', 'user')}`, {
         'iam:PermissionsBoundary': 'arn:aws:iam::aws:policy/AdministratorAccess',
       }),
       'ImplicitlyDenied',
@@ -139,12 +149,12 @@ describe('Environment launch role', () => {
   test('cannot create or change roles outside the project namespace', async () => {
     await expectDecision(
       launchRole,
-      createRole('sds-project-administrator', { 'iam:PermissionsBoundary': boundaryArn }),
+      createRole(`${TEST_NAMES.prefix}-project-administrator`, { 'iam:PermissionsBoundary': boundaryArn }),
       'ImplicitlyDenied',
     );
     await expectDecision(
       launchRole,
-      { action: 'iam:PutRolePolicy', resource: `arn:aws:iam::${ACCOUNT}:role/sds-environment-launch` },
+      { action: 'iam:PutRolePolicy', resource: `arn:aws:iam::${ACCOUNT}:role/${TEST_NAMES.prefix}-environment-launch` },
       'ImplicitlyDenied',
     );
   });
@@ -161,7 +171,7 @@ describe('Environment launch role', () => {
       {
         action: 'iam:AttachRolePolicy',
         resource: alphaRole,
-        context: { 'iam:PolicyARN': `arn:aws:iam::${ACCOUNT}:policy/sds-proj-alpha-dev-notebook` },
+        context: { 'iam:PolicyARN': `arn:aws:iam::${ACCOUNT}:policy/${projectNamed('alpha', 'dev', 'notebook')}` },
       },
       'Allowed',
     );
@@ -200,14 +210,14 @@ describe('Environment launch role', () => {
           action,
           resource: key,
           resourcePolicy: keyPolicy,
-          context: { [`aws:ResourceTag/${TAG_KEYS.system}`]: 'sds' },
+          context: { [`aws:ResourceTag/${TAG_KEYS.system}`]: TEST_NAMES.prefix },
         },
         'ImplicitlyDenied',
       );
     }
     await expectDecision(
       launchRole,
-      { action: 'kms:CreateKey', resource: '*', context: { [`aws:RequestTag/${TAG_KEYS.system}`]: 'sds' } },
+      { action: 'kms:CreateKey', resource: '*', context: { [`aws:RequestTag/${TAG_KEYS.system}`]: TEST_NAMES.prefix } },
       'Allowed',
     );
     await expectDecision(launchRole, { action: 'kms:CreateKey', resource: '*' }, 'ImplicitlyDenied');
@@ -215,7 +225,7 @@ describe('Environment launch role', () => {
   test("configures project buckets but not the platform's own", async () => {
     await expectDecision(
       launchRole,
-      { action: 's3:PutBucketPolicy', resource: 'arn:aws:s3:::sds-proj-alpha-dev-data-111122223333' },
+      { action: 's3:PutBucketPolicy', resource: `arn:aws:s3:::${projectNamed('alpha', 'dev', 'data-111122223333')}` },
       'Allowed',
     );
     await expectDecision(
@@ -225,7 +235,10 @@ describe('Environment launch role', () => {
     );
     await expectDecision(
       launchRole,
-      { action: 's3:PutBucketPolicy', resource: 'arn:aws:s3:::sds-admin-portfolio-accesslogsbucket-abc' },
+      {
+        action: 's3:PutBucketPolicy',
+        resource: `arn:aws:s3:::${TEST_NAMES.prefix}-admin-portfolio-accesslogsbucket-abc`,
+      },
       'ImplicitlyDenied',
     );
   });
@@ -234,7 +247,7 @@ describe('Environment launch role', () => {
       launchRole,
       {
         action: 'sagemaker:AddTags',
-        resource: arn('sagemaker', 'notebook-instance-lifecycle-config/sds-proj-alpha-dev-lifecycle'),
+        resource: arn('sagemaker', `notebook-instance-lifecycle-config/${projectNamed('alpha', 'dev', 'lifecycle')}`),
       },
       'Allowed',
     );
@@ -333,18 +346,22 @@ describe('Project permissions boundary', () => {
       resource: alphaRole,
       context: { 'iam:PolicyARN': policyArn },
     });
-    await expectDecision(bounded, attach(`arn:aws:iam::${ACCOUNT}:policy/sds-proj-alpha-dev-sagemaker`), 'Allowed');
+    await expectDecision(
+      bounded,
+      attach(`arn:aws:iam::${ACCOUNT}:policy/${projectNamed('alpha', 'dev', 'sagemaker')}`),
+      'Allowed',
+    );
     for (const denied of [
       'arn:aws:iam::aws:policy/AdministratorAccess',
       boundaryArn,
-      `arn:aws:iam::${ACCOUNT}:policy/sds-environment-launch-catalog`,
-      `arn:aws:iam::444455556666:policy/sds-proj-alpha-dev-sagemaker`,
+      `arn:aws:iam::${ACCOUNT}:policy/${TEST_NAMES.prefix}-environment-launch-catalog`,
+      `arn:aws:iam::444455556666:policy/${projectNamed('alpha', 'dev', 'sagemaker')}`,
     ]) {
       await expectDecision(bounded, attach(denied), 'ExplicitlyDenied');
     }
     await expectDecision(
       bounded,
-      { action: 'iam:CreatePolicy', resource: `arn:aws:iam::${ACCOUNT}:policy/sds-proj-x` },
+      { action: 'iam:CreatePolicy', resource: `arn:aws:iam::${ACCOUNT}:policy/${TEST_NAMES.projectNamespace}x` },
       'ExplicitlyDenied',
     );
   });
@@ -357,7 +374,7 @@ describe('Project permissions boundary', () => {
     );
     await expectDecision(
       bounded,
-      { action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-x` },
+      { action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role/${projectNamed('alpha', 'dev', 'x')}` },
       'ImplicitlyDenied',
     );
     await expectDecision(
@@ -367,7 +384,10 @@ describe('Project permissions boundary', () => {
     );
     await expectDecision(
       bounded,
-      { action: 's3:DeleteObjectVersion', resource: 'arn:aws:s3:::sds-proj-alpha-dev-data-111122223333/x' },
+      {
+        action: 's3:DeleteObjectVersion',
+        resource: `arn:aws:s3:::${projectNamed('alpha', 'dev', 'data-111122223333')}/x`,
+      },
       'ImplicitlyDenied',
     );
     await expectDecision(bounded, { action: 'ec2:CreateInternetGateway', resource: '*' }, 'ExplicitlyDenied');

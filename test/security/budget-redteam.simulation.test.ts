@@ -57,6 +57,7 @@ import {
   resourceTags,
 } from '../helpers/projects';
 import { CfnTemplate, synthesize } from '../helpers/synth';
+import { TEST_NAMES } from '../helpers/names';
 
 const synthesized = synthesize();
 const alpha = launchProject(synthesized, 'alpha');
@@ -65,7 +66,7 @@ const beta = launchProject(synthesized, 'beta');
 const iam = (resource: string) => `arn:aws:iam::${ACCOUNT}:${resource}`;
 const sagemaker = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
 const budgets = (resource: string) => `arn:aws:budgets::${ACCOUNT}:${resource}`;
-const name = (p: LaunchedProject, suffix: string) => `sds-proj-${p.name}-dev-${suffix}`;
+const name = (p: LaunchedProject, suffix: string) => `${TEST_NAMES.projectNamespace}${p.name}-dev-${suffix}`;
 const stopPolicyArn = (p: LaunchedProject) => iam(`policy/${name(p, 'budget-stop')}`);
 const budgetArn = (p: LaunchedProject) => budgets(`budget/${name(p, 'budget')}`);
 const actionArn = (p: LaunchedProject) => `${budgetArn(p)}/action/00000000-0000-4000-8000-000000000000`;
@@ -490,7 +491,7 @@ describe('escaping the budget and the guard through tag-key case', () => {
       sagemaker: new SageMakerClient({ region: REGION }),
       sns: new SNSClient({ region: REGION }),
       iam: new IAMClient({ region: REGION }),
-      topicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:sds-security-findings`,
+      topicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:${TEST_NAMES.prefix}-security-findings`,
       account: ACCOUNT,
       partition: 'aws',
       names: new Names(DEFAULT_PREFIX),
@@ -548,7 +549,7 @@ describe('escaping the budget and the guard through tag-key case', () => {
       sagemaker: new SageMakerClient({ region: REGION }),
       sns: new SNSClient({ region: REGION }),
       iam: new IAMClient({ region: REGION }),
-      topicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:sds-security-findings`,
+      topicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:${TEST_NAMES.prefix}-security-findings`,
       account: ACCOUNT,
       partition: 'aws',
       names: new Names(DEFAULT_PREFIX),

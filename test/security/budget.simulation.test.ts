@@ -24,6 +24,7 @@ import {
 } from '../helpers/projects';
 import { resolve } from '../helpers/intrinsics';
 import { CfnTemplate, synthesize } from '../helpers/synth';
+import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 const synthesized = synthesize();
 const alpha = launchProject(synthesized, 'alpha');
@@ -32,7 +33,7 @@ const beta = launchProject(synthesized, 'beta');
 const iam = (resource: string) => `arn:aws:iam::${ACCOUNT}:${resource}`;
 const sagemaker = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
 const budgets = (resource: string) => `arn:aws:budgets::${ACCOUNT}:${resource}`;
-const name = (p: LaunchedProject, suffix: string) => `sds-proj-${p.name}-dev-${suffix}`;
+const name = (p: LaunchedProject, suffix: string) => `${TEST_NAMES.projectNamespace}${p.name}-dev-${suffix}`;
 const stopPolicyArn = (p: LaunchedProject) => iam(`policy/${name(p, 'budget-stop')}`);
 
 /** A role of the launched project by its name suffix, under the project boundary. */
@@ -263,7 +264,7 @@ describe('the budget guard: halts only project-tagged work, lifts only project s
     context: tagged ? resourceTags('beta') : {},
   });
   for (const [action, resource] of [
-    ['StopNotebookInstance', 'notebook-instance/sds-proj-beta-dev-jane'],
+    ['StopNotebookInstance', `notebook-instance/${projectNamed('beta', 'dev', 'jane')}`],
     ['StopTrainingJob', 'training-job/xgb-1'],
     ['StopMonitoringSchedule', 'monitoring-schedule/drift'],
     ['UpdateEndpointWeightsAndCapacities', 'endpoint/credit'],
@@ -275,7 +276,7 @@ describe('the budget guard: halts only project-tagged work, lifts only project s
   scenario(
     'never deletes notebooks or models',
     () => guardRole,
-    work('DeleteNotebookInstance', 'notebook-instance/sds-proj-beta-dev-jane', true),
+    work('DeleteNotebookInstance', `notebook-instance/${projectNamed('beta', 'dev', 'jane')}`, true),
     'Denied',
   );
   const action = (budget: string) => (): Request => ({

@@ -18,6 +18,7 @@ import {
   userTrust,
 } from '../helpers/projects';
 import { synthesize } from '../helpers/synth';
+import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 const synthesized = synthesize();
 const alpha = launchProject(synthesized, 'alpha');
@@ -26,7 +27,7 @@ const notebook = launchNotebook(synthesized, alpha, 'jane');
 const boundaryOnly = boundaryOnlyOf(synthesized);
 
 const sagemaker = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
-const prefixed = (p: LaunchedProject, name: string) => `sds-proj-${p.name}-dev-${name}`;
+const prefixed = (p: LaunchedProject, name: string) => `${TEST_NAMES.projectNamespace}${p.name}-dev-${name}`;
 const requestTags = (p: LaunchedProject) => tagsOfRequest(p.name);
 const resourceTags = (p: LaunchedProject) => tagsOfResource(p.name);
 /** From inside the project network, where notebook code runs. */
@@ -315,7 +316,7 @@ describe('pipelines: named for the project, run as a project role', () => {
     () => alpha.user,
     () => ({
       action: 'iam:PassRole',
-      resource: `arn:aws:iam::${ACCOUNT}:role/sds-proj-beta-dev-nb-jane`,
+      resource: `arn:aws:iam::${ACCOUNT}:role/${projectNamed('beta', 'dev', 'nb-jane')}`,
       context: {
         'iam:PassedToService': 'sagemaker.amazonaws.com',
         ...resourceTags(beta),
@@ -521,38 +522,41 @@ describe('idle stop: a notebook stops itself, never a colleague', () => {
   scenario(
     "jane's notebook stops itself when idle",
     () => notebook,
-    notebookInstance('sds-proj-alpha-dev-jane'),
+    notebookInstance(`${projectNamed('alpha', 'dev', 'jane')}`),
     'Allowed',
   );
   scenario(
     "jane's notebook cannot stop a colleague's notebook of the same project",
     () => notebook,
-    notebookInstance('sds-proj-alpha-dev-john'),
+    notebookInstance(`${projectNamed('alpha', 'dev', 'john')}`),
     'Denied',
   );
   scenario(
     "jane's notebook cannot start itself or a colleague's again",
     () => notebook,
-    () => ({ ...notebookInstance('sds-proj-alpha-dev-jane')(), action: 'sagemaker:StartNotebookInstance' }),
+    () => ({
+      ...notebookInstance(`${projectNamed('alpha', 'dev', 'jane')}`)(),
+      action: 'sagemaker:StartNotebookInstance',
+    }),
     'Denied',
   );
   scenario(
     'people of the project still start and stop its notebooks',
     () => alpha.user,
-    notebookInstance('sds-proj-alpha-dev-john'),
+    notebookInstance(`${projectNamed('alpha', 'dev', 'john')}`),
     'Allowed',
   );
   scenario(
     "people cannot stop another project's notebooks",
     () => beta.user,
-    notebookInstance('sds-proj-alpha-dev-john'),
+    notebookInstance(`${projectNamed('alpha', 'dev', 'john')}`),
     'Denied',
   );
 });
 
 describe("launches: the project admin manages every launch of the project's users, and only those", () => {
   const roleArn = (p: LaunchedProject, suffix: string) =>
-    `arn:aws:iam::${ACCOUNT}:role/sds-proj-${p.name}-dev-${suffix}`;
+    `arn:aws:iam::${ACCOUNT}:role/${TEST_NAMES.projectNamespace}${p.name}-dev-${suffix}`;
   const switchTo = (p: LaunchedProject, action: string, tag: string | undefined) => (): Request => ({
     action,
     resource: roleArn(p, 'user'),

@@ -4,6 +4,7 @@ import { ACCOUNT, launchNotebook, launchProject, REGION, userTrust } from '../he
 import { synthesize } from '../helpers/synth';
 import { resolve } from '../helpers/intrinsics';
 import { wildcardRegExp } from '../../scripts/preflight/wildcard';
+import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 const synthesized = synthesize();
 const alpha = launchProject(synthesized, 'alpha');
@@ -112,7 +113,7 @@ describe('endpoints: the project S3 endpoint is no exfiltration path', () => {
     Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: '*' }],
   };
   const everything: Principal = {
-    arn: `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-nb-jane`,
+    arn: `arn:aws:iam::${ACCOUNT}:role/${projectNamed('alpha', 'dev', 'nb-jane')}`,
     identityPolicies: [
       { name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } },
     ],
@@ -281,7 +282,7 @@ describe('SageMaker: work runs only in the project network, with the project key
       context: {
         [`aws:RequestTag/${TAG_KEYS.projectName}`]: 'alpha',
         [`aws:RequestTag/${TAG_KEYS.environmentType}`]: 'dev',
-        'sagemaker:ModelArn': [sagemaker('model/sds-proj-alpha-dev-m')],
+        'sagemaker:ModelArn': [sagemaker(`model/${projectNamed('alpha', 'dev', 'm')}`)],
         'sagemaker:InstanceTypes': ['ml.g5.xlarge'],
       },
     }),
@@ -296,7 +297,7 @@ describe('SageMaker: work runs only in the project network, with the project key
       context: {
         [`aws:RequestTag/${TAG_KEYS.projectName}`]: 'alpha',
         [`aws:RequestTag/${TAG_KEYS.environmentType}`]: 'dev',
-        'sagemaker:ModelArn': [sagemaker('model/sds-proj-alpha-dev-m')],
+        'sagemaker:ModelArn': [sagemaker(`model/${projectNamed('alpha', 'dev', 'm')}`)],
         'sagemaker:InstanceTypes': ['ml.m5.xlarge'],
       },
     }),
@@ -449,7 +450,7 @@ describe('SageMaker: work runs only in the project network, with the project key
     () => alpha.user,
     () => ({
       action: 'sagemaker:CreatePresignedNotebookInstanceUrl',
-      resource: sagemaker('notebook-instance/sds-proj-alpha-dev-jane'),
+      resource: sagemaker(`notebook-instance/${projectNamed('alpha', 'dev', 'jane')}`),
       context: {
         [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'alpha',
         [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
@@ -462,7 +463,7 @@ describe('SageMaker: work runs only in the project network, with the project key
     () => alpha.user,
     () => ({
       action: 'sagemaker:CreatePresignedNotebookInstanceUrl',
-      resource: sagemaker('notebook-instance/sds-proj-beta-dev-joe'),
+      resource: sagemaker(`notebook-instance/${projectNamed('beta', 'dev', 'joe')}`),
       context: {
         [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'beta',
         [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: 'dev',
@@ -510,7 +511,7 @@ describe("SageMaker across projects: another project's work is neither read, use
   scenario(
     "beta user cannot read alpha's model (its image, data and role)",
     () => beta.user,
-    call('DescribeModel', 'model/sds-proj-alpha-dev-m', tagged('alpha')),
+    call('DescribeModel', `model/${projectNamed('alpha', 'dev', 'm')}`, tagged('alpha')),
     'Denied',
   );
   scenario(
@@ -566,7 +567,7 @@ describe("SageMaker across projects: another project's work is neither read, use
   scenario(
     'alpha user creates a model named for alpha',
     () => alpha.user,
-    call('CreateModel', 'model/sds-proj-alpha-dev-credit', {
+    call('CreateModel', `model/${projectNamed('alpha', 'dev', 'credit')}`, {
       ...asProject(alpha),
       'sagemaker:VpcSubnets': alpha.subnetIds,
       'sagemaker:VpcSecurityGroupIds': [alpha.securityGroupId],
@@ -586,13 +587,13 @@ describe("SageMaker across projects: another project's work is neither read, use
   scenario(
     'alpha user serves an alpha model',
     () => alpha.user,
-    endpointConfig(alpha, 'sds-proj-alpha-dev-credit'),
+    endpointConfig(alpha, `${projectNamed('alpha', 'dev', 'credit')}`),
     'Allowed',
   );
   scenario(
     "beta user cannot serve alpha's model from its own endpoint configuration",
     () => beta.user,
-    endpointConfig(beta, 'sds-proj-alpha-dev-credit'),
+    endpointConfig(beta, `${projectNamed('alpha', 'dev', 'credit')}`),
     'Denied',
   );
   scenario(
@@ -703,7 +704,7 @@ describe('off-network paths: the repository and notebooks open only where the de
     const restricted = launchProject(synthesize({ context: { consoleSourceCidrs: '203.0.113.0/24' } }), 'alpha');
     const open = (sourceIp: string) => ({
       action: 'sagemaker:CreatePresignedNotebookInstanceUrl',
-      resource: sagemaker('notebook-instance/sds-proj-alpha-dev-jane'),
+      resource: sagemaker(`notebook-instance/${projectNamed('alpha', 'dev', 'jane')}`),
       context: {
         'aws:SourceIp': sourceIp,
         [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'alpha',
@@ -779,7 +780,7 @@ describe('privilege: roles pass only project roles, only to SageMaker', () => {
     () => alpha.user,
     () => ({
       action: 'iam:PassRole',
-      resource: role('sds-proj-alpha-dev-nb-jane'),
+      resource: role(`${projectNamed('alpha', 'dev', 'nb-jane')}`),
       context: {
         'iam:PassedToService': 'sagemaker.amazonaws.com',
         [`aws:ResourceTag/${TAG_KEYS.projectName}`]: 'alpha',
@@ -793,7 +794,7 @@ describe('privilege: roles pass only project roles, only to SageMaker', () => {
     () => alpha.user,
     () => ({
       action: 'iam:PassRole',
-      resource: role('sds-proj-alpha-dev-nb-jane'),
+      resource: role(`${projectNamed('alpha', 'dev', 'nb-jane')}`),
       context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
     }),
     'Denied',
@@ -803,7 +804,7 @@ describe('privilege: roles pass only project roles, only to SageMaker', () => {
     () => alpha.user,
     () => ({
       action: 'iam:PassRole',
-      resource: role('sds-proj-beta-dev-nb-joe'),
+      resource: role(`${projectNamed('beta', 'dev', 'nb-joe')}`),
       context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' },
     }),
     'Denied',
@@ -813,7 +814,7 @@ describe('privilege: roles pass only project roles, only to SageMaker', () => {
     () => alpha.admin,
     () => ({
       action: 'iam:AttachRolePolicy',
-      resource: role('sds-proj-alpha-dev-user'),
+      resource: role(`${projectNamed('alpha', 'dev', 'user')}`),
       context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' },
     }),
     'ExplicitlyDenied',
@@ -869,7 +870,7 @@ describe('name neighbours: projects whose names start alike stay apart', () => {
       () => neighbour.user,
       () => ({
         action: 'iam:PassRole',
-        resource: `arn:aws:iam::${ACCOUNT}:role/sds-proj-${own.name}-dev-nb-jane`,
+        resource: `arn:aws:iam::${ACCOUNT}:role/${TEST_NAMES.projectNamespace}${own.name}-dev-nb-jane`,
         context: {
           'iam:PassedToService': 'sagemaker.amazonaws.com',
           [`aws:ResourceTag/${TAG_KEYS.projectName}`]: own.name,
@@ -940,7 +941,7 @@ describe('sign-in: federated roles switch in without an MFA flag only when the l
   });
   const assume = (arns: string, mfa: boolean) => () => ({
     action: 'sts:AssumeRole',
-    resource: `arn:aws:iam::${ACCOUNT}:role/sds-proj-alpha-dev-user`,
+    resource: `arn:aws:iam::${ACCOUNT}:role/${projectNamed('alpha', 'dev', 'user')}`,
     resourcePolicy: userTrust(alpha, { UserRoleArns: arns }),
     context: { 'aws:MultiFactorAuthPresent': String(mfa) },
   });

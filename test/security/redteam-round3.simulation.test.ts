@@ -31,6 +31,7 @@ import {
   userTrust,
 } from '../helpers/projects';
 import { synthesize } from '../helpers/synth';
+import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 const synthesized = synthesize();
 const alpha = launchProject(synthesized, 'alpha');
@@ -269,7 +270,7 @@ describe('R3-3 endpoint scaling: a target that exists already is re-registered b
     () => alpha.user,
     () => ({
       action: 'iam:PassRole',
-      resource: role('sds-proj-alpha-dev-nb-jane'),
+      resource: role(`${projectNamed('alpha', 'dev', 'nb-jane')}`),
       context: { 'iam:PassedToService': 'application-autoscaling.amazonaws.com', ...resourceTags('alpha') },
     }),
   );
@@ -366,7 +367,7 @@ describe('R3-4 launches: the ActingAs tag reaches a user session without the adm
   attack(
     "alpha's admin cannot switch into alpha prod's user role with the tag",
     () => alpha.admin,
-    () => ({ action: 'sts:AssumeRole', resource: role('sds-proj-alpha-prod-user'), context: adminTag }),
+    () => ({ action: 'sts:AssumeRole', resource: role(`${projectNamed('alpha', 'prod', 'user')}`), context: adminTag }),
   );
   attack(
     "alpha's admin cannot switch into beta's user role, even if its identity allowed it (beta's trust names beta's admin)",
@@ -452,13 +453,13 @@ describe('R3-5 the boundary alone: what a project role with a `*` identity polic
   );
   hole(
     'R3-5',
-    "assume any project's roles, beta's admin included (sts:AssumeRole on sds-proj-*; only the trust policy decides)",
+    `assume any project's roles, beta's admin included (sts:AssumeRole on ${TEST_NAMES.projectNamespace}*; only the trust policy decides)`,
     () => boundaryOnly,
     () => ({ action: 'sts:AssumeRole', resource: beta.admin.arn }),
   );
   hole(
     'R3-5',
-    "tag alpha's user role ActingAs=ProjectAdmin, which makes every user session a project admin for launches (iam:TagRole on sds-proj-*)",
+    `tag alpha's user role ActingAs=ProjectAdmin, which makes every user session a project admin for launches (iam:TagRole on ${TEST_NAMES.projectNamespace}*)`,
     () => boundaryOnly,
     () => ({
       action: 'iam:TagRole',
@@ -485,7 +486,7 @@ describe('R3-5 the boundary alone: what a project role with a `*` identity polic
     () => boundaryOnly,
     () => ({
       action: 'sagemaker:SendPipelineExecutionStepSuccess',
-      resource: sagemaker('pipeline/sds-proj-beta-dev-train/execution/0abc'),
+      resource: sagemaker(`pipeline/${projectNamed('beta', 'dev', 'train')}/execution/0abc`),
     }),
   );
   attack(
@@ -535,22 +536,30 @@ describe('refused: batch transform, monitoring, registry and pipelines across pr
         ...extra,
       },
     });
-  precondition('alpha dev scores a batch with its model', () => notebook, transform('sds-proj-alpha-dev-credit'));
-  attack("alpha dev cannot score with alpha prod's model", () => notebook, transform('sds-proj-alpha-prod-credit'));
+  precondition(
+    'alpha dev scores a batch with its model',
+    () => notebook,
+    transform(`${projectNamed('alpha', 'dev', 'credit')}`),
+  );
+  attack(
+    "alpha dev cannot score with alpha prod's model",
+    () => notebook,
+    transform(`${projectNamed('alpha', 'prod', 'credit')}`),
+  );
   attack(
     'a project named alphadev is no neighbour: alpha cannot score with its model',
     () => notebook,
-    transform('sds-proj-alphadev-dev-credit'),
+    transform(`${projectNamed('alphadev', 'dev', 'credit')}`),
   );
   attack(
     "alpha cannot write transform outputs with beta's key",
     () => notebook,
-    transform('sds-proj-alpha-dev-credit', { 'sagemaker:OutputKmsKeyArn': beta.keyArn }),
+    transform(`${projectNamed('alpha', 'dev', 'credit')}`, { 'sagemaker:OutputKmsKeyArn': beta.keyArn }),
   );
   attack(
     'alpha cannot tag a transform job as prod',
     () => notebook,
-    transform('sds-proj-alpha-dev-credit', requestTags('alpha', 'prod')),
+    transform(`${projectNamed('alpha', 'dev', 'credit')}`, requestTags('alpha', 'prod')),
   );
   attack(
     "a transform's data capture (written with the model's role) cannot reach an attacker's bucket",
@@ -604,7 +613,7 @@ describe('refused: batch transform, monitoring, registry and pipelines across pr
     () => alpha.user,
     () => ({
       action: 'sagemaker:UpdateModelPackage',
-      resource: sagemaker('model-package/sds-proj-alpha-prod-credit/3'),
+      resource: sagemaker(`model-package/${projectNamed('alpha', 'prod', 'credit')}/3`),
       context: { ...insideAlpha, 'sagemaker:ModelApprovalStatus': 'Approved' },
     }),
   );
@@ -613,7 +622,7 @@ describe('refused: batch transform, monitoring, registry and pipelines across pr
     () => alpha.user,
     () => ({
       action: 'sagemaker:DeleteModelPackageGroup',
-      resource: sagemaker('model-package-group/sds-proj-beta-dev-credit'),
+      resource: sagemaker(`model-package-group/${projectNamed('beta', 'dev', 'credit')}`),
       context: insideAlpha,
     }),
   );
@@ -622,7 +631,7 @@ describe('refused: batch transform, monitoring, registry and pipelines across pr
     () => notebook,
     () => ({
       action: 'sagemaker:CreateModelPackage',
-      resource: `arn:aws:sagemaker:${REGION}:${ATTACKER}:model-package/sds-proj-alpha-dev-credit/1`,
+      resource: `arn:aws:sagemaker:${REGION}:${ATTACKER}:model-package/${projectNamed('alpha', 'dev', 'credit')}/1`,
       resourceAccount: ATTACKER,
       resourcePolicy: openTo('sagemaker'),
       context: insideAlpha,
@@ -633,7 +642,7 @@ describe('refused: batch transform, monitoring, registry and pipelines across pr
     () => alpha.admin,
     () => ({
       action: 'sagemaker:PutModelPackageGroupPolicy',
-      resource: sagemaker('model-package-group/sds-proj-alpha-dev-credit'),
+      resource: sagemaker(`model-package-group/${projectNamed('alpha', 'dev', 'credit')}`),
       context: { ...insideAlpha, ...resourceTags('alpha') },
     }),
   );
@@ -642,7 +651,7 @@ describe('refused: batch transform, monitoring, registry and pipelines across pr
     () => notebook,
     () => ({
       action: 'sagemaker:CreateModelPackage',
-      resource: sagemaker('model-package/sds-proj-alpha-dev-x'),
+      resource: sagemaker(`model-package/${projectNamed('alpha', 'dev', 'x')}`),
       context: insideAlpha,
     }),
   );
@@ -651,7 +660,7 @@ describe('refused: batch transform, monitoring, registry and pipelines across pr
     () => notebook,
     () => ({
       action: 'sagemaker:AddTags',
-      resource: sagemaker('model-package/sds-proj-alpha-dev-x'),
+      resource: sagemaker(`model-package/${projectNamed('alpha', 'dev', 'x')}`),
       context: { ...insideAlpha, ...requestTags('beta'), 'sagemaker:TaggingAction': 'CreateModelPackage' },
     }),
   );
@@ -660,7 +669,7 @@ describe('refused: batch transform, monitoring, registry and pipelines across pr
     () => notebook,
     () => ({
       action: 'sagemaker:StartPipelineExecution',
-      resource: sagemaker('pipeline/sds-proj-alpha-prod-train'),
+      resource: sagemaker(`pipeline/${projectNamed('alpha', 'prod', 'train')}`),
       context: insideAlpha,
     }),
   );
@@ -674,7 +683,7 @@ describe('refused: batch transform, monitoring, registry and pipelines across pr
       () => notebook,
       () => ({
         action: `sagemaker:${action}`,
-        resource: sagemaker('pipeline/sds-proj-beta-dev-train/execution/0abc'),
+        resource: sagemaker(`pipeline/${projectNamed('beta', 'dev', 'train')}/execution/0abc`),
         context: insideAlpha,
       }),
     );
@@ -684,7 +693,7 @@ describe('refused: batch transform, monitoring, registry and pipelines across pr
     () => notebook,
     () => ({
       action: 'sagemaker:UpdatePipeline',
-      resource: sagemaker('pipeline/sds-proj-alpha-dev-train'),
+      resource: sagemaker(`pipeline/${projectNamed('alpha', 'dev', 'train')}`),
       context: { ...insideAlpha, ...resourceTags('beta') },
     }),
   );
@@ -693,7 +702,7 @@ describe('refused: batch transform, monitoring, registry and pipelines across pr
     () => notebook,
     () => ({
       action: 'sagemaker:CreatePipeline',
-      resource: sagemaker('pipeline/sds-proj-alpha-dev-train'),
+      resource: sagemaker(`pipeline/${projectNamed('alpha', 'dev', 'train')}`),
       context: { ...insideAlpha, ...requestTags('alpha', 'prod') },
     }),
   );
@@ -703,7 +712,7 @@ describe('refused: batch transform, monitoring, registry and pipelines across pr
       () => alpha.user,
       () => ({
         action: 'iam:PassRole',
-        resource: role('sds-proj-alpha-dev-nb-jane'),
+        resource: role(`${projectNamed('alpha', 'dev', 'nb-jane')}`),
         context: { 'iam:PassedToService': service, ...resourceTags('alpha') },
       }),
     );

@@ -8,6 +8,7 @@ import { TAG_KEYS } from '../../lib/config/names';
 import { evaluate, expectDecision, Principal, Request } from '../helpers/iam';
 import { ACCOUNT, launchNotebook, launchProject, REGION } from '../helpers/projects';
 import { synthesize } from '../helpers/synth';
+import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 const synthesized = synthesize();
 const alpha = launchProject(synthesized, 'alpha');
@@ -300,7 +301,7 @@ describe('serverless hosting: an endpoint configuration may put a project model 
         ...insideAlpha(),
         ...asProject('alpha'),
         'sagemaker:VolumeKmsKeyArn': alpha.keyArn,
-        'sagemaker:ModelArn': [sagemaker('model/sds-proj-alpha-dev-credit')],
+        'sagemaker:ModelArn': [sagemaker(`model/${projectNamed('alpha', 'dev', 'credit')}`)],
         'sagemaker:ServerlessMemorySize': '6144',
         'sagemaker:ServerlessMaxConcurrency': '5',
       },
@@ -325,8 +326,8 @@ describe('multi-variant endpoint configurations: sagemaker:ModelArn is single-va
         ...asProject('alpha'),
         'sagemaker:VolumeKmsKeyArn': alpha.keyArn,
         'sagemaker:ModelArn': [
-          sagemaker('model/sds-proj-alpha-dev-credit'),
-          sagemaker('model/sds-proj-beta-dev-credit'),
+          sagemaker(`model/${projectNamed('alpha', 'dev', 'credit')}`),
+          sagemaker(`model/${projectNamed('beta', 'dev', 'credit')}`),
         ],
       },
     }),
@@ -438,7 +439,7 @@ describe('refused (controls): attacks tried in this round that the current polic
   const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
   const object = (bucket: string, key = 'raw/credit.csv') => `arn:aws:s3:::${bucket}/${key}`;
   const boundaryOnly: Principal = {
-    arn: role('sds-proj-alpha-dev-nb-mallory'),
+    arn: role(`${projectNamed('alpha', 'dev', 'nb-mallory')}`),
     identityPolicies: [
       { name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } },
     ],
@@ -616,7 +617,7 @@ describe('refused (controls): attacks tried in this round that the current polic
       () => alpha.user,
       () => ({
         action: 'sagemaker:CreateModel',
-        resource: sagemaker('model/sds-proj-alphabet-dev-x'),
+        resource: sagemaker(`model/${projectNamed('alphabet', 'dev', 'x')}`),
         context: {
           ...asProject('alpha'),
           'sagemaker:VpcSubnets': alpha.subnetIds,
@@ -638,7 +639,7 @@ describe('refused (controls): attacks tried in this round that the current polic
       () => alpha.user,
       () => ({
         action: 'sagemaker:CreatePresignedNotebookInstanceUrl',
-        resource: sagemaker('notebook-instance/sds-proj-alpha-prod-jane'),
+        resource: sagemaker(`notebook-instance/${projectNamed('alpha', 'prod', 'jane')}`),
         context: tagged('alpha', 'prod'),
       }),
     ],
@@ -647,7 +648,7 @@ describe('refused (controls): attacks tried in this round that the current polic
       () => alpha.user,
       () => ({
         action: 'sagemaker:UpdateNotebookInstance',
-        resource: sagemaker('notebook-instance/sds-proj-alpha-dev-jane'),
+        resource: sagemaker(`notebook-instance/${projectNamed('alpha', 'dev', 'jane')}`),
         context: { ...tagged('alpha'), 'sagemaker:RootAccess': 'Enabled' },
       }),
     ],
@@ -675,7 +676,7 @@ describe('refused (controls): attacks tried in this round that the current polic
       () => alpha.user,
       () => ({
         action: 'iam:PassRole',
-        resource: role('sds-proj-alpha-dev-notebook-launch'),
+        resource: role(`${projectNamed('alpha', 'dev', 'notebook-launch')}`),
         context: { 'iam:PassedToService': 'sagemaker.amazonaws.com', ...tagged('alpha') },
       }),
     ],
@@ -684,19 +685,19 @@ describe('refused (controls): attacks tried in this round that the current polic
       () => alpha.admin,
       () => ({
         action: 'iam:PassRole',
-        resource: role('sds-proj-alpha-dev-notebook-launch'),
+        resource: role(`${projectNamed('alpha', 'dev', 'notebook-launch')}`),
         context: { 'iam:PassedToService': 'servicecatalog.amazonaws.com' },
       }),
     ],
     [
       'alpha notebook rewrites its own trust policy',
       () => notebook,
-      () => ({ action: 'iam:UpdateAssumeRolePolicy', resource: role('sds-proj-alpha-dev-nb-jane') }),
+      () => ({ action: 'iam:UpdateAssumeRolePolicy', resource: role(`${projectNamed('alpha', 'dev', 'nb-jane')}`) }),
     ],
     [
       'alpha notebook assumes the beta user role',
       () => notebook,
-      () => ({ action: 'sts:AssumeRole', resource: role('sds-proj-beta-dev-user') }),
+      () => ({ action: 'sts:AssumeRole', resource: role(`${projectNamed('beta', 'dev', 'user')}`) }),
     ],
     // Other services
     [
@@ -704,7 +705,7 @@ describe('refused (controls): attacks tried in this round that the current polic
       () => notebook,
       () => ({
         action: 'ssm:GetParameter',
-        resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/sds/projects/beta/dev/kms-key-arn`,
+        resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${TEST_NAMES.projectParameter('beta', 'dev', 'kms-key-arn')}`,
       }),
     ],
     [
@@ -770,7 +771,7 @@ describe('refused (controls): attacks tried in this round that the current polic
       () => boundaryOnly,
       () => ({
         action: 'iam:AttachRolePolicy',
-        resource: role('sds-proj-alpha-dev-user'),
+        resource: role(`${projectNamed('alpha', 'dev', 'user')}`),
         context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' },
       }),
     ],
@@ -779,7 +780,7 @@ describe('refused (controls): attacks tried in this round that the current polic
       () => boundaryOnly,
       () => ({
         action: 'iam:PutRolePermissionsBoundary',
-        resource: role('sds-proj-alpha-dev-user'),
+        resource: role(`${projectNamed('alpha', 'dev', 'user')}`),
         context: { 'iam:PermissionsBoundary': 'arn:aws:iam::aws:policy/AdministratorAccess' },
       }),
     ],
@@ -789,7 +790,7 @@ describe('refused (controls): attacks tried in this round that the current polic
       () => ({
         action: 'iam:CreateRole',
         resource: role('escape'),
-        context: { 'iam:PermissionsBoundary': `arn:aws:iam::${ACCOUNT}:policy/sds-project-boundary` },
+        context: { 'iam:PermissionsBoundary': `arn:aws:iam::${ACCOUNT}:policy/${TEST_NAMES.prefix}-project-boundary` },
       }),
     ],
     [
@@ -833,7 +834,7 @@ describe('refused (controls): attacks tried in this round that the current polic
       () => boundaryOnly,
       () => ({
         action: 'ssm:PutParameter',
-        resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/sds/projects/alpha/dev/subnet-id-1`,
+        resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${TEST_NAMES.projectParameter('alpha', 'dev', 'subnet-id-1')}`,
       }),
     ],
     [
