@@ -47,6 +47,16 @@ export class Names {
     return `${this.prefix}-environment-launch`;
   }
 
+  /** Topic of the platform's security findings (detective control, budget guard, alarms). */
+  get findingsTopic(): string {
+    return `${this.prefix}-security-findings`;
+  }
+
+  /** EventBridge schedule of the budget guard: named apart from the detective control's rule. */
+  get budgetGuardSchedule(): string {
+    return `${this.prefix}-budget-guard`;
+  }
+
   /** CloudTrail trail the detective control reads (unless an existing trail is used). */
   get trailName(): string {
     return `${this.prefix}-trail`;
@@ -84,6 +94,11 @@ export class Names {
   /** SSM parameter published by the administration layer. */
   sharedParameter(key: string): string {
     return `/${this.prefix}/shared/${key}`;
+  }
+
+  /** Path (IAM wildcard, no leading slash) of the SSM parameters the administration layer publishes. */
+  get sharedParameterPath(): string {
+    return `${this.prefix}/shared/*`;
   }
 
   /** SSM parameter published by one project environment. */

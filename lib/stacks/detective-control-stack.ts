@@ -45,7 +45,7 @@ export class DetectiveControlStack extends Stack {
       }),
     );
     this.topic = new sns.Topic(this, 'Findings', {
-      topicName: `${names.prefix}-security-findings`,
+      topicName: names.findingsTopic,
       displayName: 'Data science platform security findings',
       masterKey: topicKey,
       enforceSSL: true,

@@ -226,7 +226,7 @@ export class BudgetGuard extends Construct {
 
     new events.Rule(this, 'Schedule', {
       // Named apart from the detective control's rule, which verify finds by the stack's name.
-      ruleName: `${names.prefix}-budget-guard`,
+      ruleName: names.budgetGuardSchedule,
       description: 'Runs the budget guard',
       schedule: events.Schedule.rate(GUARD_PERIOD),
       targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0 })],

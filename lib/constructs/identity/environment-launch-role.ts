@@ -252,7 +252,7 @@ export class EnvironmentLaunchRole extends Construct {
       new iam.PolicyStatement({
         sid: 'ReadSharedParameters',
         actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-        resources: [arn('ssm', `parameter/${names.prefix}/shared/*`)],
+        resources: [arn('ssm', `parameter/${names.sharedParameterPath}`)],
       }),
       new iam.PolicyStatement({
         sid: 'DescribeParameters',
@@ -589,7 +589,7 @@ export class EnvironmentLaunchRole extends Construct {
         `arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:alias/${prefixed}`,
         `arn:<AWS::Partition>:s3:::${prefixed}`,
         `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.projectPath}`,
-        `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.prefix}/shared/*`,
+        `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.sharedParameterPath}`,
         `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/${names.projectPath}`,
         `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${VENDED_LOGS_PREFIX}/${names.projectPath}`,
         `arn:<AWS::Partition>:codecommit:<AWS::Region>:<AWS::AccountId>:${prefixed}`,

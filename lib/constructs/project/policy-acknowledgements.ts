@@ -2,9 +2,11 @@ import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { Names } from '../../config/names';
 
-/** How cdk-nag renders a per-project name: `<prefix>-proj-<ProjectName>-<EnvType>-<suffix>`. */
+/** How cdk-nag renders a per-project name: the launch parameters as `<ProjectName>` and `<EnvType>`. */
+const NAG_PROJECT = '<ProjectName>';
+const NAG_ENV = '<EnvType>';
 function rendered(names: Names, suffix: string): string {
-  return `${names.projectNamespace}<ProjectName>-<EnvType>-${suffix}`;
+  return names.projectResource(NAG_PROJECT, NAG_ENV, suffix);
 }
 
 /** Wildcard findings of the data science statements, with why each is as narrow as IAM allows. */
@@ -21,7 +23,7 @@ export function dataScienceWildcardReasons(names: Names, bucketObjects: string[]
       'Endpoint names are chosen at create time; creation requires the project tags, and the endpoint configuration must carry them too.',
     [`Resource::${account}:iam::<AWS::AccountId>:role/${rendered(names, 'nb-*')}`]:
       "PassRole of this project's notebook execution roles, to SageMaker only (iam:PassedToService), and only those tagged with this project and environment.",
-    [`Resource::${account}:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.prefix}/projects/<ProjectName>/<EnvType>/*`]:
+    [`Resource::${account}:ssm:<AWS::Region>:<AWS::AccountId>:parameter${names.projectParameter(NAG_PROJECT, NAG_ENV, '*')}`]:
       'Read-only on the parameters this project publishes under its own path /<prefix>/projects/<project>/<env>/.',
     [`Resource::${account}:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*`]:
       'SageMaker names its log groups /aws/sagemaker/<kind> and streams per job at run time.',
@@ -74,7 +76,7 @@ export function notebookWildcardReasons(names: Names): Record<string, string> {
       'Notebook instances of this project, named after their owners at launch.',
     [`Resource::${account}:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance-lifecycle-config/${rendered(names, '*')}`]:
       "This project's lifecycle configuration, read when a notebook is created.",
-    [`Resource::${account}:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${names.prefix}/projects/<ProjectName>/<EnvType>/*`]:
+    [`Resource::${account}:ssm:<AWS::Region>:<AWS::AccountId>:parameter${names.projectParameter(NAG_PROJECT, NAG_ENV, '*')}`]:
       'Read-only on the parameters this project publishes (resolved at notebook launch).',
   };
 }
