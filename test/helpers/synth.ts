@@ -1,14 +1,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack, Tags, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import type { CfnTemplate } from '../../scripts/preflight/cfn-resolve';
 import { AppConfig, loadConfig } from '../../lib/config/config';
-import { Names } from '../../lib/config/names';
+import { Names, TAG_KEYS } from '../../lib/config/names';
 import { cachedCloudFormationValidation } from '../../lib/synth-checks/schema-validation';
 import { addGuardrails, buildPlatform, Platform } from '../../lib/platform';
+import { AdminPrincipalsStack } from '../../lib/stacks/admin-principals-stack';
+import { DetectiveControlStack } from '../../lib/stacks/detective-control-stack';
+import { SharedServicesStack } from '../../lib/stacks/shared-services-stack';
 
 /** Template JSON as CloudFormation reads it (one definition, shared with the preflight). */
 export type { CfnTemplate } from '../../scripts/preflight/cfn-resolve';
@@ -97,6 +100,78 @@ function synthesizeNew(options: { context?: Record<string, unknown>; guardrails?
     product: (productStack) => readTemplate(outdir, productStack.templateFile),
   };
 }
+
+/** The stacks that use no other stack's outputs: a variant of one of them needs only that stack. */
+export type StandaloneStack = 'principals' | 'shared' | 'detective';
+
+/** One stack, synthesized on its own in a small app. */
+export interface SynthesizedStack {
+  readonly config: AppConfig;
+  readonly outdir: string;
+  readonly template: Template;
+  readonly json: CfnTemplate;
+}
+
+/** Small apps of this test file, by stack and context: each is synthesized once per file. */
+const smallApps = new Map<string, SynthesizedStack>();
+
+/**
+ * One stack of the platform with a config variant, in an app of its own: built as `buildPlatform`
+ * builds it (same id, props and system tag) and synthesized with the same cached schema
+ * validation, at a fraction of the cost of the whole platform. Each stack's test file checks
+ * that, with the default config, it gives the stack's template of the shared assembly.
+ */
+export function synthesizeStack(name: StandaloneStack, context: Record<string, unknown> = {}): SynthesizedStack {
+  const key = JSON.stringify([name, context]);
+  let synthesized = smallApps.get(key);
+  if (!synthesized) {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-stack-'));
+    outdirs.push(outdir);
+    const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...context } });
+    const config = testConfig(context);
+    const names = new Names(config.prefix);
+    const stack = STANDALONE[name](app, config, names);
+    Tags.of(app).add(TAG_KEYS.system, config.prefix);
+    Validations.of(app).addPlugins(cachedCloudFormationValidation());
+    app.synth();
+    const json = readTemplate(outdir, stack.templateFile);
+    synthesized = { config, outdir, json, template: Template.fromJSON(json as unknown as Record<string, unknown>) };
+    smallApps.set(key, synthesized);
+  }
+  return synthesized;
+}
+
+/** A template without the exports CDK adds for other stacks' references (a small app has no other stacks). */
+export function withoutCrossStackExports(template: CfnTemplate): CfnTemplate {
+  const outputs = Object.entries(template.Outputs ?? {}).filter(([id]) => !id.startsWith('ExportsOutput'));
+  const { Outputs: _outputs, ...rest } = template;
+  return outputs.length > 0 ? { ...rest, Outputs: Object.fromEntries(outputs) } : rest;
+}
+
+/** Each standalone stack as `buildPlatform` (lib/platform.ts) constructs it. */
+const STANDALONE: Record<StandaloneStack, (app: App, config: AppConfig, names: Names) => Stack> = {
+  principals: (app, config, names) =>
+    new AdminPrincipalsStack(app, 'AdminPrincipals', {
+      stackName: names.stackName('admin-principals'),
+      description: 'Data science platform: administration principals',
+      config,
+      names,
+    }),
+  shared: (app, config, names) =>
+    new SharedServicesStack(app, 'SharedServices', {
+      stackName: names.stackName('shared-services'),
+      description: 'Data science platform: shared-services network and private PyPI mirror',
+      config,
+      names,
+    }),
+  detective: (app, config, names) =>
+    new DetectiveControlStack(app, 'DetectiveControl', {
+      stackName: names.stackName('detective-control'),
+      description: 'Data science platform: CloudTrail and the SageMaker network detective control',
+      config,
+      names,
+    }),
+};
 
 /**
  * Synthesizes the shared assembly into `outdir` (jest's global setup) and records where each
