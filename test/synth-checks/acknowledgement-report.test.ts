@@ -13,6 +13,7 @@ import {
   toMarkdown,
 } from '../../lib/synth-checks/acknowledgement-report';
 import { buildPlatform } from '../../lib/platform';
+import { cachedCloudFormationValidation } from '../../lib/synth-checks/schema-validation';
 import { main as report } from '../../scripts/report';
 import { CDK_JSON_CONTEXT, testConfig } from '../helpers/synth';
 
@@ -50,6 +51,9 @@ describe("the auditor's report of acknowledged findings", () => {
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:enable-path-metadata': true } });
   buildPlatform(app, testConfig());
+  // The schema validation bin/app.ts registers (addGuardrails), cached per template content; without
+  // it aws-cdk-lib would add its own, uncached. The report does not depend on either.
+  Validations.of(app).addPlugins(cachedCloudFormationValidation());
   synthesizeWithReport(app);
   const rows = acknowledgementsIn(outdir);
   const key = (a: { rule: string; resource: string }) => `${a.rule} @ ${a.resource}`;
