@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -53,17 +54,28 @@ type PlatformIndex = Record<string, string>;
 /** Syntheses of this test file, by options: each variant is synthesized once per file. */
 const syntheses = new Map<string, Synthesized>();
 
+/** Options of a synthesis of the whole platform. */
+interface SynthOptions {
+  readonly context?: Record<string, unknown>;
+  readonly guardrails?: boolean;
+}
+
 /**
  * The whole platform, synthesized. Without options (or with `{ guardrails: true }`) it is the
- * shared, read-only assembly of this jest run; with a context it is a new assembly of that
- * variant, removed when the test file is done.
+ * shared, read-only assembly of this jest run. With a context it is an assembly of that variant,
+ * also read-only: in a jest run it is synthesized once for the whole run (the first test file
+ * that asks writes it beside the shared assembly; the others read it), otherwise once per file.
+ * A variant's templates name a placeholder for bundled code (its assets are not bundled, the
+ * shared assembly's are).
  */
-export function synthesize(options: { context?: Record<string, unknown>; guardrails?: boolean } = {}): Synthesized {
-  const shared = !options.context && process.env[SHARED_ASSEMBLY_ENV];
-  const key = shared ? 'shared' : JSON.stringify(options);
+export function synthesize(options: SynthOptions = {}): Synthesized {
+  const shared = process.env[SHARED_ASSEMBLY_ENV];
+  const key = !options.context ? 'shared' : JSON.stringify(options);
   let synthesized = syntheses.get(key);
   if (!synthesized) {
-    synthesized = shared ? readShared(shared) : synthesizeNew(options);
+    if (!shared) synthesized = synthesizeNew(options);
+    else if (!options.context) synthesized = readShared(shared, { guardrails: true });
+    else synthesized = readShared(synthesizeVariant(path.dirname(shared), key, options), options);
     syntheses.set(key, synthesized);
   }
   return synthesized;
@@ -77,9 +89,12 @@ if (typeof afterAll === 'function') {
   });
 }
 
+/** Context that skips asset bundling (a variant's templates name a placeholder for bundled code). */
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
 /** Builds the platform into a new app (with the same, cached, schema validation `cdk synth` runs). */
-function buildApp(outdir: string, options: { context?: Record<string, unknown>; guardrails?: boolean }) {
-  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...options.context } });
+function buildApp(outdir: string, options: SynthOptions, extraContext: Record<string, unknown> = {}) {
+  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...options.context, ...extraContext } });
   const config = testConfig(options.context);
   const platform = buildPlatform(app, config);
   if (options.guardrails) addGuardrails(app);
@@ -87,10 +102,11 @@ function buildApp(outdir: string, options: { context?: Record<string, unknown>; 
   return { app, config, platform };
 }
 
-function synthesizeNew(options: { context?: Record<string, unknown>; guardrails?: boolean }): Synthesized {
+/** A variant outside a jest run (no shared assembly): synthesized into a folder of this test file. */
+function synthesizeNew(options: SynthOptions): Synthesized {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-assembly-'));
   outdirs.push(outdir);
-  const { app, config, platform } = buildApp(outdir, options);
+  const { app, config, platform } = buildApp(outdir, options, options.context ? NO_BUNDLING : {});
   app.synth();
   return {
     config,
@@ -99,6 +115,27 @@ function synthesizeNew(options: { context?: Record<string, unknown>; guardrails?
     stack: (name) => Template.fromStack(platform[name]),
     product: (productStack) => readTemplate(outdir, productStack.templateFile),
   };
+}
+
+/**
+ * The run's assembly of a variant, in `runDir/variants/`: synthesized by the first test file that
+ * asks for it (into a folder of its own, then renamed into place, so a file never reads half an
+ * assembly; when two files race, one rename wins and the other's copy is dropped).
+ */
+function synthesizeVariant(runDir: string, key: string, options: SynthOptions): string {
+  const dir = path.join(runDir, 'variants', crypto.createHash('sha256').update(key).digest('hex').slice(0, 16));
+  if (fs.existsSync(path.join(dir, INDEX_FILE))) return dir;
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const partial = fs.mkdtempSync(`${dir}.partial-`);
+  synthesizeIndexed(partial, options, NO_BUNDLING);
+  try {
+    fs.renameSync(partial, dir);
+  } catch (error) {
+    // Another test file put the same variant in place first: use that one.
+    if (!fs.existsSync(path.join(dir, INDEX_FILE))) throw error;
+    fs.rmSync(partial, { recursive: true, force: true });
+  }
+  return dir;
 }
 
 /** The stacks that use no other stack's outputs: a variant of one of them needs only that stack. */
@@ -178,7 +215,12 @@ const STANDALONE: Record<StandaloneStack, (app: App, config: AppConfig, names: N
  * stack's and product's template is, so test files read them without building the platform.
  */
 export function synthesizeShared(outdir: string): void {
-  const { app, platform } = buildApp(outdir, { guardrails: true });
+  synthesizeIndexed(outdir, { guardrails: true });
+}
+
+/** Synthesizes the platform into `outdir` with an index of its stacks' and products' template files. */
+function synthesizeIndexed(outdir: string, options: SynthOptions, extraContext: Record<string, unknown> = {}): void {
+  const { app, platform } = buildApp(outdir, options, extraContext);
   app.synth();
   const index: PlatformIndex = {};
   const record = (at: string, value: unknown, depth: number) => {
@@ -191,9 +233,10 @@ export function synthesizeShared(outdir: string): void {
   fs.writeFileSync(path.join(outdir, INDEX_FILE), JSON.stringify(index, undefined, 2));
 }
 
-function readShared(outdir: string): Synthesized {
+/** A read-only assembly with an index (the shared one, or a variant's) of the platform built with `options`. */
+function readShared(outdir: string, options: SynthOptions): Synthesized {
   const index = JSON.parse(fs.readFileSync(path.join(outdir, INDEX_FILE), 'utf8')) as PlatformIndex;
-  const config = testConfig();
+  const config = testConfig(options.context);
   // Only a test that reaches past the recorded templates (e.g. into the construct tree) builds the
   // platform, once, without synthesizing it.
   let built: Platform | undefined;
@@ -201,7 +244,7 @@ function readShared(outdir: string): Synthesized {
     if (!built) {
       const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-constructs-'));
       outdirs.push(scratch);
-      built = buildApp(scratch, { guardrails: true }).platform;
+      built = buildApp(scratch, options, options.context ? NO_BUNDLING : {}).platform;
     }
     return built;
   };
