@@ -13,7 +13,7 @@ import {
   Principal,
   principalFromTemplate,
 } from '../helpers/iam';
-import { CfnTemplate, maskAssetHashes, synthesize, synthesizeStack, withoutCrossStackExports } from '../helpers/synth';
+import { CfnTemplate, securitySummary, synthesize, synthesizeStack, withoutCrossStackExports } from '../helpers/synth';
 
 describe('DetectiveControlStack', () => {
   const synthesized = synthesizeStack('detective', { securityNotificationEmail: 'security@example.com' });
@@ -245,7 +245,7 @@ describe('DetectiveControlStack', () => {
     });
   });
 
-  test('matches the snapshot', () => {
-    expect(maskAssetHashes(json)).toMatchSnapshot();
+  test('matches the snapshot of what matters to security', () => {
+    expect(securitySummary(json)).toMatchSnapshot();
   });
 });
