@@ -157,14 +157,24 @@ const smallApps = new Map<string, SynthesizedStack>();
  * builds it (same id, props and system tag) and synthesized with the same cached schema
  * validation, at a fraction of the cost of the whole platform. Each stack's test file checks
  * that, with the default config, it gives the stack's template of the shared assembly.
+ *
+ * Assets are bundled only with `{ bundle: true }` (for a test that reads bundled code or its
+ * asset hash): otherwise the template names a placeholder for bundled code, and no esbuild runs.
  */
-export function synthesizeStack(name: StandaloneStack, context: Record<string, unknown> = {}): SynthesizedStack {
-  const key = JSON.stringify([name, context]);
+export function synthesizeStack(
+  name: StandaloneStack,
+  context: Record<string, unknown> = {},
+  options: { bundle?: boolean } = {},
+): SynthesizedStack {
+  const key = JSON.stringify([name, context, options.bundle === true]);
   let synthesized = smallApps.get(key);
   if (!synthesized) {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-stack-'));
     outdirs.push(outdir);
-    const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...context } });
+    const app = new App({
+      outdir,
+      context: { ...CDK_JSON_CONTEXT, ...context, ...(options.bundle ? {} : NO_BUNDLING) },
+    });
     const config = testConfig(context);
     const names = new Names(config.prefix);
     const stack = STANDALONE[name](app, config, names);

@@ -16,7 +16,12 @@ import {
 import { CfnTemplate, securitySummary, synthesize, synthesizeStack, withoutCrossStackExports } from '../helpers/synth';
 
 describe('DetectiveControlStack', () => {
-  const synthesized = synthesizeStack('detective', { securityNotificationEmail: 'security@example.com' });
+  const synthesized = synthesizeStack(
+    'detective',
+    { securityNotificationEmail: 'security@example.com' },
+    // Its bundle is read below.
+    { bundle: true },
+  );
   const { template, json } = synthesized;
   const [rule] = Object.values(template.findResources('AWS::Events::Rule'));
   const pattern = rule.Properties.EventPattern as Record<string, unknown>;
@@ -123,7 +128,7 @@ describe('DetectiveControlStack', () => {
 
   test('a variant of it in a small app starts from the very stack the platform builds', () => {
     const platform = synthesize().stack('detective').toJSON() as CfnTemplate;
-    expect(synthesizeStack('detective').json).toEqual(withoutCrossStackExports(platform));
+    expect(synthesizeStack('detective', {}, { bundle: true }).json).toEqual(withoutCrossStackExports(platform));
   });
 
   test('reserves concurrency only when configured (new accounts have a quota of 10, which leaves none to reserve)', () => {
