@@ -2,7 +2,9 @@
  * `npm run bench`: how long each check of `npm test` takes on its own (typecheck, lint, jest, synth,
  * template checks, preflight), the guardrailed synth of the whole platform against a minimal
  * one-stack app run by the same CLI (runs alternated, medians compared; warm and cold guardrail
- * cache), and `npm test` itself. A measurement, not a test: it never fails on a number.
+ * cache), and `npm test` itself; with the jest step's test count and slowest files, and the load
+ * average as each step starts (the machine may be shared). A measurement, not a test: it never
+ * fails on a number.
  *
  * Writes everything as JSON into bench/ (gitignored) so runs can be compared.
  */
@@ -121,6 +123,27 @@ function detectiveControlBundle(assembly: string): { kib: number; initMs: number
   return { kib: fs.statSync(bundle).size / 1024, initMs: median(inits) };
 }
 
+/** Test counts of the jest step and its slowest test files (seconds each file took in its worker). */
+function jestSummary(file: string): Record<string, unknown> | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const result = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    numTotalTests: number;
+    numPassedTests: number;
+    numPendingTests: number;
+    testResults: { name: string; startTime: number; endTime: number }[];
+  };
+  const files = result.testResults
+    .map((r) => ({ file: path.relative(ROOT, r.name), seconds: (r.endTime - r.startTime) / 1000 }))
+    .sort((a, b) => b.seconds - a.seconds);
+  return {
+    tests: result.numTotalTests,
+    passed: result.numPassedTests,
+    skipped: result.numPendingTests,
+    fileSecondsTotal: Number(files.reduce((sum, f) => sum + f.seconds, 0).toFixed(1)),
+    slowestFiles: files.slice(0, 10).map((f) => ({ ...f, seconds: Number(f.seconds.toFixed(1)) })),
+  };
+}
+
 function main(): void {
   const options = parseOptions(process.argv.slice(2));
   fs.mkdirSync(BENCH_DIR, { recursive: true });
@@ -139,17 +162,25 @@ function main(): void {
     if (options.steps) {
       console.log('bench: the checks of npm test, one at a time (warm caches, as on a second run)');
       const assembly = path.join(scratch, 'steps');
+      const jestReport = path.join(scratch, 'jest.json');
       const checks: [string, string, string[]][] = [
         ['typecheck', 'npm', ['run', '--silent', 'typecheck']],
         ['lint', 'npm', ['run', '--silent', 'lint']],
         ['containers', 'npm', ['run', '--silent', 'test:containers']],
-        ['jest', 'npx', ['jest', '--ci', '--silent']],
+        ['jest', 'npx', ['jest', '--ci', '--silent', '--json', `--outputFile=${jestReport}`]],
         ['synth', CDK, ['synth', '--quiet', '--output', assembly]],
         ['template checks', 'npx', ['tsx', 'scripts/check-templates.ts', assembly]],
         ['preflight', 'npx', ['tsx', 'scripts/preflight.ts', '--assembly', assembly]],
       ];
-      for (const [name, command, args] of checks) steps[name] = step(name, () => time(command, args)).seconds;
+      // The load average (1 min) as each step starts: the machine may be shared.
+      const loadAtStepStart: Record<string, number> = {};
+      for (const [name, command, args] of checks) {
+        loadAtStepStart[name] = Number(os.loadavg()[0].toFixed(2));
+        steps[name] = step(name, () => time(command, args)).seconds;
+      }
       report.steps = steps;
+      report.loadAtStepStart = loadAtStepStart;
+      report.jest = jestSummary(jestReport);
     }
 
     // 2. Synth: full (every guardrail) against a minimal app, alternated.
@@ -193,6 +224,7 @@ function main(): void {
     // 3. npm test as a whole (its steps side by side).
     if (options.test) {
       console.log('bench: npm test');
+      report.loadAtNpmTestStart = Number(os.loadavg()[0].toFixed(2));
       report.npmTest = step('npm test (wall time)', () => time('npm', ['test', '--silent']));
     }
     report.loadAverageAtEnd = os.loadavg().map((l) => Number(l.toFixed(2)));
@@ -208,6 +240,8 @@ function main(): void {
     );
     if (cold !== undefined)
       console.log(`  ${'synth, full, empty guardrail cache'.padEnd(44)} ${fmt(cold).padStart(9)}`);
+    const jest = report.jest as { tests: number; passed: number; skipped: number } | undefined;
+    if (jest) console.log(`  jest: ${jest.tests} tests (${jest.passed} passed, ${jest.skipped} skipped)`);
     const npmTest = report.npmTest as Timed | undefined;
     if (npmTest) console.log(`  ${'npm test (wall)'.padEnd(44)} ${fmt(npmTest.seconds).padStart(9)}`);
     console.log('ratios');
