@@ -51,7 +51,7 @@ export const SHARED_ASSEMBLY_ENV = 'SDS_TEST_ASSEMBLY';
 const INDEX_FILE = 'platform-index.json';
 type PlatformIndex = Record<string, string>;
 
-/** Syntheses of this test file, by options: each variant is synthesized once per file. */
+/** Syntheses this test file reads, by options (each variant is synthesized once per jest run, see synthesize). */
 const syntheses = new Map<string, Synthesized>();
 
 /** Options of a synthesis of the whole platform. */
