@@ -2,7 +2,10 @@
  * `npm run bench`: how long each check of `npm test` takes on its own (typecheck, lint, jest, synth,
  * template checks, preflight), the guardrailed synth of the whole platform against a minimal
  * one-stack app run by the same CLI (runs alternated, medians compared; warm and cold guardrail
- * cache), and `npm test` itself. A measurement, not a test: it never fails on a number.
+ * cache), and `npm test` itself; with the jest step's test count and slowest files, and the load
+ * average as each step starts, with the CPU seconds of each (the machine may be shared: wall time
+ * follows the load of others, CPU time much less). A measurement, not a test: it never
+ * fails on a number.
  *
  * Writes everything as JSON into bench/ (gitignored) so runs can be compared.
  */
@@ -54,11 +57,36 @@ function parseOptions(argv: string[]): Options {
 
 interface Timed {
   readonly seconds: number;
+  /** CPU seconds (user + system) of the command and every process it waited for (Linux only). */
+  readonly cpuSeconds?: number;
   readonly ok: boolean;
+}
+
+/** Clock ticks per second of /proc times. */
+const CLOCK_TICKS = (() => {
+  const result = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  return Number(result.stdout?.trim()) || 100;
+})();
+
+/**
+ * CPU seconds of the waited-for children of this process so far (cutime + cstime of
+ * /proc/self/stat), or undefined where there is no /proc. Wall time on a shared machine depends
+ * on the others' load; CPU time much less.
+ */
+function childrenCpuSeconds(): number | undefined {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 16 and 17 of proc(5); fields[0] is field 3.
+    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Runs a command from the repository root and times it; its output is kept out of the way (shown on failure). */
 function time(command: string, args: string[], env: Record<string, string> = {}): Timed {
+  const cpuBefore = childrenCpuSeconds();
   const start = process.hrtime.bigint();
   const result = spawnSync(command, args, {
     cwd: ROOT,
@@ -68,12 +96,15 @@ function time(command: string, args: string[], env: Record<string, string> = {})
     maxBuffer: 256 * 1024 * 1024,
   });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpuAfter = childrenCpuSeconds();
+  const cpuSeconds =
+    cpuBefore !== undefined && cpuAfter !== undefined ? Number((cpuAfter - cpuBefore).toFixed(2)) : undefined;
   if (result.status !== 0) {
     console.error(
       `  ! ${command} ${args.join(' ')} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`,
     );
   }
-  return { seconds, ok: result.status === 0 };
+  return { seconds, cpuSeconds, ok: result.status === 0 };
 }
 
 function median(values: number[]): number {
@@ -88,7 +119,8 @@ const fmt = (s: number) => `${s.toFixed(2)} s`;
 function step<T extends Timed>(label: string, run: () => T): T {
   process.stdout.write(`  ${label} ... `);
   const result = run();
-  process.stdout.write(`${fmt(result.seconds)}${result.ok ? '' : ' (FAILED)'}\n`);
+  const cpu = result.cpuSeconds !== undefined ? ` (CPU ${fmt(result.cpuSeconds)})` : '';
+  process.stdout.write(`${fmt(result.seconds)}${cpu}${result.ok ? '' : ' (FAILED)'}\n`);
   return result;
 }
 
@@ -121,6 +153,27 @@ function detectiveControlBundle(assembly: string): { kib: number; initMs: number
   return { kib: fs.statSync(bundle).size / 1024, initMs: median(inits) };
 }
 
+/** Test counts of the jest step and its slowest test files (seconds each file took in its worker). */
+function jestSummary(file: string): Record<string, unknown> | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const result = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    numTotalTests: number;
+    numPassedTests: number;
+    numPendingTests: number;
+    testResults: { name: string; startTime: number; endTime: number }[];
+  };
+  const files = result.testResults
+    .map((r) => ({ file: path.relative(ROOT, r.name), seconds: (r.endTime - r.startTime) / 1000 }))
+    .sort((a, b) => b.seconds - a.seconds);
+  return {
+    tests: result.numTotalTests,
+    passed: result.numPassedTests,
+    skipped: result.numPendingTests,
+    fileSecondsTotal: Number(files.reduce((sum, f) => sum + f.seconds, 0).toFixed(1)),
+    slowestFiles: files.slice(0, 10).map((f) => ({ ...f, seconds: Number(f.seconds.toFixed(1)) })),
+  };
+}
+
 function main(): void {
   const options = parseOptions(process.argv.slice(2));
   fs.mkdirSync(BENCH_DIR, { recursive: true });
@@ -139,17 +192,29 @@ function main(): void {
     if (options.steps) {
       console.log('bench: the checks of npm test, one at a time (warm caches, as on a second run)');
       const assembly = path.join(scratch, 'steps');
+      const jestReport = path.join(scratch, 'jest.json');
       const checks: [string, string, string[]][] = [
         ['typecheck', 'npm', ['run', '--silent', 'typecheck']],
         ['lint', 'npm', ['run', '--silent', 'lint']],
         ['containers', 'npm', ['run', '--silent', 'test:containers']],
-        ['jest', 'npx', ['jest', '--ci', '--silent']],
+        ['jest', 'npx', ['jest', '--ci', '--silent', '--json', `--outputFile=${jestReport}`]],
         ['synth', CDK, ['synth', '--quiet', '--output', assembly]],
         ['template checks', 'npx', ['tsx', 'scripts/check-templates.ts', assembly]],
         ['preflight', 'npx', ['tsx', 'scripts/preflight.ts', '--assembly', assembly]],
       ];
-      for (const [name, command, args] of checks) steps[name] = step(name, () => time(command, args)).seconds;
+      // The load average (1 min) as each step starts: the machine may be shared.
+      const loadAtStepStart: Record<string, number> = {};
+      const cpu: Record<string, number | undefined> = {};
+      for (const [name, command, args] of checks) {
+        loadAtStepStart[name] = Number(os.loadavg()[0].toFixed(2));
+        const timed = step(name, () => time(command, args));
+        steps[name] = timed.seconds;
+        cpu[name] = timed.cpuSeconds;
+      }
       report.steps = steps;
+      report.stepsCpuSeconds = cpu;
+      report.loadAtStepStart = loadAtStepStart;
+      report.jest = jestSummary(jestReport);
     }
 
     // 2. Synth: full (every guardrail) against a minimal app, alternated.
@@ -193,14 +258,18 @@ function main(): void {
     // 3. npm test as a whole (its steps side by side).
     if (options.test) {
       console.log('bench: npm test');
+      report.loadAtNpmTestStart = Number(os.loadavg()[0].toFixed(2));
       report.npmTest = step('npm test (wall time)', () => time('npm', ['test', '--silent']));
     }
     report.loadAverageAtEnd = os.loadavg().map((l) => Number(l.toFixed(2)));
 
     // Breakdown.
     console.log('\nbreakdown');
-    for (const [name, seconds] of Object.entries(steps))
-      console.log(`  ${name.padEnd(44)} ${fmt(seconds).padStart(9)}`);
+    const stepsCpu = (report.stepsCpuSeconds ?? {}) as Record<string, number | undefined>;
+    for (const [name, seconds] of Object.entries(steps)) {
+      const cpu = stepsCpu[name] !== undefined ? `  (CPU ${fmt(stepsCpu[name]!)})` : '';
+      console.log(`  ${name.padEnd(44)} ${fmt(seconds).padStart(9)}${cpu}`);
+    }
     console.log(`  ${'synth, full (median)'.padEnd(44)} ${fmt(synth.fullMedian).padStart(9)}`);
     console.log(`  ${'synth, minimal app (median)'.padEnd(44)} ${fmt(synth.minimalMedian).padStart(9)}`);
     console.log(
@@ -208,8 +277,13 @@ function main(): void {
     );
     if (cold !== undefined)
       console.log(`  ${'synth, full, empty guardrail cache'.padEnd(44)} ${fmt(cold).padStart(9)}`);
+    const jest = report.jest as { tests: number; passed: number; skipped: number } | undefined;
+    if (jest) console.log(`  jest: ${jest.tests} tests (${jest.passed} passed, ${jest.skipped} skipped)`);
     const npmTest = report.npmTest as Timed | undefined;
-    if (npmTest) console.log(`  ${'npm test (wall)'.padEnd(44)} ${fmt(npmTest.seconds).padStart(9)}`);
+    if (npmTest) {
+      const cpu = npmTest.cpuSeconds !== undefined ? `  (CPU ${fmt(npmTest.cpuSeconds)})` : '';
+      console.log(`  ${'npm test (wall)'.padEnd(44)} ${fmt(npmTest.seconds).padStart(9)}${cpu}`);
+    }
     console.log('ratios');
     console.log(`  full / minimal synth: ${synth.ratio.toFixed(2)}x (target: at most 1.5x)`);
     console.log(

@@ -1,14 +1,18 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack, Tags, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import type { CfnTemplate } from '../../scripts/preflight/cfn-resolve';
 import { AppConfig, loadConfig } from '../../lib/config/config';
-import { Names } from '../../lib/config/names';
+import { Names, TAG_KEYS } from '../../lib/config/names';
 import { cachedCloudFormationValidation } from '../../lib/synth-checks/schema-validation';
 import { addGuardrails, buildPlatform, Platform } from '../../lib/platform';
+import { AdminPrincipalsStack } from '../../lib/stacks/admin-principals-stack';
+import { DetectiveControlStack } from '../../lib/stacks/detective-control-stack';
+import { SharedServicesStack } from '../../lib/stacks/shared-services-stack';
 
 /** Template JSON as CloudFormation reads it (one definition, shared with the preflight). */
 export type { CfnTemplate } from '../../scripts/preflight/cfn-resolve';
@@ -47,20 +51,31 @@ export const SHARED_ASSEMBLY_ENV = 'SDS_TEST_ASSEMBLY';
 const INDEX_FILE = 'platform-index.json';
 type PlatformIndex = Record<string, string>;
 
-/** Syntheses of this test file, by options: each variant is synthesized once per file. */
+/** Syntheses this test file reads, by options (each variant is synthesized once per jest run, see synthesize). */
 const syntheses = new Map<string, Synthesized>();
+
+/** Options of a synthesis of the whole platform. */
+interface SynthOptions {
+  readonly context?: Record<string, unknown>;
+  readonly guardrails?: boolean;
+}
 
 /**
  * The whole platform, synthesized. Without options (or with `{ guardrails: true }`) it is the
- * shared, read-only assembly of this jest run; with a context it is a new assembly of that
- * variant, removed when the test file is done.
+ * shared, read-only assembly of this jest run. With a context it is an assembly of that variant,
+ * also read-only: in a jest run it is synthesized once for the whole run (the first test file
+ * that asks writes it beside the shared assembly; the others read it), otherwise once per file.
+ * A variant's templates name a placeholder for bundled code (its assets are not bundled, the
+ * shared assembly's are).
  */
-export function synthesize(options: { context?: Record<string, unknown>; guardrails?: boolean } = {}): Synthesized {
-  const shared = !options.context && process.env[SHARED_ASSEMBLY_ENV];
-  const key = shared ? 'shared' : JSON.stringify(options);
+export function synthesize(options: SynthOptions = {}): Synthesized {
+  const shared = process.env[SHARED_ASSEMBLY_ENV];
+  const key = !options.context ? 'shared' : JSON.stringify(options);
   let synthesized = syntheses.get(key);
   if (!synthesized) {
-    synthesized = shared ? readShared(shared) : synthesizeNew(options);
+    if (!shared) synthesized = synthesizeNew(options);
+    else if (!options.context) synthesized = readShared(shared, { guardrails: true });
+    else synthesized = readShared(synthesizeVariant(path.dirname(shared), key, options), options);
     syntheses.set(key, synthesized);
   }
   return synthesized;
@@ -74,9 +89,12 @@ if (typeof afterAll === 'function') {
   });
 }
 
+/** Context that skips asset bundling (a variant's templates name a placeholder for bundled code). */
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
 /** Builds the platform into a new app (with the same, cached, schema validation `cdk synth` runs). */
-function buildApp(outdir: string, options: { context?: Record<string, unknown>; guardrails?: boolean }) {
-  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...options.context } });
+function buildApp(outdir: string, options: SynthOptions, extraContext: Record<string, unknown> = {}) {
+  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...options.context, ...extraContext } });
   const config = testConfig(options.context);
   const platform = buildPlatform(app, config);
   if (options.guardrails) addGuardrails(app);
@@ -84,10 +102,11 @@ function buildApp(outdir: string, options: { context?: Record<string, unknown>; 
   return { app, config, platform };
 }
 
-function synthesizeNew(options: { context?: Record<string, unknown>; guardrails?: boolean }): Synthesized {
+/** A variant outside a jest run (no shared assembly): synthesized into a folder of this test file. */
+function synthesizeNew(options: SynthOptions): Synthesized {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-assembly-'));
   outdirs.push(outdir);
-  const { app, config, platform } = buildApp(outdir, options);
+  const { app, config, platform } = buildApp(outdir, options, options.context ? NO_BUNDLING : {});
   app.synth();
   return {
     config,
@@ -99,11 +118,119 @@ function synthesizeNew(options: { context?: Record<string, unknown>; guardrails?
 }
 
 /**
+ * The run's assembly of a variant, in `runDir/variants/`: synthesized by the first test file that
+ * asks for it (into a folder of its own, then renamed into place, so a file never reads half an
+ * assembly; when two files race, one rename wins and the other's copy is dropped).
+ */
+function synthesizeVariant(runDir: string, key: string, options: SynthOptions): string {
+  const dir = path.join(runDir, 'variants', crypto.createHash('sha256').update(key).digest('hex').slice(0, 16));
+  if (fs.existsSync(path.join(dir, INDEX_FILE))) return dir;
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const partial = fs.mkdtempSync(`${dir}.partial-`);
+  synthesizeIndexed(partial, options, NO_BUNDLING);
+  try {
+    fs.renameSync(partial, dir);
+  } catch (error) {
+    // Another test file put the same variant in place first: use that one.
+    if (!fs.existsSync(path.join(dir, INDEX_FILE))) throw error;
+    fs.rmSync(partial, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+/** The stacks that use no other stack's outputs: a variant of one of them needs only that stack. */
+export type StandaloneStack = 'principals' | 'shared' | 'detective';
+
+/** One stack, synthesized on its own in a small app. */
+export interface SynthesizedStack {
+  readonly config: AppConfig;
+  readonly outdir: string;
+  readonly template: Template;
+  readonly json: CfnTemplate;
+}
+
+/** Small apps of this test file, by stack and context: each is synthesized once per file. */
+const smallApps = new Map<string, SynthesizedStack>();
+
+/**
+ * One stack of the platform with a config variant, in an app of its own: built as `buildPlatform`
+ * builds it (same id, props and system tag) and synthesized with the same cached schema
+ * validation, at a fraction of the cost of the whole platform. Each stack's test file checks
+ * that, with the default config, it gives the stack's template of the shared assembly.
+ *
+ * Assets are bundled only with `{ bundle: true }` (for a test that reads bundled code or its
+ * asset hash): otherwise the template names a placeholder for bundled code, and no esbuild runs.
+ */
+export function synthesizeStack(
+  name: StandaloneStack,
+  context: Record<string, unknown> = {},
+  options: { bundle?: boolean } = {},
+): SynthesizedStack {
+  const key = JSON.stringify([name, context, options.bundle === true]);
+  let synthesized = smallApps.get(key);
+  if (!synthesized) {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-stack-'));
+    outdirs.push(outdir);
+    const app = new App({
+      outdir,
+      context: { ...CDK_JSON_CONTEXT, ...context, ...(options.bundle ? {} : NO_BUNDLING) },
+    });
+    const config = testConfig(context);
+    const names = new Names(config.prefix);
+    const stack = STANDALONE[name](app, config, names);
+    Tags.of(app).add(TAG_KEYS.system, config.prefix);
+    Validations.of(app).addPlugins(cachedCloudFormationValidation());
+    app.synth();
+    const json = readTemplate(outdir, stack.templateFile);
+    synthesized = { config, outdir, json, template: Template.fromJSON(json as unknown as Record<string, unknown>) };
+    smallApps.set(key, synthesized);
+  }
+  return synthesized;
+}
+
+/** A template without the exports CDK adds for other stacks' references (a small app has no other stacks). */
+export function withoutCrossStackExports(template: CfnTemplate): CfnTemplate {
+  const outputs = Object.entries(template.Outputs ?? {}).filter(([id]) => !id.startsWith('ExportsOutput'));
+  const { Outputs: _outputs, ...rest } = template;
+  return outputs.length > 0 ? { ...rest, Outputs: Object.fromEntries(outputs) } : rest;
+}
+
+/** Each standalone stack as `buildPlatform` (lib/platform.ts) constructs it. */
+const STANDALONE: Record<StandaloneStack, (app: App, config: AppConfig, names: Names) => Stack> = {
+  principals: (app, config, names) =>
+    new AdminPrincipalsStack(app, 'AdminPrincipals', {
+      stackName: names.stackName('admin-principals'),
+      description: 'Data science platform: administration principals',
+      config,
+      names,
+    }),
+  shared: (app, config, names) =>
+    new SharedServicesStack(app, 'SharedServices', {
+      stackName: names.stackName('shared-services'),
+      description: 'Data science platform: shared-services network and private PyPI mirror',
+      config,
+      names,
+    }),
+  detective: (app, config, names) =>
+    new DetectiveControlStack(app, 'DetectiveControl', {
+      stackName: names.stackName('detective-control'),
+      description: 'Data science platform: CloudTrail and the SageMaker network detective control',
+      config,
+      names,
+    }),
+};
+
+/**
  * Synthesizes the shared assembly into `outdir` (jest's global setup) and records where each
  * stack's and product's template is, so test files read them without building the platform.
  */
 export function synthesizeShared(outdir: string): void {
-  const { app, platform } = buildApp(outdir, { guardrails: true });
+  synthesizeIndexed(outdir, { guardrails: true });
+}
+
+/** Synthesizes the platform into `outdir` with an index of its stacks' and products' template files. */
+function synthesizeIndexed(outdir: string, options: SynthOptions, extraContext: Record<string, unknown> = {}): void {
+  const { app, platform } = buildApp(outdir, options, extraContext);
   app.synth();
   const index: PlatformIndex = {};
   const record = (at: string, value: unknown, depth: number) => {
@@ -116,9 +243,10 @@ export function synthesizeShared(outdir: string): void {
   fs.writeFileSync(path.join(outdir, INDEX_FILE), JSON.stringify(index, undefined, 2));
 }
 
-function readShared(outdir: string): Synthesized {
+/** A read-only assembly with an index (the shared one, or a variant's) of the platform built with `options`. */
+function readShared(outdir: string, options: SynthOptions): Synthesized {
   const index = JSON.parse(fs.readFileSync(path.join(outdir, INDEX_FILE), 'utf8')) as PlatformIndex;
-  const config = testConfig();
+  const config = testConfig(options.context);
   // Only a test that reaches past the recorded templates (e.g. into the construct tree) builds the
   // platform, once, without synthesizing it.
   let built: Platform | undefined;
@@ -126,7 +254,7 @@ function readShared(outdir: string): Synthesized {
     if (!built) {
       const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-constructs-'));
       outdirs.push(scratch);
-      built = buildApp(scratch, { guardrails: true }).platform;
+      built = buildApp(scratch, options, options.context ? NO_BUNDLING : {}).platform;
     }
     return built;
   };

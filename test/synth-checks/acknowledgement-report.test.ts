@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import {
   Acknowledgement,
@@ -13,6 +13,7 @@ import {
   toMarkdown,
 } from '../../lib/synth-checks/acknowledgement-report';
 import { buildPlatform } from '../../lib/platform';
+import { cachedCloudFormationValidation } from '../../lib/synth-checks/schema-validation';
 import { main as report } from '../../scripts/report';
 import { CDK_JSON_CONTEXT, testConfig } from '../helpers/synth';
 
@@ -50,6 +51,9 @@ describe("the auditor's report of acknowledged findings", () => {
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:enable-path-metadata': true } });
   buildPlatform(app, testConfig());
+  // The schema validation bin/app.ts registers (addGuardrails), cached per template content; without
+  // it aws-cdk-lib would add its own, uncached. The report does not depend on either.
+  Validations.of(app).addPlugins(cachedCloudFormationValidation());
   synthesizeWithReport(app);
   const rows = acknowledgementsIn(outdir);
   const key = (a: { rule: string; resource: string }) => `${a.rule} @ ${a.resource}`;
@@ -119,6 +123,23 @@ describe("the auditor's report of acknowledged findings", () => {
       pack: 'AwsSolutions',
       rule: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::b/*]',
     });
+  });
+
+  // A guardrail test (moved from test/guardrails.test.ts): it reads the same construct tree.
+  test('every acknowledgement sits on a resource, not a stack or the app, with a specific reason', () => {
+    const acknowledgements: { path: string; id: string; reason: string; onStack: boolean }[] = [];
+    const visit = (c: IConstruct) => {
+      for (const entry of c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)) {
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          acknowledgements.push({ path: c.node.path, id, reason, onStack: c instanceof Stack || c instanceof App });
+        }
+      }
+      c.node.children.forEach(visit);
+    };
+    visit(app);
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    expect(acknowledgements.filter((a) => a.onStack)).toEqual([]);
+    expect(acknowledgements.filter((a) => a.reason.length < 60)).toEqual([]);
   });
 
   test('escapes what would break a CSV cell or a Markdown table', () => {

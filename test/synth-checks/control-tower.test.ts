@@ -83,7 +83,8 @@ describe('guardrail results cached per template content', () => {
     // GIVEN a template with a bucket that breaks Control Tower rules
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-guard-'));
     outdirs.push(outdir);
-    const app = new App({ outdir });
+    // (aws-cdk-lib's own schema validation is not what this test is about: off, it does not load its engine)
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
     new s3.CfnBucket(new Stack(app, 'Plain'), 'Bucket');
     const template = path.join(app.synth().directory, 'Plain.template.json');
     // WHEN checked cold, then warm
