@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { SHARED_ASSEMBLY_ENV, synthesizeShared } from './helpers/synth';
 
 /** Where each jest run keeps its shared assembly and its temp directory: never the system's temp directory. */
-export const RUNS_DIR = path.join(__dirname, '..', 'node_modules', '.cache', 'sds-test-runs');
+export const RUNS_DIR = path.join(__dirname, '..', 'node_modules', '.cache', 'test-runs');
 
 /** Environment variable naming the current run's folder (for the teardown). */
 export const RUN_ENV = 'SDS_TEST_RUN';

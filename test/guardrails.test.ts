@@ -26,7 +26,7 @@ describe('synth-time guardrails', () => {
   });
 
   test('fails synthesis when a resource breaks a rule', () => {
-    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sds-bad-')) });
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bad-')) });
     afterTest.push(() => fs.rmSync(app.outdir, { recursive: true, force: true }));
     const stack = new Stack(app, 'Bad');
     new s3.Bucket(stack, 'PlainBucket');

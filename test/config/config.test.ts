@@ -10,6 +10,7 @@ import {
   loadConfig,
   s3BucketNameProblem,
 } from '../../lib/config/config';
+import { TEST_NAMES } from '../helpers/names';
 
 const load = (context: Record<string, unknown>, env = {}) =>
   loadConfig((key) => context[key], env, Object.keys(context));
@@ -28,8 +29,8 @@ describe('loadConfig', () => {
   test('gives working defaults offline', () => {
     const config = load({});
     expect(config).toEqual({
-      prefix: 'sds',
-      assetBucketName: 'sds-catalog-assets',
+      prefix: TEST_NAMES.prefix,
+      assetBucketName: `${TEST_NAMES.prefix}-catalog-assets`,
       projectAdministratorPrincipals: [],
       securityNotificationEmail: undefined,
       sharedServicesVpcCidr: '10.10.0.0/16',
@@ -47,7 +48,7 @@ describe('loadConfig', () => {
 
   test('makes the default asset bucket name unique when the CLI knows account and region', () => {
     expect(load({}, { account: '123456789012', region: 'eu-west-1' }).assetBucketName).toBe(
-      'sds-catalog-assets-123456789012-eu-west-1',
+      `${TEST_NAMES.prefix}-catalog-assets-123456789012-eu-west-1`,
     );
     expect(defaultAssetBucketName('abc', { account: '123456789012' })).toBe('abc-catalog-assets');
   });
@@ -238,7 +239,7 @@ describe('config errors a person can act on', () => {
   });
 
   test('the app prints one line per problem and no stack trace, and exits 1', () => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-config-'));
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'config-'));
     try {
       // What the CDK CLI hands the app for `cdk synth -c prefix=SDS -c prefx=ml`.
       const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
@@ -265,7 +266,7 @@ describe('config errors a person can act on', () => {
 
 describe('validators', () => {
   test('accept good values', () => {
-    expect(s3BucketNameProblem('sds-catalog-assets-123456789012-eu-west-1')).toBeUndefined();
+    expect(s3BucketNameProblem(`${TEST_NAMES.prefix}-catalog-assets-123456789012-eu-west-1`)).toBeUndefined();
     expect(cidrBlockProblem('10.10.0.0/16', 16, 24)).toBeUndefined();
     expect(cidrBlockProblem('192.168.4.0/24', 16, 24)).toBeUndefined();
   });

@@ -104,7 +104,7 @@ function buildApp(outdir: string, options: SynthOptions, extraContext: Record<st
 
 /** A variant outside a jest run (no shared assembly): synthesized into a folder of this test file. */
 function synthesizeNew(options: SynthOptions): Synthesized {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-assembly-'));
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'assembly-'));
   outdirs.push(outdir);
   const { app, config, platform } = buildApp(outdir, options, options.context ? NO_BUNDLING : {});
   app.synth();
@@ -169,7 +169,7 @@ export function synthesizeStack(
   const key = JSON.stringify([name, context, options.bundle === true]);
   let synthesized = smallApps.get(key);
   if (!synthesized) {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-stack-'));
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-'));
     outdirs.push(outdir);
     const app = new App({
       outdir,
@@ -252,7 +252,7 @@ function readShared(outdir: string, options: SynthOptions): Synthesized {
   let built: Platform | undefined;
   const real = () => {
     if (!built) {
-      const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-constructs-'));
+      const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'constructs-'));
       outdirs.push(scratch);
       built = buildApp(scratch, options, options.context ? NO_BUNDLING : {}).platform;
     }

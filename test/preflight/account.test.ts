@@ -33,6 +33,7 @@ import {
 import { CfnResource, CfnTemplate } from '../../scripts/preflight/cfn-resolve';
 import { Assembly, loadAssembly } from '../../scripts/preflight/launch';
 import { synthesize } from '../helpers/synth';
+import { TEST_NAMES } from '../helpers/names';
 
 const REGION = 'eu-west-1';
 const AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
@@ -75,7 +76,7 @@ const PROJECT: CfnTemplate = {
       'IsProd',
     ),
     S3: { Type: 'AWS::EC2::VPCEndpoint', Properties: { VpcId: { Ref: 'Vpc' }, ServiceName: 'com.amazonaws.x.s3' } },
-    Mirror: endpoint('{{resolve:ssm:/sds/shared/mirror/endpoint-service-name}}', byEnvType),
+    Mirror: endpoint(`{{resolve:ssm:${TEST_NAMES.sharedParameter('')}mirror/endpoint-service-name}}`, byEnvType),
     Repository: { Type: 'AWS::CodeCommit::Repository', Properties: { RepositoryName: { Ref: 'AWS::StackName' } } },
   },
 };
@@ -93,7 +94,7 @@ const shared = (reserved?: number): CfnTemplate => ({
 });
 const assembly = (reserved?: number, project: CfnTemplate = PROJECT): Assembly => ({
   templates: { 'Shared.template.json': shared(reserved), 'Project.product.template.json': project },
-  stackNames: { 'Shared.template.json': 'sds-shared' },
+  stackNames: { 'Shared.template.json': `${TEST_NAMES.prefix}-shared` },
 });
 const MANIFEST: AssemblyManifest = {
   artifacts: {
@@ -110,7 +111,7 @@ const MANIFEST: AssemblyManifest = {
 /** A small synthesized-like assembly directory: the two templates and a manifest. */
 let dir: string;
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-account-'));
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'account-'));
   for (const [file, template] of Object.entries(assembly().templates)) {
     fs.writeFileSync(path.join(dir, file), JSON.stringify(template));
   }
@@ -241,7 +242,10 @@ describe('preflight --account (mocked AWS)', () => {
 
     test("counts a deployed stack's VPC once (CloudFormation tags it with the stack name)", async () => {
       const { ctx, mocks } = setup();
-      const tagged = { VpcId: 'd', Tags: [{ Key: 'aws:cloudformation:stack-name', Value: 'sds-shared' }] };
+      const tagged = {
+        VpcId: 'd',
+        Tags: [{ Key: 'aws:cloudformation:stack-name', Value: `${TEST_NAMES.prefix}-shared` }],
+      };
       mocks.ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'a' }, { VpcId: 'b' }, { VpcId: 'c' }, tagged] });
       expect(await vpcQuotas(assembly(), ctx)).toEqual([]);
     });

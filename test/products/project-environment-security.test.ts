@@ -9,7 +9,7 @@ import { NOTEBOOK_PLATFORM } from '../../lib/products/notebook-product';
 import { DeployContext, resolve } from '../helpers/intrinsics';
 import { launchProject } from '../helpers/projects';
 import { CfnTemplate, resourcesOfType, synthesize } from '../helpers/synth';
-import { TEST_NAMES } from '../helpers/names';
+import { TEST_NAMES, withPrefix } from '../helpers/names';
 
 const synthesized = synthesize();
 const environment = synthesized.platform.portfolio.projectEnvironment;
@@ -340,7 +340,7 @@ describe('project environment: DNS firewall', () => {
     );
     // Under the vended-logs prefix: the log delivery's resource policy then never grows with each project.
     expect(value(group.LogGroupName)).toMatch(
-      /^\/aws\/vendedlogs\/sds\/projects\/alpha\/dev\/dns-queries\/[0-9a-f]{8}$/,
+      withPrefix('^/aws/vendedlogs/<prefix>/projects/alpha/dev/dns-queries/[0-9a-f]{8}$'),
     );
     expect(group).toMatchObject({
       RetentionInDays: 365,

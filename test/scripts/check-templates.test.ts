@@ -7,7 +7,7 @@ import { CfnTemplate, synthesize } from '../helpers/synth';
 describe('check:templates', () => {
   const synthesized = synthesize();
   const files = templatesIn(synthesized.outdir);
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-check-'));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'check-'));
   afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
   const read = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as CfnTemplate;
   const write = (name: string, template: CfnTemplate) => {

@@ -62,7 +62,7 @@ describe.each(Object.keys(SCRIPTS))('npm run %s', (name) => {
 });
 
 describe('missing inputs say what to do', () => {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-cli-'));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
   afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
   const missing = path.join(scratch, 'cdk.out');
   const sts = mockClient(STSClient);
@@ -139,7 +139,7 @@ describe('missing inputs say what to do', () => {
 });
 
 describe('as processes: exit codes, and one line without a stack trace on a user error', () => {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-cli-home-'));
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-home-'));
   afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
   // No AWS settings at all, and no instance-metadata lookup: fails fast and offline.
   const env = { PATH: process.env.PATH ?? '', HOME: home, AWS_EC2_METADATA_DISABLED: 'true' };

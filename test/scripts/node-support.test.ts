@@ -20,7 +20,7 @@ describe('supported Node.js versions', () => {
 });
 
 describe("the AWS SDK's Node-version warning", () => {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-node-warning-'));
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'node-warning-'));
   afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
   // No credentials anywhere, and no instance metadata lookup: the SDK fails fast and offline.
   const env = {

@@ -5,7 +5,11 @@ import * as path from 'node:path';
 import { canRun, isInstalled, OptionalTool, PYTHON3_DATA, SHELLCHECK } from '../../scripts/optional-tool';
 
 const ROOT = path.join(__dirname, '..', '..');
-const MISSING: OptionalTool = { command: 'sds-no-such-tool', probe: ['--version'], install: 'apt-get install it' };
+const MISSING: OptionalTool = {
+  command: 'no-such-tool-for-tests',
+  probe: ['--version'],
+  install: 'apt-get install it',
+};
 
 describe('optional tools', () => {
   test('a missing tool is detected; node itself is found', () => {
@@ -16,7 +20,7 @@ describe('optional tools', () => {
   test('a missing tool skips its check with one line naming the tool', () => {
     const lines: string[] = [];
     expect(canRun(MISSING, 'the frobnication', { env: {}, write: (l) => lines.push(l) })).toBe(false);
-    expect(lines).toEqual(['SKIPPED sds-no-such-tool not found: skipped the frobnication (apt-get install it)']);
+    expect(lines).toEqual([`SKIPPED no-such-tool-for-tests not found: skipped the frobnication (apt-get install it)`]);
   });
 
   test('a tool that is more than its command (python3 with libraries) is named as such, with how to install it', () => {
@@ -34,7 +38,7 @@ describe('optional tools', () => {
   test('fails when a tool is missing under CI=true: CI runs every check', () => {
     const lines: string[] = [];
     expect(() => canRun(MISSING, 'the frobnication', { env: { CI: 'true' }, write: (l) => lines.push(l) })).toThrow(
-      /sds-no-such-tool not found.*CI=true requires every check to run/,
+      /no-such-tool-for-tests not found.*CI=true requires every check to run/,
     );
     expect(lines).toEqual([]);
   });
@@ -50,7 +54,7 @@ describe('optional tools', () => {
 
 describe('npm run test:containers on a machine without python3 and shellcheck', () => {
   // A PATH holding only node: neither outside tool can be found.
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-bare-path-'));
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'bare-path-'));
   afterAll(() => fs.rmSync(bin, { recursive: true, force: true }));
   const run = (env: Record<string, string>) =>
     spawnSync(process.execPath, ['--import', 'tsx', 'scripts/test-containers.ts'], {

@@ -7,9 +7,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { NOTEBOOKS_DIRECTORY } from '../../lib/constructs/project/project-storage';
 import { DEFAULT_REQUIREMENTS, main, parseOptions, StageOptions, stagePackages } from '../../scripts/stage-packages';
 import { kernelImports } from '../helpers/notebook-check';
+import { TEST_NAMES, withPrefix } from '../helpers/names';
 
 describe('stage-packages', () => {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-stage-'));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'stage-'));
   const requirements = path.join(scratch, 'requirements.txt');
   fs.writeFileSync(requirements, 'xgboost==2.1.1\nshap==0.46.0\n');
   afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -28,7 +29,7 @@ describe('stage-packages', () => {
   };
   const options = (overrides: Partial<StageOptions> = {}): StageOptions => ({
     requirements,
-    bucket: 'sds-shared-approved-packages',
+    bucket: `${TEST_NAMES.prefix}-shared-approved-packages`,
     pythonVersion: '3.10',
     platform: 'manylinux2014_x86_64',
     dryRun: false,
@@ -59,7 +60,7 @@ describe('stage-packages', () => {
       'packages/xgboost-2.1.1-py3-none-manylinux2014_x86_64.whl',
     ]);
     expect(lines).toContain(
-      'would upload s3://sds-shared-approved-packages/packages/xgboost-2.1.1-py3-none-manylinux2014_x86_64.whl (52 bytes)',
+      `would upload s3://${TEST_NAMES.prefix}-shared-approved-packages/packages/xgboost-2.1.1-py3-none-manylinux2014_x86_64.whl (52 bytes)`,
     );
     expect(lines.at(-1)).toBe('Dry run: 2 files, nothing uploaded.');
     expect(s3.calls()).toHaveLength(0);
@@ -86,7 +87,7 @@ describe('stage-packages', () => {
       new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } }),
     );
     await expect(stagePackages(options(), deps)).rejects.toThrow(
-      /Bucket sds-shared-approved-packages does not exist.*ApprovedPackagesBucket/,
+      withPrefix('Bucket <prefix>-shared-approved-packages does not exist.*ApprovedPackagesBucket'),
     );
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
@@ -106,7 +107,7 @@ describe('stage-packages', () => {
       new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }),
     );
     await expect(stagePackages(options(), deps)).rejects.toThrow(
-      /Access denied to bucket sds-shared-approved-packages/,
+      withPrefix('Access denied to bucket <prefix>-shared-approved-packages'),
     );
   });
 
@@ -163,7 +164,16 @@ describe('stage-packages', () => {
     s3.on(HeadBucketCommand).rejects(
       Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
     );
-    const argv = ['-r', requirements, '-b', 'sds-shared-approved-packages', '--region', 'eu-west-2', '--profile', 'p'];
+    const argv = [
+      '-r',
+      requirements,
+      '-b',
+      `${TEST_NAMES.prefix}-shared-approved-packages`,
+      '--region',
+      'eu-west-2',
+      '--profile',
+      'p',
+    ];
     // The real client factory: the mock intercepts the call on the client main made.
     const code = await main(argv, io, { download: fakePip });
     expect(code).toBe(2);
@@ -207,18 +217,20 @@ describe('stage-packages', () => {
     });
 
     test('stages with one command: the bucket comes from what the shared-services stack publishes', async () => {
-      ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'sds-shared-approvedpackages-1a2b' } });
+      ssm
+        .on(GetParameterCommand)
+        .resolves({ Parameter: { Value: `${TEST_NAMES.prefix}-shared-approvedpackages-1a2b` } });
       s3.on(HeadBucketCommand).resolves({});
       s3.on(PutObjectCommand).resolves({});
       const download = jest.fn(fakePip);
       expect(await main(['--region', 'eu-west-1'], io, { download })).toBe(0);
       expect(path.resolve(download.mock.calls[0][0].requirements)).toBe(DEFAULT_REQUIREMENTS);
       expect(ssm.commandCalls(GetParameterCommand)[0].args[0].input).toEqual({
-        Name: '/sds/shared/mirror/packages-bucket',
+        Name: `${TEST_NAMES.sharedParameter('')}mirror/packages-bucket`,
       });
       expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Bucket)).toEqual([
-        'sds-shared-approvedpackages-1a2b',
-        'sds-shared-approvedpackages-1a2b',
+        `${TEST_NAMES.prefix}-shared-approvedpackages-1a2b`,
+        `${TEST_NAMES.prefix}-shared-approvedpackages-1a2b`,
       ]);
     });
 

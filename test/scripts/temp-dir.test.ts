@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { TEST_NAMES, withPrefix } from '../helpers/names';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -11,7 +12,7 @@ const ROOT = path.join(__dirname, '..', '..');
  * empty afterwards; other test files running in parallel cannot disturb it.
  */
 describe('scripts leave nothing in the temp directory', () => {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-temp-audit-'));
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'temp-audit-'));
   afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
   const requirements = path.join(base, 'requirements.txt');
   fs.writeFileSync(requirements, 'six==1.16.0\n');
@@ -36,11 +37,19 @@ describe('scripts leave nothing in the temp directory', () => {
     // tsx keeps one transform cache per user (tsx-<uid>), reused by every run: it does not grow per run.
     return { ...result, left: fs.readdirSync(tmp).filter((f) => !/^tsx-\d+$/.test(f)) };
   };
-  const stage = ['--requirements', requirements, '--bucket', 'sds-shared-approved-packages', '--dry-run'];
+  const stage = [
+    '--requirements',
+    requirements,
+    '--bucket',
+    `${TEST_NAMES.prefix}-shared-approved-packages`,
+    '--dry-run',
+  ];
 
   test('stage-packages removes its download folder after a dry run', () => {
     const result = run('stage-packages', stage, { PYTHON: fakePython(0) });
-    expect(result.stdout).toMatch(/would upload s3:\/\/sds-shared-approved-packages\/packages\/six-1\.16\.0/);
+    expect(result.stdout).toMatch(
+      withPrefix('would upload s3://<prefix>-shared-approved-packages/packages/six-1\\.16\\.0'),
+    );
     expect(result.status).toBe(0);
     expect(result.left).toEqual([]);
   });

@@ -17,9 +17,10 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { formatTable } from '../../scripts/verify';
 import { Clients, verify, VerifyOptions, withRetry } from '../../scripts/verify/probes';
+import { TEST_NAMES, projectNamed, withPrefix } from '../helpers/names';
 
 const OPTIONS: VerifyOptions = {
-  prefix: 'sds',
+  prefix: TEST_NAMES.prefix,
   project: 'alpha',
   envType: 'dev',
   account: '111122223333',
@@ -38,15 +39,15 @@ function setup() {
   const adminS3 = mockClient(new S3Client({ region: 'eu-west-1' }));
   const userSageMaker = mockClient(new SageMakerClient({ region: 'eu-west-1' }));
   const userS3 = mockClient(new S3Client({ region: 'eu-west-1' }));
-  const root = '/sds/projects/alpha/dev/';
+  const root = `${TEST_NAMES.projectsRoot}alpha/dev/`;
   ssm.on(GetParametersByPathCommand).resolves({
     Parameters: [
       ['vpc-id', 'vpc-0a'],
       ['subnet-ids', 'subnet-1,subnet-2,subnet-3'],
       ['sagemaker-security-group-id', 'sg-0a'],
       ['kms-key-arn', 'arn:aws:kms:eu-west-1:111122223333:key/k'],
-      ['data-bucket', 'sds-proj-alpha-dev-data-111122223333'],
-      ['model-bucket', 'sds-proj-alpha-dev-models-111122223333'],
+      ['data-bucket', `${projectNamed('alpha', 'dev', 'data-111122223333')}`],
+      ['model-bucket', `${projectNamed('alpha', 'dev', 'models-111122223333')}`],
     ].map(([k, v]) => ({ Name: root + k, Value: v })),
   });
   sts.on(AssumeRoleCommand).resolves({
@@ -71,14 +72,16 @@ function setup() {
   ec2.on(DescribeFlowLogsCommand).resolves({ FlowLogs: [{ TrafficType: 'ALL', FlowLogStatus: 'ACTIVE' }] });
   adminSageMaker
     .on(ListNotebookInstancesCommand)
-    .resolves({ NotebookInstances: [{ NotebookInstanceName: 'sds-proj-alpha-dev-jane' } as never] });
+    .resolves({ NotebookInstances: [{ NotebookInstanceName: `${projectNamed('alpha', 'dev', 'jane')}` } as never] });
   adminSageMaker.on(DescribeNotebookInstanceCommand).resolves({
     DirectInternetAccess: 'Disabled',
     RootAccess: 'Disabled',
-    NotebookInstanceArn: 'arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/sds-proj-alpha-dev-jane',
+    NotebookInstanceArn: `arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/${projectNamed('alpha', 'dev', 'jane')}`,
   });
   adminSageMaker.on(ListTagsCommand).resolves({ Tags: [{ Key: 'IdleStopMinutes', Value: '120' }] });
-  events.on(ListRulesCommand).resolves({ Rules: [{ Name: 'sds-detective-control-Rule', State: 'ENABLED' }] });
+  events
+    .on(ListRulesCommand)
+    .resolves({ Rules: [{ Name: `${TEST_NAMES.prefix}-detective-control-Rule`, State: 'ENABLED' }] });
   trail
     .on(DescribeTrailsCommand)
     .resolves({ trailList: [{ TrailARN: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/t' }] });
@@ -91,15 +94,17 @@ function setup() {
       { TagKey: 'EnvironmentType', Type: 'UserDefined', Status: 'Active' },
     ],
   });
-  budgets.on(DescribeBudgetCommand, { AccountId: '111122223333', BudgetName: 'sds-proj-alpha-dev-budget' }).resolves({
-    Budget: {
-      BudgetName: 'sds-proj-alpha-dev-budget',
-      BudgetType: 'COST',
-      TimeUnit: 'MONTHLY',
-      BudgetLimit: { Amount: '1000.0', Unit: 'USD' },
-      CalculatedSpend: { ActualSpend: { Amount: '412.5', Unit: 'USD' } },
-    },
-  });
+  budgets
+    .on(DescribeBudgetCommand, { AccountId: '111122223333', BudgetName: `${projectNamed('alpha', 'dev', 'budget')}` })
+    .resolves({
+      Budget: {
+        BudgetName: `${projectNamed('alpha', 'dev', 'budget')}`,
+        BudgetType: 'COST',
+        TimeUnit: 'MONTHLY',
+        BudgetLimit: { Amount: '1000.0', Unit: 'USD' },
+        CalculatedSpend: { ActualSpend: { Amount: '412.5', Unit: 'USD' } },
+      },
+    });
   budgets.on(DescribeBudgetActionsForBudgetCommand).resolves({
     Actions: [{ ActionType: 'APPLY_IAM_POLICY', Status: 'STANDBY' } as never],
   });
@@ -140,20 +145,20 @@ describe('npm run verify (offline, mocked AWS)', () => {
     expect(results.map((r) => r.check)).toEqual([
       'training job without VPC is refused',
       'training job in the project network is authorized',
-      'sds-proj-alpha-dev-data-111122223333 is unreadable from outside the project network',
-      'sds-proj-alpha-dev-models-111122223333 is unreadable from outside the project network',
-      'sds-proj-alpha-dev-data-111122223333 is encrypted with KMS',
-      'sds-proj-alpha-dev-data-111122223333 is versioned',
-      'sds-proj-alpha-dev-models-111122223333 is encrypted with KMS',
-      'sds-proj-alpha-dev-models-111122223333 is versioned',
+      `${projectNamed('alpha', 'dev', 'data-111122223333')} is unreadable from outside the project network`,
+      `${projectNamed('alpha', 'dev', 'models-111122223333')} is unreadable from outside the project network`,
+      `${projectNamed('alpha', 'dev', 'data-111122223333')} is encrypted with KMS`,
+      `${projectNamed('alpha', 'dev', 'data-111122223333')} is versioned`,
+      `${projectNamed('alpha', 'dev', 'models-111122223333')} is encrypted with KMS`,
+      `${projectNamed('alpha', 'dev', 'models-111122223333')} is versioned`,
       'flow logs of vpc-0a',
-      'notebook sds-proj-alpha-dev-jane',
-      'notebook sds-proj-alpha-dev-jane stops itself when idle',
+      `notebook ${projectNamed('alpha', 'dev', 'jane')}`,
+      `notebook ${projectNamed('alpha', 'dev', 'jane')} stops itself when idle`,
       'detective control rule',
       'a CloudTrail trail is logging',
       'project tags are cost allocation tags',
-      'budget sds-proj-alpha-dev-budget',
-      'budget stop of sds-proj-alpha-dev-budget',
+      `budget ${projectNamed('alpha', 'dev', 'budget')}`,
+      `budget stop of ${projectNamed('alpha', 'dev', 'budget')}`,
     ]);
     expect(results.slice(-2).map((r) => r.observed)).toEqual([
       '$412.50 of $1000.00 this month (41%)',
@@ -213,16 +218,18 @@ describe('npm run verify (offline, mocked AWS)', () => {
       .resolves({ DirectInternetAccess: 'Enabled', RootAccess: 'Disabled' });
     mocks.ec2.on(DescribeFlowLogsCommand).resolves({ FlowLogs: [] });
     mocks.adminS3.on(GetBucketVersioningCommand).resolves({});
-    mocks.events.on(ListRulesCommand).resolves({ Rules: [{ Name: 'sds-detective-control-Rule', State: 'DISABLED' }] });
+    mocks.events
+      .on(ListRulesCommand)
+      .resolves({ Rules: [{ Name: `${TEST_NAMES.prefix}-detective-control-Rule`, State: 'DISABLED' }] });
     mocks.trail.on(GetTrailStatusCommand).resolves({ IsLogging: false });
     const failed = (await verify(mocks.clients, OPTIONS))
       .filter((r) => !r.pass)
       .map((r) => `${r.check}: ${r.observed}`);
     expect(failed).toEqual([
-      'sds-proj-alpha-dev-data-111122223333 is versioned: never enabled',
-      'sds-proj-alpha-dev-models-111122223333 is versioned: never enabled',
+      `${projectNamed('alpha', 'dev', 'data-111122223333')} is versioned: never enabled`,
+      `${projectNamed('alpha', 'dev', 'models-111122223333')} is versioned: never enabled`,
       'flow logs of vpc-0a: none',
-      'notebook sds-proj-alpha-dev-jane: internet Enabled, root Disabled',
+      `notebook ${projectNamed('alpha', 'dev', 'jane')}: internet Enabled, root Disabled`,
       'detective control rule: DISABLED',
       'a CloudTrail trail is logging: no trail logging',
     ]);
@@ -265,7 +272,7 @@ describe('npm run verify (offline, mocked AWS)', () => {
     mocks.budgets.on(DescribeBudgetCommand).rejects(error('NotFoundException', 'no such budget'));
     const results = await verify(mocks.clients, OPTIONS);
     expect(results.at(-1)).toMatchObject({
-      check: 'budget sds-proj-alpha-dev-budget',
+      check: `budget ${projectNamed('alpha', 'dev', 'budget')}`,
       pass: true,
       observed: 'none (MonthlyBudget 0)',
     });
@@ -276,7 +283,7 @@ describe('npm run verify (offline, mocked AWS)', () => {
     const mocks = setup();
     mocks.sts.on(AssumeRoleCommand).rejects(error('AccessDenied', 'not authorized to perform sts:AssumeRole'));
     await expect(verify(mocks.clients, OPTIONS)).rejects.toThrow(
-      /may not assume arn:aws:iam::111122223333:role\/sds-proj-alpha-dev-user.*--mfa-serial/,
+      withPrefix('may not assume arn:aws:iam::111122223333:role/<prefix>-proj-alpha-dev-user.*--mfa-serial'),
     );
   });
 
@@ -284,7 +291,7 @@ describe('npm run verify (offline, mocked AWS)', () => {
     const mocks = setup();
     mocks.ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
     await expect(verify(mocks.clients, OPTIONS)).rejects.toThrow(
-      /Project environment alpha\/dev not found: no parameters under \/sds\/projects\/alpha\/dev\//,
+      withPrefix('Project environment alpha/dev not found: no parameters under /<prefix>/projects/alpha/dev/'),
     );
   });
 

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { CfnTemplate, securitySummary, synthesize } from '../helpers/synth';
+import { TEST_NAMES, withPrefix } from '../helpers/names';
 
 describe('AdminPortfolioStack', () => {
   const synthesized = synthesize();
@@ -13,7 +14,7 @@ describe('AdminPortfolioStack', () => {
       DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: {
-        BucketName: 'sds-catalog-assets',
+        BucketName: `${TEST_NAMES.prefix}-catalog-assets`,
         BucketEncryption: {
           ServerSideEncryptionConfiguration: [
             { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } },
@@ -111,7 +112,9 @@ describe('AdminPortfolioStack', () => {
       )
       .join('');
     // A virtual-hosted S3 URL, not CDK's `https://s3.<bucket>/<key>`.
-    const match = /^https:\/\/sds-catalog-assets\.s3\.eu-west-1\.amazonaws\.com\/([0-9a-f]{64}\.json)$/.exec(resolved);
+    const match = withPrefix(
+      '^https://<prefix>-catalog-assets\\.s3\\.eu-west-1\\.amazonaws\\.com/([0-9a-f]{64}\\.json)$',
+    ).exec(resolved);
     expect(match).not.toBeNull();
 
     const manifest = JSON.parse(

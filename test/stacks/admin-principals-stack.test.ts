@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { CfnTemplate, securitySummary, synthesize, synthesizeStack, withoutCrossStackExports } from '../helpers/synth';
+import { TEST_NAMES } from '../helpers/names';
 
 const MFA = { Bool: { 'aws:MultiFactorAuthPresent': 'true' } };
 
@@ -21,7 +22,7 @@ describe('AdminPrincipalsStack', () => {
 
   test('trusts principals of this account only with MFA, by default', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
-      RoleName: 'sds-project-administrator',
+      RoleName: `${TEST_NAMES.prefix}-project-administrator`,
       AssumeRolePolicyDocument: {
         Statement: [
           {
@@ -49,7 +50,7 @@ describe('AdminPrincipalsStack', () => {
       projectAdministratorPrincipals: '210987654321,arn:aws:iam::123456789012:role/DataPlatformAdmins',
     }).template;
     configured.hasResourceProperties('AWS::IAM::Role', {
-      RoleName: 'sds-project-administrator',
+      RoleName: `${TEST_NAMES.prefix}-project-administrator`,
       AssumeRolePolicyDocument: {
         Statement: [
           {
@@ -69,7 +70,7 @@ describe('AdminPrincipalsStack', () => {
 
   test('only Service Catalog can assume the launch role', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
-      RoleName: 'sds-environment-launch',
+      RoleName: `${TEST_NAMES.prefix}-environment-launch`,
       AssumeRolePolicyDocument: {
         Statement: [{ Action: 'sts:AssumeRole', Principal: { Service: 'servicecatalog.amazonaws.com' } }],
       },
@@ -85,7 +86,7 @@ describe('AdminPrincipalsStack', () => {
   });
 
   test('grants no service-wide or account-wide administrator actions', () => {
-    for (const name of ['sds-project-administrator', 'sds-environment-launch']) {
+    for (const name of [`${TEST_NAMES.prefix}-project-administrator`, `${TEST_NAMES.prefix}-environment-launch`]) {
       const actions = allowedActions(template, name);
       expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
       expect(actions).not.toEqual(expect.arrayContaining(['kms:ScheduleKeyDeletion']));
@@ -94,7 +95,7 @@ describe('AdminPrincipalsStack', () => {
   });
 
   test('the launch role can tag everything the product creates', () => {
-    const actions = allowedActions(template, 'sds-environment-launch');
+    const actions = allowedActions(template, `${TEST_NAMES.prefix}-environment-launch`);
     expect(actions).toEqual(
       expect.arrayContaining([
         'sagemaker:AddTags',

@@ -14,6 +14,7 @@ import {
   principalFromTemplate,
 } from '../helpers/iam';
 import { CfnTemplate, securitySummary, synthesize, synthesizeStack, withoutCrossStackExports } from '../helpers/synth';
+import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 describe('DetectiveControlStack', () => {
   const synthesized = synthesizeStack(
@@ -153,7 +154,7 @@ describe('DetectiveControlStack', () => {
     const keyId = logicalIdOf(json, 'AWS::KMS::Key', (p) => /CloudTrail/.test(String(p.Description)));
     const keyPolicy = resolve(json.Resources[keyId].Properties!.KeyPolicy, json, ctx) as PolicyDocument;
     const keyArn = 'arn:aws:kms:eu-west-1:111122223333:key/trail-key';
-    const trailArn = 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/sds-trail';
+    const trailArn = `arn:aws:cloudtrail:eu-west-1:111122223333:trail/${TEST_NAMES.prefix}-trail`;
     const service = (name: string): Principal => ({ arn: name, identityPolicies: [] });
     test('CloudTrail may generate data keys for this trail only', async () => {
       const request = (sourceArn: string) => ({
@@ -240,7 +241,7 @@ describe('DetectiveControlStack', () => {
       await expectDecision(role, { action: 'sagemaker:DeleteDomain', resource: sm('domain/d-1') }, 'ImplicitlyDenied');
       await expectDecision(
         role,
-        { action: 's3:GetObject', resource: 'arn:aws:s3:::sds-proj-alpha-dev-data-111122223333/x' },
+        { action: 's3:GetObject', resource: `arn:aws:s3:::${projectNamed('alpha', 'dev', 'data-111122223333')}/x` },
         'ImplicitlyDenied',
       );
       await expectDecision(

@@ -6,6 +6,7 @@ import { MIRROR_IMAGE_DIRECTORY } from '../../lib/constructs/mirror/pypi-mirror'
 import { DeployContext } from '../helpers/intrinsics';
 import { expectDecision, logicalIdOf, principalFromTemplate } from '../helpers/iam';
 import { CfnTemplate, securitySummary, synthesize, synthesizeStack, withoutCrossStackExports } from '../helpers/synth';
+import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 describe('SharedServicesStack', () => {
   const synthesized = synthesize();
@@ -138,10 +139,16 @@ describe('SharedServicesStack', () => {
 
   test('publishes what project environments need under the shared parameter names', () => {
     for (const key of Object.values(SHARED_PARAMETERS)) {
-      template.hasResourceProperties('AWS::SSM::Parameter', { Name: `/sds/shared/${key}` });
+      template.hasResourceProperties('AWS::SSM::Parameter', { Name: `${TEST_NAMES.sharedParameter('')}${key}` });
     }
-    template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/sds/shared/mirror/scheme', Value: 'http' });
-    template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/sds/shared/mirror/port', Value: '80' });
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: `${TEST_NAMES.sharedParameter('')}mirror/scheme`,
+      Value: 'http',
+    });
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: `${TEST_NAMES.sharedParameter('')}mirror/port`,
+      Value: '80',
+    });
   });
 
   test('serves TLS 1.3 with the operator certificate when configured', () => {
@@ -156,9 +163,12 @@ describe('SharedServicesStack', () => {
       Certificates: [{ CertificateArn: certificateArn }],
       SslPolicy: 'ELBSecurityPolicy-TLS13-1-3-2021-06',
     });
-    tls.hasResourceProperties('AWS::SSM::Parameter', { Name: '/sds/shared/mirror/scheme', Value: 'https' });
     tls.hasResourceProperties('AWS::SSM::Parameter', {
-      Name: '/sds/shared/mirror/domain-name',
+      Name: `${TEST_NAMES.sharedParameter('')}mirror/scheme`,
+      Value: 'https',
+    });
+    tls.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: `${TEST_NAMES.sharedParameter('')}mirror/domain-name`,
       Value: 'pypi.data.example.com',
     });
   });
@@ -197,7 +207,7 @@ describe('SharedServicesStack', () => {
       );
       await expectDecision(
         taskRole,
-        { action: 's3:GetObject', resource: 'arn:aws:s3:::sds-proj-alpha-dev-data/x' },
+        { action: 's3:GetObject', resource: `arn:aws:s3:::${projectNamed('alpha', 'dev', 'data')}/x` },
         'ImplicitlyDenied',
       );
     });

@@ -47,7 +47,7 @@ function parseCsv(text: string): string[][] {
 
 describe("the auditor's report of acknowledged findings", () => {
   // Synthesized as `cdk synth` does it through bin/app.ts, with the path metadata the CLI turns on.
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-report-'));
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-'));
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:enable-path-metadata': true } });
   buildPlatform(app, testConfig());

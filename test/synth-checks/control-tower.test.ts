@@ -49,7 +49,7 @@ describe('guardrail results cached per template content', () => {
   let cacheDir: string;
   let outdirs: string[];
   beforeEach(() => {
-    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-guardrail-cache-'));
+    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'guardrail-cache-'));
     process.env.SDS_GUARDRAIL_CACHE_DIR = cacheDir;
     outdirs = [];
   });
@@ -61,7 +61,7 @@ describe('guardrail results cached per template content', () => {
 
   /** An app whose only stack has a property the CloudFormation schema does not know. */
   const badSchemaApp = (plugin: CachedCloudFormationValidation) => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-schema-'));
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'schema-'));
     outdirs.push(outdir);
     const app = new App({ outdir, context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
     new CfnResource(new Stack(app, 'Bad'), 'Queue', { type: 'AWS::SQS::Queue', properties: { NoSuchProperty: 1 } });
@@ -81,7 +81,7 @@ describe('guardrail results cached per template content', () => {
 
   test('the Control Tower rules give the same findings on a cold cache and from the cache', () => {
     // GIVEN a template with a bucket that breaks Control Tower rules
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-guard-'));
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-'));
     outdirs.push(outdir);
     // (aws-cdk-lib's own schema validation is not what this test is about: off, it does not load its engine)
     const app = new App({ outdir, builtinCloudFormationValidation: false });
