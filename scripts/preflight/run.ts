@@ -6,7 +6,7 @@ import { Finding } from './finding';
 import { iamQuota, percent, PolicySize, policySizes } from './iam-quota';
 import { lambdaDeploy } from './lambda-deploy';
 import { Assembly, loadAssembly } from './launch';
-import { checkLaunchRoles } from './launch-roles';
+import { cachedLaunchRoleFindings } from './launch-role-cache';
 import { serviceKeyAccess } from './service-key-access';
 
 /** Options of a preflight run. */
@@ -32,7 +32,7 @@ export const CHECKS: Record<string, (a: Assembly, o: PreflightOptions) => Findin
   'lambda-deploy': (a, o) => lambdaDeploy(a, { concurrencyQuota: o.concurrencyQuota }),
   'cross-template': (a) => crossTemplate(a),
   // Needs the asset manifests and product wiring of a synthesized assembly directory.
-  'launch-role': (a) => (a.dir ? checkLaunchRoles(a.dir) : []),
+  'launch-role': (a) => (a.dir ? cachedLaunchRoleFindings(a.dir) : []),
   // Last: it calls AWS, and only with --account.
   account: (a, o) => (o.account ? accountFindings(a, o.account) : []),
 };
