@@ -1,3 +1,4 @@
+import { BUDGET_NAMES } from '../../lib/config/budget';
 import { SHARED_PARAMETERS, TAG_KEYS } from '../../lib/config/names';
 import { DeployContext, resolve } from './intrinsics';
 import { logicalIdOf, managedPolicyDocument, PolicyDocument, Principal, principalFromTemplate } from './iam';
@@ -174,3 +175,32 @@ export const resourceTags = (project: string, env = 'dev') => ({
   [`aws:ResourceTag/${TAG_KEYS.projectName}`]: project,
   [`aws:ResourceTag/${TAG_KEYS.environmentType}`]: env,
 });
+
+/** `<prefix>-proj-<project>-dev-<suffix>`: a name of the launched project `p`. */
+export const nameIn = (p: LaunchedProject, suffix: string): string => TEST_NAMES.projectResource(p.name, 'dev', suffix);
+
+/** A role of the launched project `p` by its name suffix, under the project boundary. */
+export function projectRole(synthesized: Synthesized, p: LaunchedProject, suffix: string): Principal {
+  const id = logicalIdOf(
+    p.template,
+    'AWS::IAM::Role',
+    (props) => resolve(props.RoleName ?? '', p.template, p.ctx) === nameIn(p, suffix),
+  );
+  return { ...principalFromTemplate(p.template, id, p.ctx), boundary: projectBoundary(synthesized) };
+}
+
+/** `who` with the project's budget stop policy attached, as AWS Budgets (or the budget guard) attaches it. */
+export function withBudgetStop(p: LaunchedProject, who: Principal): Principal {
+  const id = logicalIdOf(
+    p.template,
+    'AWS::IAM::ManagedPolicy',
+    (props) => resolve(props.ManagedPolicyName ?? '', p.template, p.ctx) === nameIn(p, BUDGET_NAMES.stopPolicy),
+  );
+  return {
+    ...who,
+    identityPolicies: [
+      ...who.identityPolicies,
+      { name: BUDGET_NAMES.stopPolicy, policy: managedPolicyDocument(p.template, id, p.ctx) },
+    ],
+  };
+}

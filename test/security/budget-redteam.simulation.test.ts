@@ -35,15 +35,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { guard } from '../../lambda/budget-guard/guard';
 import { BUDGET_STOP_ACTIONS, HALTED_WORKLOADS, PIPELINE_CALLS } from '../../lib/config/budget';
 import { DEFAULT_PREFIX, Names, TAG_KEYS } from '../../lib/config/names';
-import {
-  logicalIdOf,
-  managedPolicyDocument,
-  PolicyDocument,
-  Principal,
-  principalFromTemplate,
-  Request,
-  scenario,
-} from '../helpers/iam';
+import { logicalIdOf, PolicyDocument, Principal, principalFromTemplate, Request, scenario } from '../helpers/iam';
 import { resolve } from '../helpers/intrinsics';
 import {
   ACCOUNT,
@@ -51,10 +43,12 @@ import {
   launchNotebook,
   launchProject,
   LaunchedProject,
-  projectBoundary,
   REGION,
   requestTags,
   resourceTags,
+  nameIn,
+  projectRole,
+  withBudgetStop,
 } from '../helpers/projects';
 import { CfnTemplate, synthesize } from '../helpers/synth';
 import { TEST_NAMES } from '../helpers/names';
@@ -66,22 +60,12 @@ const beta = launchProject(synthesized, 'beta');
 const iam = (resource: string) => `arn:aws:iam::${ACCOUNT}:${resource}`;
 const sagemaker = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
 const budgets = (resource: string) => `arn:aws:budgets::${ACCOUNT}:${resource}`;
-const name = (p: LaunchedProject, suffix: string) => `${TEST_NAMES.projectNamespace}${p.name}-dev-${suffix}`;
+const name = nameIn;
 const stopPolicyArn = (p: LaunchedProject) => iam(`policy/${name(p, 'budget-stop')}`);
 const budgetArn = (p: LaunchedProject) => budgets(`budget/${name(p, 'budget')}`);
 const actionArn = (p: LaunchedProject) => `${budgetArn(p)}/action/00000000-0000-4000-8000-000000000000`;
 /** From inside the project network, where notebook, job and endpoint code runs. */
 const inNetwork = (p: LaunchedProject) => ({ 'aws:SourceVpc': p.vpcId, 'aws:SecureTransport': 'true' });
-
-/** A role of the launched project by its name suffix, under the project boundary. */
-function projectRole(p: LaunchedProject, suffix: string): Principal {
-  const id = logicalIdOf(
-    p.template,
-    'AWS::IAM::Role',
-    (props) => resolve(props.RoleName ?? '', p.template, p.ctx) === name(p, suffix),
-  );
-  return { ...principalFromTemplate(p.template, id, p.ctx), boundary: projectBoundary(synthesized) };
-}
 
 /** The resolved document of one of the project's resources' properties (a trust or key policy). */
 function resolvedProperty(p: LaunchedProject, type: string, suffix: string, property: string): PolicyDocument {
@@ -93,24 +77,10 @@ function resolvedProperty(p: LaunchedProject, type: string, suffix: string, prop
   return resolve(p.template.Resources[id].Properties![property], p.template, p.ctx) as PolicyDocument;
 }
 
-/** `who` with the project's stop policy attached, as AWS Budgets attaches it at 100% of actual spend. */
-function stopped(p: LaunchedProject, who: Principal): Principal {
-  const id = logicalIdOf(
-    p.template,
-    'AWS::IAM::ManagedPolicy',
-    (props) => resolve(props.ManagedPolicyName ?? '', p.template, p.ctx) === name(p, 'budget-stop'),
-  );
-  return {
-    ...who,
-    identityPolicies: [
-      ...who.identityPolicies,
-      { name: 'budget-stop', policy: managedPolicyDocument(p.template, id, p.ctx) },
-    ],
-  };
-}
+const stopped = withBudgetStop;
 
-const actionRole = projectRole(alpha, 'budget-action');
-const launchRole = projectRole(alpha, 'notebook-launch');
+const actionRole = projectRole(synthesized, alpha, 'budget-action');
+const launchRole = projectRole(synthesized, alpha, 'notebook-launch');
 /** The execution role of jane's notebook: also the role of every job, pipeline and endpoint she starts. */
 const notebookRole = launchNotebook(synthesized, alpha, 'jane');
 /** A project-named role whose identity policy says `*`: what the boundary alone holds. */

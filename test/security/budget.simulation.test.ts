@@ -5,26 +5,20 @@
  * role can take the stop off; and the platform's budget guard halts only project-tagged work and
  * lifts only project budget stops.
  */
-import {
-  Request,
-  logicalIdOf,
-  managedPolicyDocument,
-  principalFromTemplate,
-  Principal,
-  scenario,
-} from '../helpers/iam';
+import { Request, logicalIdOf, principalFromTemplate, scenario } from '../helpers/iam';
 import {
   ACCOUNT,
   launchProject,
   LaunchedProject,
-  projectBoundary,
   REGION,
   requestTags,
   resourceTags,
+  nameIn,
+  projectRole,
+  withBudgetStop,
 } from '../helpers/projects';
-import { resolve } from '../helpers/intrinsics';
 import { CfnTemplate, synthesize } from '../helpers/synth';
-import { TEST_NAMES, projectNamed } from '../helpers/names';
+import { projectNamed } from '../helpers/names';
 
 const synthesized = synthesize();
 const alpha = launchProject(synthesized, 'alpha');
@@ -33,37 +27,13 @@ const beta = launchProject(synthesized, 'beta');
 const iam = (resource: string) => `arn:aws:iam::${ACCOUNT}:${resource}`;
 const sagemaker = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
 const budgets = (resource: string) => `arn:aws:budgets::${ACCOUNT}:${resource}`;
-const name = (p: LaunchedProject, suffix: string) => `${TEST_NAMES.projectNamespace}${p.name}-dev-${suffix}`;
+const name = nameIn;
 const stopPolicyArn = (p: LaunchedProject) => iam(`policy/${name(p, 'budget-stop')}`);
 
-/** A role of the launched project by its name suffix, under the project boundary. */
-function projectRole(p: LaunchedProject, suffix: string): Principal {
-  const id = logicalIdOf(
-    p.template,
-    'AWS::IAM::Role',
-    (props) => resolve(props.RoleName ?? '', p.template, p.ctx) === name(p, suffix),
-  );
-  return { ...principalFromTemplate(p.template, id, p.ctx), boundary: projectBoundary(synthesized) };
-}
+const stopped = withBudgetStop;
 
-/** `who` with the project's stop policy attached, as AWS Budgets attaches it at 100% of actual spend. */
-function stopped(p: LaunchedProject, who: Principal): Principal {
-  const id = logicalIdOf(
-    p.template,
-    'AWS::IAM::ManagedPolicy',
-    (props) => resolve(props.ManagedPolicyName ?? '', p.template, p.ctx) === name(p, 'budget-stop'),
-  );
-  return {
-    ...who,
-    identityPolicies: [
-      ...who.identityPolicies,
-      { name: 'budget-stop', policy: managedPolicyDocument(p.template, id, p.ctx) },
-    ],
-  };
-}
-
-const actionRole = projectRole(alpha, 'budget-action');
-const launchRole = projectRole(alpha, 'notebook-launch');
+const actionRole = projectRole(synthesized, alpha, 'budget-action');
+const launchRole = projectRole(synthesized, alpha, 'notebook-launch');
 
 describe('the role AWS Budgets uses: only this project’s stop, on this project’s people and launch role', () => {
   const attach =

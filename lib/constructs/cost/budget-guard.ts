@@ -5,7 +5,6 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -18,15 +17,16 @@ import {
   PIPELINE_CALLS,
 } from '../../config/budget';
 import { Names, TAG_KEYS } from '../../config/names';
-import {
-  acknowledgeCompliance,
-  acknowledgeGuardRule,
-  acknowledgeLintRule,
-  HIPAA_AND_NIST,
-} from '../acknowledgements/acknowledge';
+import { acknowledgeCompliance, acknowledgeGuardRule } from '../acknowledgements/acknowledge';
 import { logStreamsFinding } from '../acknowledgements/findings';
 import { EncryptionKey } from '../encryption/encryption-key';
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
+import {
+  acknowledgePlatformFunction,
+  ownLogsStatement,
+  PLATFORM_FUNCTION_DEFAULTS,
+  reportFindingsStatements,
+} from '../observability/platform-function';
 
 /** Where the guard's code lives. */
 export const GUARD_ENTRY = path.join(__dirname, '..', '..', '..', 'lambda', 'budget-guard', 'index.ts');
@@ -139,18 +139,8 @@ export class BudgetGuard extends Construct {
           resources: haltedTypes.map(sagemakerArn),
           conditions: projectTagged,
         }),
-        new iam.PolicyStatement({ sid: 'ReportFindings', actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
-        new iam.PolicyStatement({
-          sid: 'EncryptFindings',
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [props.topicKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com` } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'WriteOwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [`${logs.logGroup.logGroupArn}:*`],
-        }),
+        ...reportFindingsStatements(props.topic, props.topicKey),
+        ownLogsStatement(logs.logGroup),
       ],
     });
     Validations.of(policy).acknowledge(
@@ -186,43 +176,32 @@ export class BudgetGuard extends Construct {
     );
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
+      ...PLATFORM_FUNCTION_DEFAULTS,
       entry: GUARD_ENTRY,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       description: "Budget guard: halts a stopped project's SageMaker work, lifts the stop under the limit",
       role: this.role.withoutPolicyUpdates(),
       memorySize: 256,
       timeout: Duration.minutes(5),
       retryAttempts: 0,
       logGroup: logs.logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      tracing: lambda.Tracing.DISABLED,
       environment: {
         TOPIC_ARN: props.topic.topicArn,
         ACCOUNT_ID: Aws.ACCOUNT_ID,
         PARTITION: Aws.PARTITION,
         PREFIX: names.prefix,
       },
-      bundling: { minify: true, sourceMap: false, target: 'node24', format: nodejs.OutputFormat.CJS },
     });
     this.function.node.addDependency(policy);
-    const inVpc =
-      'The guard only calls the Budgets, SageMaker and SNS APIs over TLS; a VPC would add interface endpoints without protecting anything.';
-    acknowledgeCompliance(this.function, 'LambdaInsideVPC', inVpc);
-    acknowledgeGuardRule(this.function, 'lambda_inside_vpc_check', inVpc);
     const noQueue =
       'Scheduled every 15 minutes and idempotent: the next run repeats a failed one, and failures alarm to the findings topic; a dead-letter queue would hold only empty schedule events.';
     acknowledgeCompliance(this.function, 'LambdaDLQ', noQueue);
     acknowledgeGuardRule(this.function, 'lambda_dlq_check', noQueue);
-    const unreserved =
-      'Reserved concurrency fails on new accounts whose concurrency quota is 10; the guard runs once per schedule tick.';
-    acknowledgeCompliance(this.function, 'LambdaConcurrency', unreserved, HIPAA_AND_NIST);
-    acknowledgeGuardRule(this.function, 'lambda_concurrency_check', unreserved);
-    acknowledgeLintRule(
-      this.function,
-      'W3005',
-      'aws-cdk-lib orders every function after its role with a DependsOn that duplicates the GetAtt; harmless, and not removable on the L2.',
-    );
+    acknowledgePlatformFunction(this.function, {
+      outsideVpc:
+        'The guard only calls the Budgets, SageMaker and SNS APIs over TLS; a VPC would add interface endpoints without protecting anything.',
+      unreserved:
+        'Reserved concurrency fails on new accounts whose concurrency quota is 10; the guard runs once per schedule tick.',
+    });
 
     new events.Rule(this, 'Schedule', {
       // Named apart from the detective control's rule, which verify finds by the stack's name.

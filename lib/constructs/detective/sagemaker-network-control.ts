@@ -5,7 +5,6 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -13,14 +12,15 @@ import { Construct } from 'constructs';
 import { COVERED_EVENT_NAMES, remediationGrants } from '../../config/covered-apis';
 import { Names } from '../../config/names';
 import { EncryptionKey } from '../encryption/encryption-key';
-import {
-  acknowledgeCompliance,
-  HIPAA_AND_NIST,
-  acknowledgeGuardRule,
-  acknowledgeLintRule,
-} from '../acknowledgements/acknowledge';
+import { acknowledgeCompliance, acknowledgeGuardRule } from '../acknowledgements/acknowledge';
 import { logStreamsFinding } from '../acknowledgements/findings';
 import { EncryptedLogGroup } from '../observability/encrypted-log-group';
+import {
+  acknowledgePlatformFunction,
+  ownLogsStatement,
+  PLATFORM_FUNCTION_DEFAULTS,
+  reportFindingsStatements,
+} from '../observability/platform-function';
 import { accountArn } from '../../config/arns';
 
 /** Where the control's code lives. */
@@ -101,13 +101,7 @@ export class SageMakerNetworkControl extends Construct {
           actions: ['ssm:GetParametersByPath'],
           resources: [accountArn('ssm', `parameter${props.names.projectsRoot.replace(/\/$/, '')}`)],
         }),
-        new iam.PolicyStatement({ sid: 'ReportFindings', actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
-        new iam.PolicyStatement({
-          sid: 'EncryptFindings',
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [props.topicKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com` } },
-        }),
+        ...reportFindingsStatements(props.topic, props.topicKey),
         new iam.PolicyStatement({
           sid: 'KeepFailedEvents',
           actions: ['sqs:SendMessage'],
@@ -119,11 +113,7 @@ export class SageMakerNetworkControl extends Construct {
           resources: [queueKey.keyArn],
           conditions: { StringEquals: { 'kms:ViaService': `sqs.${Aws.REGION}.amazonaws.com` } },
         }),
-        new iam.PolicyStatement({
-          sid: 'WriteOwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [`${logs.logGroup.logGroupArn}:*`],
-        }),
+        ownLogsStatement(logs.logGroup),
       ],
     });
     Validations.of(policy).acknowledge(
@@ -138,9 +128,8 @@ export class SageMakerNetworkControl extends Construct {
     );
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
+      ...PLATFORM_FUNCTION_DEFAULTS,
       entry: CONTROL_ENTRY,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       description: 'Detective control: SageMaker resources outside project networks',
       role: role.withoutPolicyUpdates(),
       memorySize: 256,
@@ -150,32 +139,22 @@ export class SageMakerNetworkControl extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
       logGroup: logs.logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      tracing: lambda.Tracing.DISABLED,
       environment: {
         TOPIC_ARN: props.topic.topicArn,
         MODE: props.mode ?? 'enforce',
         PREFIX: props.names.prefix,
       },
-      bundling: { minify: true, sourceMap: false, target: 'node24', format: nodejs.OutputFormat.CJS },
     });
     // CreateFunction checks that the role may send to the dead-letter queue: the policy must exist first.
     this.function.node.addDependency(policy);
-    const inVpc =
-      'The control only calls SageMaker, SSM and SNS APIs over TLS; a VPC would add three interface endpoints without protecting anything, and it must keep working when project networks are broken.';
-    acknowledgeCompliance(this.function, 'LambdaInsideVPC', inVpc);
-    acknowledgeGuardRule(this.function, 'lambda_inside_vpc_check', inVpc);
-    if (props.reservedConcurrency === undefined) {
-      const unreserved =
-        'Reserved concurrency is opt-in (detectiveControlConcurrency): reserving any fails on new accounts whose concurrency quota is 10; the control handles one event per SageMaker create call, retries, and keeps failures in its DLQ.';
-      acknowledgeCompliance(this.function, 'LambdaConcurrency', unreserved, HIPAA_AND_NIST);
-      acknowledgeGuardRule(this.function, 'lambda_concurrency_check', unreserved);
-    }
-    acknowledgeLintRule(
-      this.function,
-      'W3005',
-      'aws-cdk-lib orders every function after its role with a DependsOn that duplicates the GetAtt; harmless, and not removable on the L2.',
-    );
+    acknowledgePlatformFunction(this.function, {
+      outsideVpc:
+        'The control only calls SageMaker, SSM and SNS APIs over TLS; a VPC would add three interface endpoints without protecting anything, and it must keep working when project networks are broken.',
+      unreserved:
+        props.reservedConcurrency === undefined
+          ? 'Reserved concurrency is opt-in (detectiveControlConcurrency): reserving any fails on new accounts whose concurrency quota is 10; the control handles one event per SageMaker create call, retries, and keeps failures in its DLQ.'
+          : undefined,
+    });
 
     // Every create call that takes or exposes a network configuration; failed calls created nothing.
     this.rule = new events.Rule(this, 'Rule', {
