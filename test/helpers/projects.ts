@@ -2,7 +2,7 @@ import { BUDGET_NAMES } from '../../lib/config/budget';
 import { SHARED_PARAMETERS, TAG_KEYS } from '../../lib/config/names';
 import { DeployContext, resolve } from './intrinsics';
 import { logicalIdOf, managedPolicyDocument, PolicyDocument, Principal, principalFromTemplate } from './iam';
-import { CfnTemplate, Synthesized } from './synth';
+import { CfnTemplate, synthesize, Synthesized } from './synth';
 import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 export const ACCOUNT = '111122223333';
@@ -204,3 +204,22 @@ export function withBudgetStop(p: LaunchedProject, who: Principal): Principal {
     ],
   };
 }
+
+/** The SSO role pattern the variant platform trusts for data scientists (`projectUserRoleArns`). */
+export const VARIANT_SSO_ROLES =
+  'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataScientist_*';
+
+/**
+ * The one config variant of the whole platform the tests need, synthesized once per jest run:
+ * console networks (`consoleSourceCidrs`), a default federated role for data scientists
+ * (`projectUserRoleArns`) and two notebook instance types (`notebookInstanceTypes`). Each setting
+ * changes different statements and parameters, so one variant serves every test of them.
+ */
+export const variantPlatform = (): Synthesized =>
+  synthesize({
+    context: {
+      consoleSourceCidrs: '203.0.113.0/24',
+      projectUserRoleArns: VARIANT_SSO_ROLES,
+      notebookInstanceTypes: 'ml.m5.large,ml.g5.xlarge',
+    },
+  });

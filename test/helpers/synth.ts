@@ -188,6 +188,22 @@ export function synthesizeStack(
   return synthesized;
 }
 
+/**
+ * A template with the code of its bundled functions left out (their S3 key is the bundle's hash,
+ * and a small app built without bundling names a placeholder): for comparing everything else.
+ */
+export function withoutBundledCode(template: CfnTemplate): CfnTemplate {
+  const copy = JSON.parse(JSON.stringify(template)) as CfnTemplate;
+  for (const resource of Object.values(copy.Resources)) {
+    const code = resource.Properties?.Code as { S3Key?: unknown } | undefined;
+    if (resource.Type !== 'AWS::Lambda::Function' || code?.S3Key === undefined) continue;
+    resource.Properties!.Code = { ...code, S3Key: '<asset hash of the bundled code>' };
+    const metadata = (resource as { Metadata?: Record<string, unknown> }).Metadata ?? {};
+    for (const key of Object.keys(metadata).filter((k) => k.startsWith('aws:asset:'))) delete metadata[key];
+  }
+  return copy;
+}
+
 /** A template without the exports CDK adds for other stacks' references (a small app has no other stacks). */
 export function withoutCrossStackExports(template: CfnTemplate): CfnTemplate {
   const outputs = Object.entries(template.Outputs ?? {}).filter(([id]) => !id.startsWith('ExportsOutput'));

@@ -3,6 +3,7 @@ import { ENDPOINT_AZS } from '../../lib/constructs/project/project-endpoints';
 import { mirrorEndpointAzCount } from '../../lib/constructs/project/project-network';
 import { DeployContext, resolve } from '../helpers/intrinsics';
 import { resourcesOfType, securitySummary, synthesize } from '../helpers/synth';
+import { VARIANT_SSO_ROLES, variantPlatform } from '../helpers/projects';
 import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 describe('ProjectEnvironmentProduct', () => {
@@ -190,11 +191,8 @@ describe('NotebookProduct', () => {
 });
 
 describe('ProjectEnvironmentProduct: launch settings from the platform config', () => {
-  const sso = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataScientist_*';
-  // One variant platform for both settings: a full synthesis takes seconds.
-  const variant = synthesize({
-    context: { projectUserRoleArns: sso, notebookInstanceTypes: 'ml.m5.large,ml.g5.xlarge' },
-  });
+  const sso = VARIANT_SSO_ROLES;
+  const variant = variantPlatform();
   test('the launch parameters default to projectUserRoleArns / projectAdminRoleArns', () => {
     const template = variant.product(variant.platform.portfolio.projectEnvironment);
     expect(template.Parameters?.UserRoleArns).toMatchObject({ Default: sso, MaxLength: 1024 });

@@ -1,6 +1,6 @@
 import { TAG_KEYS } from '../../lib/config/names';
 import { expectDecision, PolicyDocument, Principal, scenario } from '../helpers/iam';
-import { ACCOUNT, launchNotebook, launchProject, REGION, userTrust } from '../helpers/projects';
+import { ACCOUNT, launchNotebook, launchProject, REGION, userTrust, variantPlatform } from '../helpers/projects';
 import { synthesize } from '../helpers/synth';
 import { resolve } from '../helpers/intrinsics';
 import { wildcardRegExp } from '../../scripts/preflight/wildcard';
@@ -701,7 +701,7 @@ describe('off-network paths: the repository and notebooks open only where the de
   );
 
   describe('with consoleSourceCidrs set, notebooks open only from those networks', () => {
-    const restricted = launchProject(synthesize({ context: { consoleSourceCidrs: '203.0.113.0/24' } }), 'alpha');
+    const restricted = launchProject(variantPlatform(), 'alpha');
     const open = (sourceIp: string) => ({
       action: 'sagemaker:CreatePresignedNotebookInstanceUrl',
       resource: sagemaker(`notebook-instance/${projectNamed('alpha', 'dev', 'jane')}`),
@@ -757,7 +757,7 @@ describe('read-back: what project code wrote leaves only through the project net
     'ExplicitlyDenied',
   );
   describe('with consoleSourceCidrs set, people read back only from those networks or the project VPC', () => {
-    const restricted = launchProject(synthesize({ context: { consoleSourceCidrs: '203.0.113.0/24' } }), 'alpha');
+    const restricted = launchProject(variantPlatform(), 'alpha');
     scenario(
       'alpha user reads training logs from the corporate network',
       () => restricted.user,

@@ -6,7 +6,7 @@
  */
 import { TAG_KEYS } from '../../lib/config/names';
 import { evaluate, expectDecision, Principal, Request } from '../helpers/iam';
-import { ACCOUNT, launchNotebook, launchProject, REGION } from '../helpers/projects';
+import { ACCOUNT, launchNotebook, launchProject, REGION, variantPlatform } from '../helpers/projects';
 import { synthesize } from '../helpers/synth';
 import { TEST_NAMES, projectNamed } from '../helpers/names';
 
@@ -158,7 +158,7 @@ describe('read-back off the network: what notebook code wrote leaves through cal
   );
 
   describe('with consoleSourceCidrs set, people read back only from those networks (they do not)', () => {
-    const restricted = launchProject(synthesize({ context: { consoleSourceCidrs: '203.0.113.0/24' } }), 'alpha');
+    const restricted = launchProject(variantPlatform(), 'alpha');
     attack(
       'alpha user reads trial component parameters from another network (a stolen session elsewhere)',
       () => restricted.user,
