@@ -79,6 +79,13 @@ function resolvedProperty(p: LaunchedProject, type: string, suffix: string, prop
 
 const stopped = withBudgetStop;
 
+/** Attaching alpha's budget stop to `role`, as the budget-action role or anyone else would ask. */
+const attachAlphaStopTo = (role: string) => (): Request => ({
+  action: 'iam:AttachRolePolicy',
+  resource: iam(`role/${role}`),
+  context: { 'iam:PolicyARN': stopPolicyArn(alpha) },
+});
+
 const actionRole = projectRole(synthesized, alpha, 'budget-action');
 const launchRole = projectRole(synthesized, alpha, 'notebook-launch');
 /** The execution role of jane's notebook: also the role of every job, pipeline and endpoint she starts. */
@@ -172,11 +179,7 @@ describe('taking the stop off: no project role can', () => {
   scenario(
     'the budget-action role cannot attach its stop to the notebook execution roles either (only the listed roles)',
     () => actionRole,
-    () => ({
-      action: 'iam:AttachRolePolicy',
-      resource: iam(`role/${name(alpha, 'nb-jane')}`),
-      context: { 'iam:PolicyARN': stopPolicyArn(alpha) },
-    }),
+    attachAlphaStopTo(name(alpha, 'nb-jane')),
     'Denied',
   );
   // Defence in depth: the boundary, the ceiling of every project role, does not protect the stop itself.
@@ -569,11 +572,7 @@ describe('the budget-action role and the Budgets service grants across projects'
   scenario(
     'whoever gets it (any budget of the account) still attaches only alpha’s stop to alpha’s roles',
     () => actionRole,
-    () => ({
-      action: 'iam:AttachRolePolicy',
-      resource: iam(`role/${name(beta, 'admin')}`),
-      context: { 'iam:PolicyARN': stopPolicyArn(alpha) },
-    }),
+    attachAlphaStopTo(name(beta, 'admin')),
     'Denied',
   );
   scenario(
