@@ -564,13 +564,13 @@ describe('the budget-action role and the Budgets service grants across projects'
     'Denied',
   );
   scenario(
-    'HOLE: alpha’s budget-action role trusts every budget of the account (aws:SourceArn budget/*); scope it to budget/<prefix>-proj-<p>-<e>-budget*',
+    'AWS Budgets cannot assume alpha’s budget-action role for beta’s budget',
     () => budgetsService,
     assume(alpha, beta),
-    'Allowed',
+    'Denied',
   );
   scenario(
-    'whoever gets it (any budget of the account) still attaches only alpha’s stop to alpha’s roles',
+    'and even with it, only alpha’s stop goes onto only alpha’s roles',
     () => actionRole,
     attachAlphaStopTo(name(beta, 'admin')),
     'Denied',

@@ -45,14 +45,19 @@ export class ProjectBudget extends Construct {
     const { project } = props;
     const budgetName = projectResourceName(project, BUDGET_NAMES.budget);
     const fromThisAccount = { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } };
-    // Each in the form AWS Budgets documents for it: its SNS guide, and its confused-deputy page for roles.
+    // The topic in the form AWS Budgets' SNS guide documents.
     const publishedByBudgets = {
       ...fromThisAccount,
       ArnLike: { 'aws:SourceArn': accountArn('budgets', '*', 'global') },
     };
+    // For this project's budget (and its actions) only: no other budget of the account gets the role.
     const assumedByBudgets = {
       ...fromThisAccount,
-      ArnLike: { 'aws:SourceArn': accountArn('budgets', 'budget/*', 'global') },
+      ArnLike: {
+        'aws:SourceArn': [`budget/${budgetName}`, `budget/${budgetName}/*`].map((r) =>
+          accountArn('budgets', r, 'global'),
+        ),
+      },
     };
     const topicName = projectResourceName(project, BUDGET_NAMES.budget);
 
