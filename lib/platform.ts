@@ -18,15 +18,38 @@ export interface Platform {
   readonly detective: DetectiveControlStack;
 }
 
+/**
+ * The stacks that use no other stack's outputs, each as the platform builds it (id, name and
+ * description): a test can build one of them alone in a small app and get the same template.
+ */
+export const STANDALONE_STACKS = {
+  principals: (app: App, config: AppConfig, names: Names) =>
+    new AdminPrincipalsStack(app, 'AdminPrincipals', {
+      stackName: names.stackName('admin-principals'),
+      description: 'Data science platform: administration principals',
+      config,
+      names,
+    }),
+  shared: (app: App, config: AppConfig, names: Names) =>
+    new SharedServicesStack(app, 'SharedServices', {
+      stackName: names.stackName('shared-services'),
+      description: 'Data science platform: shared-services network and private PyPI mirror',
+      config,
+      names,
+    }),
+  detective: (app: App, config: AppConfig, names: Names) =>
+    new DetectiveControlStack(app, 'DetectiveControl', {
+      stackName: names.stackName('detective-control'),
+      description: 'Data science platform: CloudTrail and the SageMaker network detective control',
+      config,
+      names,
+    }),
+};
+
 /** Builds every stack of the platform into `app` from a validated config. */
 export function buildPlatform(app: App, config: AppConfig): Platform {
   const names = new Names(config.prefix);
-  const principals = new AdminPrincipalsStack(app, 'AdminPrincipals', {
-    stackName: names.stackName('admin-principals'),
-    description: 'Data science platform: administration principals',
-    config,
-    names,
-  });
+  const principals = STANDALONE_STACKS.principals(app, config, names);
   const portfolio = new AdminPortfolioStack(app, 'AdminPortfolio', {
     stackName: names.stackName('admin-portfolio'),
     description: 'Data science platform: administration portfolio and product assets',
@@ -35,18 +58,8 @@ export function buildPlatform(app: App, config: AppConfig): Platform {
     projectAdministratorRole: principals.projectAdministratorRole,
     environmentLaunchRole: principals.environmentLaunchRole,
   });
-  const shared = new SharedServicesStack(app, 'SharedServices', {
-    stackName: names.stackName('shared-services'),
-    description: 'Data science platform: shared-services network and private PyPI mirror',
-    config,
-    names,
-  });
-  const detective = new DetectiveControlStack(app, 'DetectiveControl', {
-    stackName: names.stackName('detective-control'),
-    description: 'Data science platform: CloudTrail and the SageMaker network detective control',
-    config,
-    names,
-  });
+  const shared = STANDALONE_STACKS.shared(app, config, names);
+  const detective = STANDALONE_STACKS.detective(app, config, names);
   Tags.of(app).add(TAG_KEYS.system, config.prefix);
   return { names, principals, portfolio, shared, detective };
 }

@@ -27,6 +27,7 @@ import { ALERT_PERCENT, ENDPOINTS_ON_STOP, MONTHLY_BUDGET, STOP_PERCENT } from '
 import { NotebookProduct } from './notebook-product';
 import { addProjectParameters, PROJECT_PARAMETER_IDS } from './project-parameters';
 import { accountArn } from '../config/arns';
+import { EMAIL_PATTERN } from '../config/config';
 
 /** VPC CIDR of a project: a /16 to /22 network, split into three /24 subnets. */
 export const VPC_CIDR = {
@@ -37,7 +38,7 @@ export const VPC_CIDR = {
 
 /** An email address, or empty (launch parameter pattern). */
 export const EMAIL = {
-  pattern: '^$|^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
+  pattern: `^$|${EMAIL_PATTERN.source}`,
   description: 'empty, or an email address such as admin@example.com',
 } as const;
 

@@ -9,10 +9,7 @@ import type { CfnTemplate } from '../../scripts/preflight/cfn-resolve';
 import { AppConfig, loadConfig } from '../../lib/config/config';
 import { Names, TAG_KEYS } from '../../lib/config/names';
 import { cachedCloudFormationValidation } from '../../lib/synth-checks/schema-validation';
-import { addGuardrails, buildPlatform, Platform } from '../../lib/platform';
-import { AdminPrincipalsStack } from '../../lib/stacks/admin-principals-stack';
-import { DetectiveControlStack } from '../../lib/stacks/detective-control-stack';
-import { SharedServicesStack } from '../../lib/stacks/shared-services-stack';
+import { addGuardrails, buildPlatform, Platform, STANDALONE_STACKS } from '../../lib/platform';
 
 /** Template JSON as CloudFormation reads it (one definition, shared with the preflight). */
 export type { CfnTemplate } from '../../scripts/preflight/cfn-resolve';
@@ -139,7 +136,7 @@ function synthesizeVariant(runDir: string, key: string, options: SynthOptions): 
 }
 
 /** The stacks that use no other stack's outputs: a variant of one of them needs only that stack. */
-export type StandaloneStack = 'principals' | 'shared' | 'detective';
+export type StandaloneStack = keyof typeof STANDALONE_STACKS;
 
 /** One stack, synthesized on its own in a small app. */
 export interface SynthesizedStack {
@@ -177,7 +174,7 @@ export function synthesizeStack(
     });
     const config = testConfig(context);
     const names = new Names(config.prefix);
-    const stack = STANDALONE[name](app, config, names);
+    const stack = STANDALONE_STACKS[name](app, config, names);
     Tags.of(app).add(TAG_KEYS.system, config.prefix);
     Validations.of(app).addPlugins(cachedCloudFormationValidation());
     app.synth();
@@ -210,31 +207,6 @@ export function withoutCrossStackExports(template: CfnTemplate): CfnTemplate {
   const { Outputs: _outputs, ...rest } = template;
   return outputs.length > 0 ? { ...rest, Outputs: Object.fromEntries(outputs) } : rest;
 }
-
-/** Each standalone stack as `buildPlatform` (lib/platform.ts) constructs it. */
-const STANDALONE: Record<StandaloneStack, (app: App, config: AppConfig, names: Names) => Stack> = {
-  principals: (app, config, names) =>
-    new AdminPrincipalsStack(app, 'AdminPrincipals', {
-      stackName: names.stackName('admin-principals'),
-      description: 'Data science platform: administration principals',
-      config,
-      names,
-    }),
-  shared: (app, config, names) =>
-    new SharedServicesStack(app, 'SharedServices', {
-      stackName: names.stackName('shared-services'),
-      description: 'Data science platform: shared-services network and private PyPI mirror',
-      config,
-      names,
-    }),
-  detective: (app, config, names) =>
-    new DetectiveControlStack(app, 'DetectiveControl', {
-      stackName: names.stackName('detective-control'),
-      description: 'Data science platform: CloudTrail and the SageMaker network detective control',
-      config,
-      names,
-    }),
-};
 
 /**
  * Synthesizes the shared assembly into `outdir` (jest's global setup) and records where each
