@@ -15,6 +15,8 @@ export const TAG_KEYS = {
   ownerEmail: 'OwnerEmail',
   /** Minutes without activity after which a notebook stops itself (0: never). */
   idleStopMinutes: 'IdleStopMinutes',
+  /** Studio user profiles: the aws:userid of the one person who may open the profile's Studio. */
+  ownerPrincipal: 'OwnerPrincipal',
 } as const;
 
 /**
@@ -164,6 +166,12 @@ export const PROJECT_PARAMETERS = {
   launchId: 'launch-id',
   lifecycleConfigName: 'lifecycle-config-name',
   s3EndpointId: 's3-endpoint-id',
+  /** Studio (only when the launch enables it): the domain, its security group and lifecycle configurations. */
+  studioDomainId: 'studio-domain-id',
+  studioSecurityGroupId: 'studio-security-group-id',
+  studioLifecycleConfigArns: 'studio-lifecycle-config-arns',
+  /** Unique id of the project user role: a Studio profile's owner is `<this id>:<sign-in name>` (aws:userid). */
+  userRoleId: 'user-role-id',
 } as const;
 
 /** SSM parameter key of the id of project subnet `n` (1-based), one parameter per subnet. */
