@@ -17,6 +17,8 @@ export const TAG_KEYS = {
   idleStopMinutes: 'IdleStopMinutes',
   /** Studio user profiles: the aws:userid of the one person who may open the profile's Studio. */
   ownerPrincipal: 'OwnerPrincipal',
+  /** Studio execution roles: the domain of their profile (the boundary keeps their spaces in it). */
+  studioDomainId: 'StudioDomainId',
 } as const;
 
 /**
@@ -57,6 +59,11 @@ export class Names {
   /** EventBridge schedule of the budget guard: named apart from the detective control's rule. */
   get budgetGuardSchedule(): string {
     return `${this.prefix}-budget-guard`;
+  }
+
+  /** Function behind the Studio cleanup custom resources of project products (named: products call it by ARN). */
+  get studioCleanupFunction(): string {
+    return `${this.prefix}-studio-cleanup`;
   }
 
   /** CloudTrail trail the detective control reads (unless an existing trail is used). */

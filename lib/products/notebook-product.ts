@@ -1,4 +1,5 @@
 import { Aws, CfnDynamicReference, CfnDynamicReferenceService, CfnOutput, CfnParameter, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
@@ -16,6 +17,12 @@ import { accountArn } from '../config/arns';
 export const OWNER_USER_NAME = {
   pattern: '^[a-z][a-z0-9-]{0,18}[a-z0-9]$',
   description: '2-20 lower-case letters, digits or hyphens, starting with a letter',
+} as const;
+
+/** Owner e-mail addresses: only characters IAM and SageMaker accept in tag values (the address becomes a tag). */
+export const OWNER_EMAIL = {
+  pattern: '^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$',
+  description: 'an e-mail address like jane@example.com (letters, digits and . _ + - before the @)',
 } as const;
 
 /** Idle stop: the default gives a lunch break and a meeting; a day is the most one may ask for. */
@@ -58,11 +65,9 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     const email = new CfnParameter(this, 'OwnerEmail', {
       type: 'String',
       description: 'Your e-mail address, used as your git identity.',
-      // Only characters IAM and SageMaker accept in tag values (the address becomes the OwnerEmail tag).
-      allowedPattern: '^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$',
+      allowedPattern: OWNER_EMAIL.pattern,
       maxLength: 254,
-      constraintDescription:
-        'must be an e-mail address like jane@example.com (letters, digits and . _ + - before the @)',
+      constraintDescription: `must be ${OWNER_EMAIL.description}`,
     });
     const instanceType = new CfnParameter(this, 'InstanceType', {
       type: 'String',
@@ -133,11 +138,25 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     const userName = owner.valueAsString;
 
     const notebookName = projectResourceName(project, userName);
+    const notebookArn = accountArn('sagemaker', `notebook-instance/${notebookName}`);
     const { role: executionRole, policy } = new NotebookExecutionRole(this, {
       project,
-      userName,
-      notebookArn: accountArn('sagemaker', `notebook-instance/${notebookName}`),
+      roleSuffix: `nb-${userName}`,
+      description: 'Execution role of one data scientist notebook and the SageMaker work it starts',
       setting,
+      ownStatements: [
+        // The lifecycle script reads its own notebook's tags (git identity, idle-stop minutes); the idle check stops it.
+        new iam.PolicyStatement({
+          sid: 'ReadOwnNotebookTags',
+          actions: ['sagemaker:ListTags'],
+          resources: [notebookArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'StopOwnNotebookWhenIdle',
+          actions: ['sagemaker:StopNotebookInstance'],
+          resources: [notebookArn],
+        }),
+      ],
     });
 
     const notebook = new sagemaker.CfnNotebookInstance(this, 'Notebook', {

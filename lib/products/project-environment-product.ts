@@ -1,4 +1,4 @@
-import { CfnCondition, CfnOutput, CfnParameter, Fn, Tags } from 'aws-cdk-lib';
+import { CfnCondition, CfnOutput, CfnParameter, CfnResource, Fn, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as resourcegroups from 'aws-cdk-lib/aws-resourcegroups';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -10,7 +10,10 @@ import { NestedProductStackTemplate } from '../constructs/catalog/product-stack-
 import { EncryptionKey } from '../constructs/encryption/encryption-key';
 import { switchRoleUrl } from '../constructs/identity/project-administrator-role';
 import { TRUSTED_ROLE_ARNS } from '../constructs/identity/trust';
-import { NotebookLifecycle } from '../constructs/project/notebook-lifecycle';
+import { NotebookEnvironment, NotebookLifecycle } from '../constructs/project/notebook-lifecycle';
+import { ProjectStudio, STUDIO_IDLE } from '../constructs/studio/project-studio';
+import { StudioLaunchRole } from '../constructs/studio/studio-launch-role';
+import { StudioUserProduct } from './studio-user-product';
 import {
   launchIdOfThisStack,
   projectParameterName,
@@ -71,6 +74,9 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
   readonly notebookProduct: servicecatalog.CloudFormationProduct;
   /** The nested ProductStack behind the notebook product. */
   readonly notebookStack: NotebookProduct;
+  /** The Studio user product (its resources exist only when the launch enables Studio). */
+  readonly studioProduct: servicecatalog.CloudFormationProduct;
+  readonly studioStack: StudioUserProduct;
 
   constructor(scope: Construct, id: string, props: ProjectEnvironmentProductProps) {
     super(scope, id, {
@@ -129,6 +135,21 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       allowedValues: [...ENDPOINTS_ON_STOP],
       default: ENDPOINTS_ON_STOP[0],
     });
+    const studio = new CfnParameter(this, 'Studio', {
+      type: 'String',
+      description:
+        "Enabled: a SageMaker Studio domain in the project network (VpcOnly, project key) and a 'SageMaker Studio user' product in the project portfolio. No cost while nobody runs an app, but home volumes (EFS) and apps: see npm run cost.",
+      allowedValues: ['Disabled', 'Enabled'],
+      default: 'Disabled',
+    });
+    const studioIdle = new CfnParameter(this, 'StudioIdleMinutes', {
+      type: 'Number',
+      description: `Studio shuts down JupyterLab and Code Editor apps idle for this many minutes (${STUDIO_IDLE.min} to ${STUDIO_IDLE.max}; a user may choose within that range). Their files stay in the space.`,
+      default: STUDIO_IDLE.default,
+      minValue: STUDIO_IDLE.min,
+      maxValue: STUDIO_IDLE.max,
+      constraintDescription: `must be a whole number of minutes from ${STUDIO_IDLE.min} to ${STUDIO_IDLE.max}`,
+    });
     const userTrust = trustedRoles('UserRoleArns', 'user', props.defaultUserRoleArns);
     const adminTrust = trustedRoles('AdminRoleArns', 'admin', props.defaultAdminRoleArns);
     const project: ProjectContext = {
@@ -145,6 +166,7 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
         ParameterGroups: [
           { Label: { default: 'Project' }, Parameters: [projectName.logicalId, envType.logicalId] },
           { Label: { default: 'Network' }, Parameters: [vpcCidr.logicalId, containerImages.logicalId] },
+          { Label: { default: 'Studio' }, Parameters: [studio.logicalId, studioIdle.logicalId] },
           { Label: { default: 'Sign-in' }, Parameters: [userTrust.logicalId, adminTrust.logicalId] },
           {
             Label: { default: 'Cost' },
@@ -156,6 +178,8 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
           [envType.logicalId]: { default: 'Environment type (dev: 1 AZ of endpoints, test: 2, prod: 3)' },
           [vpcCidr.logicalId]: { default: 'VPC CIDR' },
           [containerImages.logicalId]: { default: 'Container images (ECR endpoints, extra cost)' },
+          [studio.logicalId]: { default: 'SageMaker Studio domain' },
+          [studioIdle.logicalId]: { default: 'Shut down idle Studio apps after (minutes)' },
           [userTrust.logicalId]: { default: 'Federated roles of data scientists (IAM Identity Center, SAML)' },
           [adminTrust.logicalId]: { default: 'Federated roles of project administrators' },
           [monthlyBudget.logicalId]: { default: 'Monthly budget (USD, 0: none)' },
@@ -168,6 +192,9 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
     const isProd = new CfnCondition(this, 'IsProd', { expression: Fn.conditionEquals(envType.valueAsString, 'prod') });
     const withContainerImages = new CfnCondition(this, 'WithContainerImages', {
       expression: Fn.conditionEquals(containerImages.valueAsString, 'Enabled'),
+    });
+    const withStudio = new CfnCondition(this, 'WithStudio', {
+      expression: Fn.conditionEquals(studio.valueAsString, 'Enabled'),
     });
 
     const boundary = iam.ManagedPolicy.fromManagedPolicyName(this, 'ProjectBoundary', names.projectBoundaryPolicy);
@@ -195,19 +222,29 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
     const storage = new ProjectStorage(this, 'Storage', { project, key, s3EndpointId: network.s3Endpoint.ref });
     const subnetIds = network.subnets.map((s) => s.ref);
     const securityGroupId = network.sageMakerSecurityGroup.securityGroupId;
-    const lifecycle = new NotebookLifecycle(this, 'Lifecycle', {
+    const workspaceEnvironment: NotebookEnvironment = {
+      vpcId: network.vpc.ref,
+      subnetIds,
+      securityGroupId,
+      kmsKeyArn: key.keyArn,
+      dataBucket: storage.dataBucket.bucketName,
+      modelBucket: storage.modelBucket.bucketName,
+      pipIndexUrl: network.mirrorUrl,
+      pipTrustedHost: network.mirrorTrustedHost,
+      imageRepositoryUri: storage.imageRepository.repositoryUri,
+    };
+    const lifecycle = new NotebookLifecycle(this, 'Lifecycle', { project, environment: workspaceEnvironment });
+    const projectStudio = new ProjectStudio(this, 'StudioDomain', {
       project,
-      environment: {
-        vpcId: network.vpc.ref,
-        subnetIds,
-        securityGroupId,
-        kmsKeyArn: key.keyArn,
-        dataBucket: storage.dataBucket.bucketName,
-        modelBucket: storage.modelBucket.bucketName,
-        pipIndexUrl: network.mirrorUrl,
-        pipTrustedHost: network.mirrorTrustedHost,
-        imageRepositoryUri: storage.imageRepository.repositoryUri,
-      },
+      vpc: network.vpc,
+      vpcRef: network.vpcRef,
+      subnetIds,
+      sageMakerSecurityGroup: network.sageMakerSecurityGroup,
+      key,
+      boundary,
+      environment: workspaceEnvironment,
+      idleMinutes: studioIdle.valueAsNumber,
+      condition: withStudio,
     });
 
     // The project's own catalog, with the notebook product pinned to this project.
@@ -234,6 +271,36 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
     this.portfolio.setLaunchRole(this.notebookProduct, notebookLaunchRole.role);
     this.pinToProject(this.notebookProduct, 'Notebooks', project.projectName, project.envType);
 
+    // The Studio user product, offered only when the launch enables Studio.
+    const before = new Set(this.portfolio.node.findAll());
+    this.studioStack = new StudioUserProduct(this, 'StudioUserProduct', { names, assetBucket: props.assetBucket });
+    this.studioProduct = new servicecatalog.CloudFormationProduct(this, 'StudioUser', {
+      productName: 'SageMaker Studio user',
+      owner: 'Data science platform team',
+      description: "Your SageMaker Studio profile in this project's network, with no internet access",
+      productVersions: [
+        { productVersionName: 'v1', cloudFormationTemplate: new NestedProductStackTemplate(this.studioStack) },
+      ],
+    });
+    this.portfolio.addProduct(this.studioProduct);
+    const studioLaunchRole = new StudioLaunchRole(this, 'StudioLaunchRole', {
+      project,
+      boundary,
+      domain: projectStudio.domain,
+    });
+    this.portfolio.setLaunchRole(this.studioProduct, studioLaunchRole.role);
+    this.pinToProject(this.studioProduct, 'Studio profiles', project.projectName, project.envType);
+    const studioParts = [
+      this.studioProduct,
+      studioLaunchRole,
+      ...this.portfolio.node.findAll().filter((c) => !before.has(c)),
+    ];
+    for (const part of studioParts) {
+      for (const child of part.node.findAll()) {
+        if (child instanceof CfnResource) child.cfnOptions.condition = withStudio;
+      }
+    }
+
     const arn = (service: string, resource: string) => accountArn(service, resource);
     const roles = new ProjectRoles(this, 'Roles', {
       project,
@@ -247,6 +314,11 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       repositoryArn: storage.repository.repositoryArn,
       imageRepositoryArn: storage.imageRepository.repositoryArn,
       notebookProductArn: arn('catalog', `product/${this.notebookProduct.productId}`),
+      studio: {
+        domain: projectStudio.domain,
+        productArn: arn('catalog', `product/${this.studioProduct.productId}`),
+        condition: withStudio,
+      },
       portfolioArn: arn('catalog', `portfolio/${this.portfolio.portfolioId}`),
       userTrustedRoleArns: userTrust.valueAsString,
       adminTrustedRoleArns: adminTrust.valueAsString,
@@ -288,6 +360,7 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       'Notebook lifecycle configuration',
     );
     publish(PROJECT_PARAMETERS.s3EndpointId, network.s3Endpoint.ref, 'S3 gateway endpoint of the project VPC');
+    publish(PROJECT_PARAMETERS.userRoleId, roles.user.roleId, 'Unique id of the project user role (Studio owners)');
 
     new resourcegroups.CfnGroup(this, 'ResourceGroup', {
       name: projectResourceName(project, 'resources'),

@@ -10,6 +10,7 @@ import { AccessLogBucket, SecureBucket } from '../constructs/storage/secure-buck
 import { ProjectEnvironmentProduct } from '../products/project-environment-product';
 import { accountArn } from '../config/arns';
 import { readEncryptedObjectsStatements } from '../constructs/storage/encrypted-objects';
+import { StudioCleanup } from '../constructs/studio/studio-cleanup';
 
 /** Props of {@link AdminPortfolioStack}. */
 export interface AdminPortfolioStackProps extends StackProps {
@@ -41,6 +42,8 @@ export class AdminPortfolioStack extends Stack {
     new ProductAssetPublisher(this, 'AssetPublisher', {
       assetBucket: assets.bucket,
     });
+    // Terminating Studio launches of the products below needs it.
+    new StudioCleanup(this, 'StudioCleanup', { names });
 
     this.portfolio = new servicecatalog.Portfolio(this, 'Portfolio', {
       displayName: 'Data Science Administration',

@@ -102,6 +102,33 @@ export const INTERNAL_PERMISSION_SERVICES = ['resolverquerylogging'];
 /** Kept small on purpose: only permissions whose triggering property is plain from the API's name or the resource's docs. */
 export const EXCLUSIONS: Exclusion[] = [
   {
+    // Studio handlers describe the custom images a domain or profile names (SageMaker's own need no call).
+    type: 'AWS::SageMaker::Domain',
+    actions: ['sagemaker:DescribeImage', 'sagemaker:DescribeImageVersion'],
+    trigger: 'CustomImages / SageMakerImageArn / SageMakerImageVersionArn in the user or space settings',
+    triggered: (props) => /CustomImages|SageMakerImage(Version)?Arn/.test(JSON.stringify(props)),
+  },
+  {
+    type: 'AWS::SageMaker::UserProfile',
+    actions: ['sagemaker:DescribeImage', 'sagemaker:DescribeImageVersion'],
+    trigger: 'CustomImages / SageMakerImageArn / SageMakerImageVersionArn in the user settings',
+    triggered: (props) => /CustomImages|SageMakerImage(Version)?Arn/.test(JSON.stringify(props)),
+  },
+  {
+    // The domain handler creates and reads the RStudio server app of a domain that has one.
+    type: 'AWS::SageMaker::Domain',
+    actions: ['sagemaker:CreateApp', 'sagemaker:DescribeApp', 'sagemaker:DeleteApp'],
+    trigger: 'DomainSettings.RStudioServerProDomainSettings',
+    triggered: (props) => JSON.stringify(props).includes('RStudioServerProDomainSettings'),
+  },
+  {
+    // IAM Identity Center users only: a profile of an IAM-authenticated domain names none.
+    type: 'AWS::SageMaker::UserProfile',
+    actions: ['identitystore:*', 'sso:*'],
+    trigger: 'SingleSignOnUserIdentifier / SingleSignOnUserValue',
+    triggered: has('SingleSignOnUserIdentifier', 'SingleSignOnUserValue'),
+  },
+  {
     type: 'AWS::S3::Bucket',
     actions: [
       's3tables:*',
@@ -351,6 +378,11 @@ function isNotAnIamAction(action: string): boolean {
  * the Delete* of a bucket sub-resource is authorized as its Put*.
  */
 export const API_TO_IAM_ACTION: Record<string, string> = {
+  // The SageMaker domain handlers list EFS calls under the API's name; IAM names the service elasticfilesystem.
+  'efs:createfilesystem': 'elasticfilesystem:CreateFileSystem',
+  'efs:deletefilesystem': 'elasticfilesystem:DeleteFileSystem',
+  'efs:deletemounttarget': 'elasticfilesystem:DeleteMountTarget',
+  'efs:describemounttargets': 'elasticfilesystem:DescribeMountTargets',
   's3:putbucketreplication': 's3:PutReplicationConfiguration',
   's3:deletebucketreplication': 's3:PutReplicationConfiguration',
   's3:putobjectlockconfiguration': 's3:PutBucketObjectLockConfiguration',
@@ -405,6 +437,18 @@ const IAM_TYPES: Record<string, { service: string; type: string; id?: IdOf }> = 
     type: 'notebook-instance-lifecycle-config',
     id: (r) => String(r.props.NotebookInstanceLifecycleConfigName ?? r.ref),
   },
+  // Ref of a domain is its generated id (d-...).
+  'AWS::SageMaker::Domain': { service: 'sagemaker', type: 'domain' },
+  'AWS::SageMaker::UserProfile': {
+    service: 'sagemaker',
+    type: 'user-profile',
+    id: (r) => [String(r.props.DomainId), String(r.props.UserProfileName)],
+  },
+  'AWS::SageMaker::StudioLifecycleConfig': {
+    service: 'sagemaker',
+    type: 'studio-lifecycle-config',
+    id: (r) => String(r.props.StudioLifecycleConfigName ?? r.ref),
+  },
   'AWS::ServiceCatalog::Portfolio': { service: 'servicecatalog', type: 'portfolio' },
   'AWS::ServiceCatalog::CloudFormationProduct': { service: 'servicecatalog', type: 'product' },
   'AWS::ResourceGroups::Group': { service: 'resource-groups', type: 'group', id: (r) => String(r.props.Name ?? r.ref) },
@@ -438,6 +482,18 @@ const IAM_TYPES: Record<string, { service: string; type: string; id?: IdOf }> = 
  */
 const KEY_CALLS_VIA: Record<string, string> = {
   'AWS::ECR::Repository': 'ecr',
+  // SageMaker encrypts a domain's home volume and app storage with the key it is given, for the caller.
+  'AWS::SageMaker::Domain': 'sagemaker',
+};
+
+/**
+ * Service condition keys a call carries, from the resource's properties (by type and IAM action), for launch
+ * roles whose statements condition on them. CreateDomain without AppNetworkAccessType is PublicInternetOnly.
+ */
+const REQUEST_KEYS: Record<string, (props: Record<string, unknown>) => Record<string, string>> = {
+  'AWS::SageMaker::Domain|sagemaker:createdomain': (props) => ({
+    'sagemaker:AppNetworkAccessType': String(props.AppNetworkAccessType ?? 'PublicInternetOnly'),
+  }),
 };
 
 /** Service a role is passed to, per resource type that passes one. */
@@ -445,6 +501,8 @@ const PASSED_TO_SERVICE: Record<string, string> = {
   'AWS::EC2::FlowLog': 'vpc-flow-logs.amazonaws.com',
   'AWS::ServiceCatalog::LaunchRoleConstraint': 'servicecatalog.amazonaws.com',
   'AWS::SageMaker::NotebookInstance': 'sagemaker.amazonaws.com',
+  'AWS::SageMaker::Domain': 'sagemaker.amazonaws.com',
+  'AWS::SageMaker::UserProfile': 'sagemaker.amazonaws.com',
   'AWS::Budgets::BudgetsAction': 'budgets.amazonaws.com',
 };
 
@@ -477,8 +535,8 @@ export const ACCOUNT = '111122223333';
 export const REGION = 'eu-west-1';
 
 /**
- * Launch values: EnvType dev and prod; prod also with TLS on the mirror (MirrorDomainName set), so
- * that the private hosted zone and its record exist in one scenario and not in the other.
+ * Launch values: EnvType dev and prod; prod also with TLS on the mirror (MirrorDomainName set) and with Studio,
+ * so that the private hosted zone, its record and the Studio domain exist in one scenario and not in the other.
  */
 export const SCENARIOS: LaunchScenario[] = [
   {
@@ -488,6 +546,7 @@ export const SCENARIOS: LaunchScenario[] = [
       EnvType: 'dev',
       OwnerUserName: 'jane',
       OwnerEmail: 'jane@example.com',
+      SignInName: 'jane@example.com',
       MirrorDomainName: 'none',
     },
   },
@@ -498,7 +557,9 @@ export const SCENARIOS: LaunchScenario[] = [
       EnvType: 'prod',
       OwnerUserName: 'jane',
       OwnerEmail: 'jane@example.com',
+      SignInName: 'jane@example.com',
       MirrorDomainName: 'pypi.sds.internal',
+      Studio: 'Enabled',
     },
   },
 ];
@@ -757,6 +818,8 @@ export interface Product {
   /** Template and logical id of the launch role. */
   readonly roleFile: string;
   readonly roleId: string;
+  /** The host template's condition under which the product is offered at all (e.g. Studio enabled). */
+  readonly condition?: string;
 }
 
 /** Object key -> template file, from every *.assets.json of the assembly. */
@@ -805,7 +868,8 @@ export function findProducts(assemblyDir: string, templates: Map<string, Templat
       );
       if (!constraint) throw new Error(`${hostFile}/${productId}: no LaunchRoleConstraint names the product`);
       const role = roleOf(constraint.Properties?.RoleArn, hostFile, templates);
-      products.push({ file: assets.get(key)!, hostFile, productId, roleFile: role.file, roleId: role.id });
+      const condition = constraint.Condition as string | undefined;
+      products.push({ file: assets.get(key)!, hostFile, productId, roleFile: role.file, roleId: role.id, condition });
     }
   }
   return products;
@@ -1085,6 +1149,8 @@ export async function modelRequests(
           const found: string[] = [];
           if (self && r.arn && self.service === service && self.type === t.name) found.push(r.arn);
           for (const other of refs) {
+            // A service-linked role is the service's, never one of the template's roles.
+            if (/^iam:CreateServiceLinkedRole$/i.test(action)) break;
             const o = IAM_TYPES[other.type];
             if (o.service === service && o.type === t.name) found.push(other.arn!);
           }
@@ -1118,6 +1184,7 @@ export async function modelRequests(
             Object.assign(context, requestTags(r.tags));
           }
         }
+        Object.assign(context, REQUEST_KEYS[`${r.type}|${action.toLowerCase()}`]?.(r.props) ?? {});
         const keyService = KEY_CALLS_VIA[r.type];
         if (keyService && /^kms:/i.test(action)) {
           Object.assign(context, {
@@ -1215,6 +1282,30 @@ function specialResources(r: Resolved, action: string, type: string): string[] {
   ) {
     const account = String(r.arn).split(':')[4];
     return [`arn:aws:iam::${account}:role/aws-service-role/${RESOLVER_SERVICE_LINKED_ROLE}`];
+  }
+  // Studio: the execution roles in the user and space settings are passed to SageMaker.
+  if (/^iam:PassRole$/i.test(action) && type === 'role' && /^AWS::SageMaker::(Domain|UserProfile)$/.test(r.type)) {
+    return [...JSON.stringify(r.props).matchAll(/"ExecutionRole":"(arn:[^"]+:role\/[^"]+)"/g)].map((m) => m[1]);
+  }
+  // The domain's home file system: SageMaker creates it with the caller's credentials, its id is known only then.
+  if (r.type === 'AWS::SageMaker::Domain' && type === 'file-system') {
+    const [, , , region, account] = String(r.arn).split(':');
+    return [`arn:aws:elasticfilesystem:${region}:${account}:file-system/fs-0123456789abcdef0`];
+  }
+  // The service-linked role Studio needs (created once per account).
+  if (r.type === 'AWS::SageMaker::Domain' && /^iam:CreateServiceLinkedRole$/i.test(action) && type === 'role') {
+    const account = String(r.arn).split(':')[4];
+    return [
+      `arn:aws:iam::${account}:role/aws-service-role/sagemaker.amazonaws.com/AWSServiceRoleForAmazonSageMakerNotebooks`,
+    ];
+  }
+  // The domain read handler describes its profiles (whose names it learns at run time).
+  if (
+    r.type === 'AWS::SageMaker::Domain' &&
+    /^sagemaker:DescribeUserProfile$/i.test(action) &&
+    type === 'user-profile'
+  ) {
+    return [String(r.arn).replace(':domain/', ':user-profile/') + '/default-user'];
   }
   // Principals of portfolio associations, constraints.
   if (/^iam:GetRole$/i.test(action) && type === 'role') {
@@ -1354,10 +1445,14 @@ export async function launchRoleDenials(
     const placedByFile = new Map(stacks.map((p) => [p.file, p]));
     const ssm = { ...stackSsm };
     const pending = [...products];
+    const offered: Product[] = [];
     while (pending.length) {
       const next = pending.findIndex((p) => placedByFile.has(p.hostFile));
       if (next < 0) throw new Error(`Products without a placed host: ${pending.map((p) => p.file).join(', ')}`);
       const [product] = pending.splice(next, 1);
+      // A product whose launch constraint the host's launch does not create is not offered in this scenario.
+      if (product.condition && !placedByFile.get(product.hostFile)!.conditions[product.condition]) continue;
+      offered.push(product);
       const template = templates.get(product.file)!;
       // A product launched from a stack's portfolio is one project; a product inside a product, one owner's.
       const nested = !stacks.some((s) => s.file === product.hostFile);
@@ -1374,7 +1469,7 @@ export async function launchRoleDenials(
       Object.assign(ssm, await ssmValues([placed]));
     }
     const known = await collectPolicies([...placedByFile.values()]);
-    for (const product of products) {
+    for (const product of offered) {
       const placed = placedByFile.get(product.file)!;
       const role = await launchRoleOf(placedByFile.get(product.roleFile)!, product.roleId, known, [
         ...placedByFile.values(),

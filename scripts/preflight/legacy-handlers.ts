@@ -49,6 +49,9 @@ const via = (service: string) => (r: ResourceView) => ({
   'aws:ViaAWSService': 'true',
 });
 const str = (v: unknown): string => String(v);
+const invokeServiceToken: LegacyCall[] = [
+  { action: 'lambda:InvokeFunction', onlyWith: 'ServiceToken', resources: (r) => [str(r.props.ServiceToken)] },
+];
 
 // SageMaker notebook instances. Calls per operation from the SageMaker API permissions reference:
 // CreateNotebookInstance needs iam:PassRole; with a VPC ec2:CreateNetworkInterface,
@@ -302,5 +305,11 @@ export const LEGACY_HANDLERS: Record<string, LegacyHandlers> = {
       update: recordChange,
       delete: recordChange,
     },
+  },
+  // A Lambda-backed custom resource: CloudFormation invokes the function named by ServiceToken with the launch
+  // role's credentials on create, update and delete (the function acts with its own role).
+  'Custom::StudioCleanup': {
+    sources: ['https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-custom-resources-lambda.html'],
+    handlers: { create: invokeServiceToken, read: [], update: invokeServiceToken, delete: invokeServiceToken },
   },
 };

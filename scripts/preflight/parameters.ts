@@ -13,6 +13,7 @@ const REPRESENTATIVE: Record<string, string[]> = {
   ProjectName: ['alpha', 'beta'],
   OwnerUserName: ['jane', 'joe'],
   OwnerEmail: ['jane@example.com', 'joe@example.com'],
+  SignInName: ['jane@example.com', 'joe@example.com'],
 };
 
 /** Parameter values of one launch, and the parameters that could not be sized. */
@@ -30,6 +31,7 @@ export interface ParameterSet {
 export function parameterSets(template: CfnTemplate, sizing: Sizing, variant = 0): ParameterSet[] {
   let sets: Record<string, string>[] = [{}];
   const unsized: string[] = [];
+  const switched: (readonly [string, string])[] = [];
   for (const [name, definition] of Object.entries(template.Parameters ?? {})) {
     const type = String(definition.Type);
     const allowed = (definition.AllowedValues as unknown[] | undefined)?.map(String);
@@ -57,8 +59,33 @@ export function parameterSets(template: CfnTemplate, sizing: Sizing, variant = 0
       }
     }
     sets = sets.flatMap((set) => choices.map((c) => ({ ...set, [name]: c })));
+    if (sizing === 'longest' && allowed) {
+      // A shorter value that a condition tests switches resources on (Studio=Enabled): sized too, one at a time.
+      const tested = conditionValues(template, name).filter((v) => allowed.includes(v) && !choices.includes(v));
+      switched.push(...tested.map((v) => [name, v] as const));
+    }
   }
-  return sets.map((values) => ({ values, unsized }));
+  const variants = sets.flatMap((set) => switched.map(([name, v]) => ({ ...set, [name]: v })));
+  return [...sets, ...variants].map((values) => ({ values, unsized }));
+}
+
+/** Values the template's conditions compare parameter `name` with (`Fn::Equals` with its `Ref`). */
+function conditionValues(template: CfnTemplate, name: string): string[] {
+  const found = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const equals = (node as Record<string, unknown>)['Fn::Equals'];
+    if (Array.isArray(equals) && equals.length === 2) {
+      const [a, b] = equals as unknown[];
+      const isRef = (x: unknown) => (x as { Ref?: unknown })?.Ref === name;
+      if (isRef(a) && typeof b === 'string') found.add(b);
+      if (isRef(b) && typeof a === 'string') found.add(a);
+    }
+    Object.values(node).forEach(walk);
+  };
+  walk(template.Conditions ?? {});
+  return [...found];
 }
 
 /** The longest value a String parameter accepts, or undefined if nothing bounds it. */

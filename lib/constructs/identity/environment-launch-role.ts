@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Aws, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { Names, TAG_KEYS, VENDED_LOGS_PREFIX } from '../../config/names';
@@ -508,6 +508,90 @@ export class EnvironmentLaunchRole extends Construct {
         ],
         resources: ['*'],
       }),
+      // Studio (when a launch enables it): the project's one domain, VpcOnly, tagged as this platform's.
+      new iam.PolicyStatement({
+        sid: 'CreateVpcOnlyDomains',
+        actions: ['sagemaker:CreateDomain'],
+        resources: [arn('sagemaker', 'domain/*')],
+        conditions: {
+          StringEquals: {
+            [`aws:RequestTag/${TAG_KEYS.system}`]: names.prefix,
+            'sagemaker:AppNetworkAccessType': 'VpcOnly',
+          },
+        },
+      }),
+      new iam.PolicyStatement({
+        sid: 'TagNewDomains',
+        actions: ['sagemaker:AddTags'],
+        resources: [arn('sagemaker', 'domain/*')],
+        conditions: { StringEquals: { [`aws:RequestTag/${TAG_KEYS.system}`]: names.prefix } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'ManageProjectDomains',
+        actions: ['sagemaker:UpdateDomain', 'sagemaker:DeleteDomain', 'sagemaker:AddTags'],
+        resources: [arn('sagemaker', 'domain/*')],
+        conditions: { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.system}`]: names.prefix } },
+      }),
+      // The create handler reads the new domain and reconciles its tags before the tags are visible to IAM.
+      new iam.PolicyStatement({
+        sid: 'ReadDomains',
+        actions: [
+          'sagemaker:DescribeDomain',
+          'sagemaker:ListTags',
+          'sagemaker:DeleteTags',
+          'sagemaker:DescribeUserProfile',
+        ],
+        resources: [arn('sagemaker', 'domain/*'), arn('sagemaker', 'user-profile/*')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ProjectStudioLifecycleConfigs',
+        actions: [
+          'sagemaker:CreateStudioLifecycleConfig',
+          'sagemaker:DescribeStudioLifecycleConfig',
+          'sagemaker:DeleteStudioLifecycleConfig',
+          'sagemaker:AddTags',
+          'sagemaker:DeleteTags',
+          'sagemaker:ListTags',
+        ],
+        resources: [arn('sagemaker', `studio-lifecycle-config/${prefixed}`)],
+      }),
+      // SageMaker creates the domain's home file system with the caller's credentials; ids are generated.
+      new iam.PolicyStatement({
+        sid: 'StudioHomeVolumes',
+        actions: [
+          'elasticfilesystem:DescribeMountTargets',
+          'elasticfilesystem:DeleteMountTarget',
+          'elasticfilesystem:DeleteFileSystem',
+        ],
+        resources: [arn('elasticfilesystem', 'file-system/*')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'NewStudioHomeVolumes',
+        actions: ['elasticfilesystem:CreateFileSystem'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'StudioServiceLinkedRole',
+        actions: ['iam:CreateServiceLinkedRole'],
+        resources: [iamArn('role/aws-service-role/sagemaker.amazonaws.com/*')],
+      }),
+      // The home volume is encrypted with the project key: SageMaker uses it for the caller (never for another key).
+      new iam.PolicyStatement({
+        sid: 'ProjectKeysForStudio',
+        actions: ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlainText'],
+        resources: [arn('kms', 'key/*')],
+        conditions: {
+          StringEquals: {
+            [`aws:ResourceTag/${TAG_KEYS.system}`]: names.prefix,
+            'kms:ViaService': `sagemaker.${Aws.REGION}.amazonaws.com`,
+          },
+        },
+      }),
+      new iam.PolicyStatement({
+        sid: 'CleanUpStudio',
+        actions: ['lambda:InvokeFunction'],
+        resources: [arn('lambda', `function:${names.studioCleanupFunction}`)],
+      }),
       new iam.PolicyStatement({
         sid: 'NoInternetPaths',
         effect: iam.Effect.DENY,
@@ -537,6 +621,21 @@ export class EnvironmentLaunchRole extends Construct {
       Cost: {
         description: 'Provision a Project Environment: its budget, budget stop and alert topic',
         sids: ['ProjectBudgets', 'ProjectBudgetActions', 'ProjectTopics'],
+      },
+      Studio: {
+        description: 'Provision a Project Environment: its SageMaker Studio domain, when the launch enables it',
+        sids: [
+          'CreateVpcOnlyDomains',
+          'TagNewDomains',
+          'ManageProjectDomains',
+          'ReadDomains',
+          'ProjectStudioLifecycleConfigs',
+          'StudioHomeVolumes',
+          'NewStudioHomeVolumes',
+          'StudioServiceLinkedRole',
+          'ProjectKeysForStudio',
+          'CleanUpStudio',
+        ],
       },
       Network: {
         description: 'Provision a Project Environment: its isolated network',
@@ -604,6 +703,29 @@ export class EnvironmentLaunchRole extends Construct {
         reason: `Launch role acts on resources that each project names at launch time; limited to this deployment's project namespace (${names.projectNamespace}), Service Catalog's stack names or, for keys, those created with the ${TAG_KEYS.system} tag.`,
       })),
     ];
+    acknowledgements.push(
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:domain/*]',
+        reason: `Domain ids are generated by SageMaker: created only with the ${TAG_KEYS.system} tag of this platform, changed or deleted only when they carry it; reads and tag reconciliation run before the new domain's tags are visible.`,
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:user-profile/*]',
+        reason: "Read-only: the domain's read handler describes its profiles, whose names are chosen at launch.",
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:studio-lifecycle-config/${prefixed}]`,
+        reason: `Studio lifecycle configurations each project names at launch, in this deployment's project namespace (${names.projectNamespace}).`,
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticfilesystem:<AWS::Region>:<AWS::AccountId>:file-system/*]',
+        reason:
+          "SageMaker creates the domain's home file system with the caller's credentials and generates its id; the domain handlers manage its mount targets.",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/sagemaker.amazonaws.com/*]',
+        reason: "SageMaker's own service-linked roles, which CreateDomain creates once per account.",
+      },
+    );
     for (const policy of this.policies) Validations.of(policy).acknowledge(...acknowledgements);
   }
 }

@@ -1,7 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { Names } from '../../config/names';
+import { Names, TAG_KEYS } from '../../config/names';
 import { INTERNET_PATH_ACTIONS } from './catalog-statements';
 import { iamArn } from '../../config/arns';
 
@@ -29,12 +29,25 @@ export const SAGEMAKER_VPC_CREATE_ACTIONS = [
   'sagemaker:CreateMonitoringSchedule',
 ];
 
+/** Studio domains are created and changed only by a project environment launch, never by a project role. */
+export const STUDIO_DOMAIN_ACTIONS = ['sagemaker:CreateDomain', 'sagemaker:UpdateDomain', 'sagemaker:DeleteDomain'];
+
+/** Calls on Studio spaces and their apps that carry the owning profile (`sagemaker:OwnerUserProfileArn`). */
+export const STUDIO_SPACE_ACTIONS = [
+  'sagemaker:CreateSpace',
+  'sagemaker:UpdateSpace',
+  'sagemaker:DeleteSpace',
+  'sagemaker:CreateApp',
+  'sagemaker:DeleteApp',
+];
+
 /** A schedule may name a job definition (which brought the network and keys) instead of carrying them. */
 export const MONITORING_SCHEDULE = 'sagemaker:CreateMonitoringSchedule';
 
 /**
- * Wildcards that name exactly these SageMaker actions today (a test checks each against the Service
- * Authorization Reference): deny statements list them compactly, to stay within IAM's size quotas.
+ * Wildcards that name exactly these actions today (a test checks each against the Service Authorization
+ * Reference, so a new action matching one fails the build before it is granted or denied unseen): the
+ * boundary lists them compactly, to stay within IAM's size quota.
  */
 export const EXACT_ACTION_GROUPS: Record<string, readonly string[]> = {
   'sagemaker:Create*JobDefinition': [
@@ -44,9 +57,43 @@ export const EXACT_ACTION_GROUPS: Record<string, readonly string[]> = {
     'sagemaker:CreateModelQualityJobDefinition',
   ],
   'sagemaker:CreateAutoMLJob*': ['sagemaker:CreateAutoMLJob', 'sagemaker:CreateAutoMLJobV2'],
+  'cloudformation:*Stack': [
+    'cloudformation:CancelUpdateStack',
+    'cloudformation:CreateStack',
+    'cloudformation:DeleteStack',
+    'cloudformation:RollbackStack',
+    'cloudformation:UpdateStack',
+  ],
+  'cloudformation:*TagResource': ['cloudformation:TagResource', 'cloudformation:UntagResource'],
+  'servicecatalog:*ssociatePrincipal*': [
+    'servicecatalog:AssociatePrincipalWithPortfolio',
+    'servicecatalog:DisassociatePrincipalFromPortfolio',
+  ],
+  'kms:*crypt*': ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+  'iam:*RolePolicy': [
+    'iam:AttachRolePolicy',
+    'iam:DeleteRolePolicy',
+    'iam:DetachRolePolicy',
+    'iam:GetRolePolicy',
+    'iam:PutRolePolicy',
+  ],
+  'iam:*PolicyVersion': [
+    'iam:CreatePolicyVersion',
+    'iam:DeletePolicyVersion',
+    'iam:GetPolicyVersion',
+    'iam:SetDefaultPolicyVersion',
+  ],
+  'ec2:*InternetGateway': [
+    'ec2:AttachInternetGateway',
+    'ec2:CreateEgressOnlyInternetGateway',
+    'ec2:CreateInternetGateway',
+    'ec2:DeleteEgressOnlyInternetGateway',
+    'ec2:DeleteInternetGateway',
+    'ec2:DetachInternetGateway',
+  ],
 };
 
-/** `actions` with every complete group replaced by its wildcard; for deny statements only. */
+/** `actions` with every complete group replaced by its wildcard. */
 export function compactActions(actions: readonly string[]): string[] {
   let result = [...actions];
   for (const [wildcard, members] of Object.entries(EXACT_ACTION_GROUPS)) {
@@ -75,7 +122,7 @@ export class ProjectPermissionsBoundary extends Construct {
     // Ceiling only: identity policies of each role grant the narrow subset.
     const dataScience = new iam.PolicyStatement({
       sid: 'DataScienceServices',
-      actions: [
+      actions: compactActions([
         ...['Create*', 'Describe*', 'List*', 'Search*', 'Start*', 'Stop*', 'Update*', 'Delete*', 'Add*'].map(
           (verb) => `sagemaker:${verb}`,
         ),
@@ -105,7 +152,8 @@ export class ProjectPermissionsBoundary extends Construct {
         // Key use through services and reading key settings; never creating, re-writing, deleting or disabling keys.
         'kms:Encrypt',
         'kms:Decrypt',
-        'kms:ReEncrypt*',
+        'kms:ReEncryptFrom',
+        'kms:ReEncryptTo',
         'kms:GenerateDataKey*',
         'kms:DescribeKey',
         'kms:CreateGrant',
@@ -162,6 +210,9 @@ export class ProjectPermissionsBoundary extends Construct {
         'cloudformation:CreateStack',
         'cloudformation:UpdateStack',
         'cloudformation:DeleteStack',
+        // Cancelling or rolling back a failed update of a project launch's own stack.
+        'cloudformation:CancelUpdateStack',
+        'cloudformation:RollbackStack',
         'cloudformation:*ChangeSet',
         'cloudformation:SetStackPolicy',
         'cloudformation:TagResource',
@@ -172,6 +223,8 @@ export class ProjectPermissionsBoundary extends Construct {
         'ec2:CreateTags',
         'lambda:Get*',
         'lambda:List*',
+        // Launch roles call the platform's Studio cleanup (identity policies name that one function).
+        'lambda:InvokeFunction',
         'resource-groups:Get*',
         'resource-groups:List*',
         'resource-groups:Search*',
@@ -180,8 +233,30 @@ export class ProjectPermissionsBoundary extends Construct {
         'iam:GetRole*',
         'iam:ListRole*',
         'iam:ListAttachedRolePolicies',
-      ],
+      ]),
       resources: ['*'],
+    });
+
+    const manageRoles = new iam.PolicyStatement({
+      sid: 'ManageProjectRoles',
+      actions: compactActions([
+        'iam:DeleteRole',
+        'iam:UpdateRole',
+        'iam:UpdateRoleDescription',
+        'iam:UpdateAssumeRolePolicy',
+        'iam:AttachRolePolicy',
+        'iam:DetachRolePolicy',
+        'iam:TagRole',
+        'iam:UntagRole',
+        'iam:PutRolePolicy',
+        'iam:GetRolePolicy',
+        'iam:DeleteRolePolicy',
+        'iam:PassRole',
+        // A project admin acts on the project's launches as its user role (that role's trust names the admin).
+        'sts:AssumeRole',
+        'sts:TagSession',
+      ]),
+      resources: [projectRoles],
     });
 
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
@@ -191,54 +266,42 @@ export class ProjectPermissionsBoundary extends Construct {
         dataScience,
         // Roles a project creates (notebook execution roles) must carry this same boundary.
         new iam.PolicyStatement({
-          sid: 'CreateOnlyBoundedProjectRoles',
+          sid: 'CreateBoundedProjectRoles',
           actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
           resources: [projectRoles],
           conditions: {
             StringEquals: { 'iam:PermissionsBoundary': boundaryArn },
           },
         }),
+        manageRoles,
+        // Unconditional denies, in one statement to stay within IAM's size quota: no removing or rewriting the ceiling,
+        // no minting policies or attaching them to users and groups, no path to the internet from a project network,
+        // and no Studio domains (a project's one VpcOnly domain comes from its environment launch, which is not bounded).
         new iam.PolicyStatement({
-          sid: 'ManageProjectRoles',
-          actions: [
-            'iam:DeleteRole',
-            'iam:UpdateRole',
-            'iam:UpdateRoleDescription',
-            'iam:UpdateAssumeRolePolicy',
-            'iam:AttachRolePolicy',
-            'iam:DetachRolePolicy',
-            'iam:TagRole',
-            'iam:UntagRole',
-            'iam:PutRolePolicy',
-            'iam:DeleteRolePolicy',
-            'iam:PassRole',
-            // A project admin acts on the project's launches as its user role (that role's trust names the admin).
-            'sts:AssumeRole',
-            'sts:TagSession',
-          ],
-          resources: [projectRoles],
-        }),
-        // Prevents removing or rewriting the ceiling itself.
-        new iam.PolicyStatement({
-          sid: 'DenyBoundaryTampering',
+          sid: 'DenyEscapes',
           effect: iam.Effect.DENY,
-          actions: [
+          actions: compactActions([
             'iam:DeleteRolePermissionsBoundary',
             'iam:CreatePolicyVersion',
             'iam:DeletePolicy',
             'iam:DeletePolicyVersion',
             'iam:SetDefaultPolicyVersion',
-          ],
+            'iam:GetPolicyVersion',
+            'iam:AttachUserPolicy',
+            'iam:AttachGroupPolicy',
+            'iam:CreatePolicy',
+            ...INTERNET_PATH_ACTIONS,
+            'ec2:DeleteInternetGateway',
+            'ec2:DeleteEgressOnlyInternetGateway',
+            'ec2:DetachInternetGateway',
+            'ec2:AcceptVpcPeeringConnection',
+            'ec2:AssociateAddress',
+            ...STUDIO_DOMAIN_ACTIONS,
+          ]),
           resources: ['*'],
         }),
-        // Prevents minting policies, and attaching any but the project policies a project environment created
-        // (never AdministratorAccess, nor this boundary as a grant): a notebook role gets its project's policies.
-        new iam.PolicyStatement({
-          sid: 'DenyManagedPolicyAttachment',
-          effect: iam.Effect.DENY,
-          actions: ['iam:AttachUserPolicy', 'iam:AttachGroupPolicy', 'iam:CreatePolicy'],
-          resources: ['*'],
-        }),
+        // Attaching is allowed only for the project policies a project environment created (never
+        // AdministratorAccess, nor this boundary as a grant): a notebook role gets its project's policies.
         new iam.PolicyStatement({
           sid: 'DenyOtherPolicyAttachment',
           effect: iam.Effect.DENY,
@@ -246,17 +309,28 @@ export class ProjectPermissionsBoundary extends Construct {
           resources: ['*'],
           conditions: { ArnNotLike: { 'iam:PolicyARN': projectPolicies } },
         }),
-        // Prevents opening a path to the internet from a project network.
+        // A Studio profile opens only for the one person it names: its owner tag is that person's aws:userid (the
+        // project user role's id and their sign-in name). A profile without the tag opens for no one.
         new iam.PolicyStatement({
-          sid: 'DenyInternetPaths',
+          sid: 'DenyOthersStudio',
           effect: iam.Effect.DENY,
-          actions: [
-            ...INTERNET_PATH_ACTIONS,
-            'ec2:AcceptVpcPeeringConnection',
-            'ec2:AssociateAddress',
-            'sagemaker:CreatePresignedDomainUrl',
-          ],
+          actions: ['sagemaker:CreatePresignedDomainUrl'],
           resources: ['*'],
+          conditions: { StringNotEquals: { [`aws:ResourceTag/${TAG_KEYS.ownerPrincipal}`]: '${aws:userid}' } },
+        }),
+        // Spaces and their apps belong to one profile: the caller's own, in its own project's domain (both are tags
+        // of the Studio execution role). Shared spaces and apps outside a space have no owner and are refused, and so
+        // is a role without the tags (people, notebooks): the defaults name no domain.
+        new iam.PolicyStatement({
+          sid: 'DenyOthersSpaces',
+          effect: iam.Effect.DENY,
+          actions: STUDIO_SPACE_ACTIONS,
+          resources: ['*'],
+          conditions: {
+            ArnNotLike: {
+              'sagemaker:OwnerUserProfileArn': `arn:*:sagemaker:*:*:user-profile/\${aws:PrincipalTag/${TAG_KEYS.studioDomainId}, '-'}/\${aws:PrincipalTag/${TAG_KEYS.ownerUserName}, '-'}`,
+            },
+          },
         }),
         // Prevents SageMaker workloads outside a VPC, whoever the caller in the project.
         new iam.PolicyStatement({
@@ -298,7 +372,9 @@ export class ProjectPermissionsBoundary extends Construct {
       ],
     });
 
-    const wildcardActions = dataScience.actions.filter((action) => action.includes('*'));
+    const wildcardActions: string[] = [dataScience, manageRoles]
+      .flatMap((statement) => statement.actions)
+      .filter((action) => action.includes('*'));
     Validations.of(this.policy).acknowledge(
       ...[
         ...wildcardActions.map((action) => `Action::${action}`),

@@ -11,31 +11,34 @@ import { PROJECT_SHARED_POLICIES, readBackOnlyFromStatement } from './project-ro
 /** What {@link NotebookExecutionRole} needs from the notebook product. */
 export interface NotebookExecutionRoleProps {
   readonly project: ProjectContext;
-  /** The owner's user name (a launch parameter): names the role. */
-  readonly userName: string;
-  /** ARN of the notebook the role runs (it reads its tags and may stop it). */
-  readonly notebookArn: string;
+  /** What follows the project part of the role's name: `nb-<owner>` (the budget guard stops `nb-*` roles). */
+  readonly roleSuffix: string;
+  readonly description: string;
+  /** What only this kind of workspace does with its own resources (a notebook's tags and idle stop, Studio spaces). */
+  readonly ownStatements: iam.PolicyStatement[];
+  /** Why the own statements' wildcards are needed (cdk-nag acknowledgements). @default - none */
+  readonly ownWildcardReasons?: Record<string, string>;
   /** A project setting, read at launch from the parameters the project environment publishes. */
   readonly setting: (key: string) => string;
 }
 
 /**
- * The execution role of one data scientist's notebook and the SageMaker work it starts: bounded
- * by the project boundary, with the project's shared policies and an inline policy for what only
- * a notebook does (network interfaces in the project VPC, images, logs, its own tags and idle
- * stop). Adds its resources to `scope` (the notebook product), so their logical ids stay those of
- * launched notebooks.
+ * The execution role of one data scientist's workspace (a notebook, or a Studio profile) and the
+ * SageMaker work it starts: bounded by the project boundary, with the project's shared policies and
+ * an inline policy for what only a workspace does (network interfaces in the project VPC, images,
+ * logs, and what it does with its own resources). Adds its resources to `scope` (the product), so
+ * their logical ids stay those of launched products.
  */
 export class NotebookExecutionRole {
   readonly role: iam.Role;
   readonly policy: iam.Policy;
 
   constructor(scope: Construct, props: NotebookExecutionRoleProps) {
-    const { project, userName, notebookArn, setting } = props;
+    const { project, setting } = props;
     const { names } = project;
     this.role = new iam.Role(scope, 'ExecutionRole', {
-      roleName: projectResourceName(project, `nb-${userName}`),
-      description: 'Execution role of one data scientist notebook and the SageMaker work it starts',
+      roleName: projectResourceName(project, props.roleSuffix),
+      description: props.description,
       // No aws:SourceAccount condition: SageMaker documents it for jobs, not for the notebook instance assuming its
       // role, and a refused assumption fails the launch; PassRole never crosses accounts, so nothing is lost.
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
@@ -81,17 +84,7 @@ export class NotebookExecutionRole {
         resources: ['*'],
         conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } },
       }),
-      // The lifecycle script reads its own notebook's tags (git identity, idle-stop minutes); the idle check stops it.
-      new iam.PolicyStatement({
-        sid: 'ReadOwnNotebookTags',
-        actions: ['sagemaker:ListTags'],
-        resources: [notebookArn],
-      }),
-      new iam.PolicyStatement({
-        sid: 'StopOwnNotebookWhenIdle',
-        actions: ['sagemaker:StopNotebookInstance'],
-        resources: [notebookArn],
-      }),
+      ...props.ownStatements,
     ];
     // Inline: the notebook launch role carries the project boundary, which forbids creating managed policies.
     this.policy = new iam.Policy(scope, 'ExecutionPolicy', { statements, roles: [this.role] });
@@ -100,6 +93,7 @@ export class NotebookExecutionRole {
     acknowledgeWildcards(policy, {
       ...dataScienceWildcardReasons(names, []),
       ...notebookWildcardReasons(names),
+      ...props.ownWildcardReasons,
       ...Object.fromEntries(
         ['subnet/*', 'security-group/*', 'network-interface/*'].map((resource) => [
           `Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:${resource}`,

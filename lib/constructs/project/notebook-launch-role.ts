@@ -29,7 +29,6 @@ export class NotebookLaunchRole extends Construct {
     super(scope, id);
     const { project } = props;
     const arn = (service: string, resource: string) => accountArn(service, resource);
-    const notebookRoles = iamArn(`role/${projectResourceName(project, 'nb-*')}`);
 
     this.role = new iam.Role(this, 'Role', {
       roleName: projectResourceName(project, 'notebook-launch'),
@@ -43,59 +42,7 @@ export class NotebookLaunchRole extends Construct {
       roles: [this.role],
       statements: [
         ...launchRoleStatements(),
-        new iam.PolicyStatement({
-          sid: 'CreateBoundedExecutionRoles',
-          actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
-          resources: [notebookRoles],
-          conditions: { StringEquals: { 'iam:PermissionsBoundary': props.boundary.managedPolicyArn } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'ManageExecutionRoles',
-          actions: [
-            'iam:GetRole',
-            'iam:DeleteRole',
-            'iam:UpdateRole',
-            'iam:UpdateRoleDescription',
-            'iam:UpdateAssumeRolePolicy',
-            'iam:TagRole',
-            'iam:UntagRole',
-            'iam:ListRoleTags',
-            'iam:GetRolePolicy',
-            'iam:PutRolePolicy',
-            'iam:DeleteRolePolicy',
-            'iam:ListRolePolicies',
-            'iam:ListAttachedRolePolicies',
-          ],
-          resources: [notebookRoles],
-        }),
-        // Execution roles get exactly this project's shared SageMaker and data policies, nothing else.
-        new iam.PolicyStatement({
-          sid: 'AttachProjectPolicies',
-          actions: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
-          resources: [notebookRoles],
-          conditions: {
-            ArnEquals: {
-              'iam:PolicyARN': PROJECT_SHARED_POLICIES.map((suffix) =>
-                iamArn(`policy/${projectResourceName(project, suffix)}`),
-              ),
-            },
-          },
-        }),
-        // While a budget stop holds, the budget guard has attached it to the execution roles: a termination detaches it.
-        new iam.PolicyStatement({
-          sid: 'DetachBudgetStopOnTermination',
-          actions: ['iam:DetachRolePolicy'],
-          resources: [notebookRoles],
-          conditions: {
-            ArnEquals: { 'iam:PolicyARN': iamArn(`policy/${projectResourceName(project, BUDGET_NAMES.stopPolicy)}`) },
-          },
-        }),
-        new iam.PolicyStatement({
-          sid: 'PassExecutionRolesToSageMaker',
-          actions: ['iam:PassRole'],
-          resources: [notebookRoles],
-          conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
-        }),
+        ...executionRoleStatements(project, props.boundary),
         // Notebook volumes are encrypted with the project key: SageMaker creates a grant for the instance.
         new iam.PolicyStatement({
           sid: 'ProjectKeyForNotebookVolumes',
@@ -159,4 +106,67 @@ export class NotebookLaunchRole extends Construct {
       },
     );
   }
+}
+
+/**
+ * What a launch role of a workspace product needs for the execution roles it creates: named `nb-*` in the
+ * project, carrying the project boundary and exactly the project's shared policies, passed to SageMaker only.
+ */
+export function executionRoleStatements(project: ProjectContext, boundary: iam.IManagedPolicy): iam.PolicyStatement[] {
+  const notebookRoles = iamArn(`role/${projectResourceName(project, 'nb-*')}`);
+  return [
+    new iam.PolicyStatement({
+      sid: 'CreateBoundedExecutionRoles',
+      actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
+      resources: [notebookRoles],
+      conditions: { StringEquals: { 'iam:PermissionsBoundary': boundary.managedPolicyArn } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ManageExecutionRoles',
+      actions: [
+        'iam:GetRole',
+        'iam:DeleteRole',
+        'iam:UpdateRole',
+        'iam:UpdateRoleDescription',
+        'iam:UpdateAssumeRolePolicy',
+        'iam:TagRole',
+        'iam:UntagRole',
+        'iam:ListRoleTags',
+        'iam:GetRolePolicy',
+        'iam:PutRolePolicy',
+        'iam:DeleteRolePolicy',
+        'iam:ListRolePolicies',
+        'iam:ListAttachedRolePolicies',
+      ],
+      resources: [notebookRoles],
+    }),
+    // Execution roles get exactly this project's shared SageMaker and data policies, nothing else.
+    new iam.PolicyStatement({
+      sid: 'AttachProjectPolicies',
+      actions: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+      resources: [notebookRoles],
+      conditions: {
+        ArnEquals: {
+          'iam:PolicyARN': PROJECT_SHARED_POLICIES.map((suffix) =>
+            iamArn(`policy/${projectResourceName(project, suffix)}`),
+          ),
+        },
+      },
+    }),
+    // While a budget stop holds, the budget guard has attached it to the execution roles: a termination detaches it.
+    new iam.PolicyStatement({
+      sid: 'DetachBudgetStopOnTermination',
+      actions: ['iam:DetachRolePolicy'],
+      resources: [notebookRoles],
+      conditions: {
+        ArnEquals: { 'iam:PolicyARN': iamArn(`policy/${projectResourceName(project, BUDGET_NAMES.stopPolicy)}`) },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'PassExecutionRolesToSageMaker',
+      actions: ['iam:PassRole'],
+      resources: [notebookRoles],
+      conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+    }),
+  ];
 }

@@ -5,8 +5,23 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ProjectContext, projectResourceName } from './project-context';
 
-/** The static body of the OnStart script (shellchecked and run in a sandbox by the tests). */
+/** The first part of every lifecycle script: the environment module and pip (shellchecked and run by the tests). */
+export const ENVIRONMENT_SCRIPT = path.join(__dirname, 'environment.sh');
+/** What only a notebook's OnStart does after it: git identity from the notebook's tags, idle stop. */
 export const ON_START_SCRIPT = path.join(__dirname, 'on-start.sh');
+/** What only a Studio JupyterLab start does after it: git identity from the profile's tags. */
+export const STUDIO_START_SCRIPT = path.join(__dirname, 'studio-start.sh');
+
+/** The static body of a lifecycle script: the environment part, then the workspace's own. */
+export function scriptBody(ownPart: string): string {
+  return fs.readFileSync(ENVIRONMENT_SCRIPT, 'utf8') + fs.readFileSync(ownPart, 'utf8');
+}
+
+/** `#!/bin/bash`, the project's values, then the body: what CloudFormation assembles at deploy time. */
+export function lifecycleScript(project: ProjectContext, env: NotebookEnvironment, body: string): string {
+  const header = environmentExports(project, env).flatMap(([name, value]) => [`export ${name}='`, value, `'\n`]);
+  return Fn.join('', ['#!/bin/bash\n', ...header, body]);
+}
 
 /** Names the environment module defines: notebooks may import exactly these. */
 export const ENVIRONMENT_MODULE_NAMES = [
@@ -77,15 +92,10 @@ export class NotebookLifecycle extends Construct {
 
   constructor(scope: Construct, id: string, props: NotebookLifecycleProps) {
     super(scope, id);
-    const body = fs.readFileSync(ON_START_SCRIPT, 'utf8');
-    const header = environmentExports(props.project, props.environment).flatMap(([name, value]) => [
-      `export ${name}='`,
-      value,
-      `'\n`,
-    ]);
+    const script = lifecycleScript(props.project, props.environment, scriptBody(ON_START_SCRIPT));
     this.config = new sagemaker.CfnNotebookInstanceLifecycleConfig(this, 'Config', {
       notebookInstanceLifecycleConfigName: projectResourceName(props.project, 'lifecycle'),
-      onStart: [{ content: Fn.base64(Fn.join('', ['#!/bin/bash\n', ...header, body])) }],
+      onStart: [{ content: Fn.base64(script) }],
     });
   }
 }

@@ -80,3 +80,20 @@ export function notebookWildcardReasons(names: Names): Record<string, string> {
       'Read-only on the parameters this project publishes (resolved at notebook launch).',
   };
 }
+
+/** Reasons for the wildcards of Studio policies (user profiles of the project's domain, its lifecycle configuration). */
+export function studioWildcardReasons(names: Names, domainToken: string): Record<string, string> {
+  const sagemaker = 'arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>';
+  return {
+    [`Resource::${sagemaker}:user-profile/<${domainToken}.DomainId>/*`]:
+      "User profiles of this project's own domain, named after their owners at launch; opening one also needs the owner tag to be the caller's own session.",
+    [`Resource::${sagemaker}:studio-lifecycle-config/${rendered(names, '*')}`]:
+      "Read-only on this project's Studio lifecycle configuration, which every profile runs.",
+    ...Object.fromEntries(
+      ['space/*', 'app/*'].map((resource) => [
+        `Resource::${sagemaker}:${resource}`,
+        "Spaces and apps are named in Studio at run time; the statement holds only for the profile's own private ones (sagemaker:OwnerUserProfileArn names this profile in this project's domain).",
+      ]),
+    ),
+  };
+}

@@ -53,6 +53,8 @@ export class ProjectNetwork extends Construct {
   readonly vpc: ec2.CfnVPC;
   readonly subnets: ec2.CfnSubnet[];
   readonly sageMakerSecurityGroup: ec2.SecurityGroup;
+  /** The L2 view of the VPC, for more security groups. */
+  readonly vpcRef: ec2.IVpc;
   readonly s3Endpoint: ec2.CfnVPCEndpoint;
   /** `http(s)://<host>[:port]` of the mirror, as pip must call it. */
   readonly mirrorUrl: string;
@@ -141,6 +143,7 @@ export class ProjectNetwork extends Construct {
       isolatedSubnetIds: this.subnets.map((s) => s.ref),
       isolatedSubnetRouteTableIds: this.subnets.map(() => routeTable.ref),
     });
+    this.vpcRef = vpc;
     this.sageMakerSecurityGroup = new ec2.SecurityGroup(this, 'SageMakerSecurityGroup', {
       vpc,
       description: 'SageMaker notebooks, jobs and endpoints of this project',

@@ -1,4 +1,5 @@
-import { Aws, Duration } from 'aws-cdk-lib';
+import { Aws, CfnCondition, Duration, Stack } from 'aws-cdk-lib';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -13,7 +14,12 @@ import {
 import { bucketObjectsFinding } from '../acknowledgements/findings';
 import { browseCatalogStatement, ownLaunchesStatement } from '../identity/catalog-statements';
 import { humanTrust, trustRoleArns } from '../identity/trust';
-import { acknowledgeWildcards, dataScienceWildcardReasons, notebookWildcardReasons } from './policy-acknowledgements';
+import {
+  acknowledgeWildcards,
+  dataScienceWildcardReasons,
+  notebookWildcardReasons,
+  studioWildcardReasons,
+} from './policy-acknowledgements';
 import { projectParameterName, ProjectContext, projectResourceName } from './project-context';
 import { KEY_SERVICES } from './project-storage';
 import { accountArn, iamArn } from '../../config/arns';
@@ -38,6 +44,12 @@ export interface ProjectRolesProps {
   readonly consoleSourceCidrs?: readonly string[];
   /** ARN of the project's notebook product, the one product its users may launch. */
   readonly notebookProductArn: string;
+  /** The project's Studio domain and user product: their resources exist only under `condition`. */
+  readonly studio: {
+    readonly domain: sagemaker.CfnDomain;
+    readonly productArn: string;
+    readonly condition: CfnCondition;
+  };
   /** ARN of the project's portfolio, which its administrator manages. */
   readonly portfolioArn: string;
   /** Comma-separated role ARNs (patterns allowed) that may assume the user role without MFA; empty for none. */
@@ -250,6 +262,38 @@ export class ProjectRoles extends Construct {
         }),
       ],
     });
+    // Studio, when the launch enables it: a person opens only the profile whose owner tag is their own session
+    // (aws:userid), from the console's networks, and launches the Studio user product.
+    const studioPolicy = new iam.ManagedPolicy(this, 'StudioPolicy', {
+      managedPolicyName: projectResourceName(project, 'studio-user'),
+      description: 'Data scientist of this project: their own Studio profile',
+      roles: [this.user],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'OpenOwnStudio',
+          actions: ['sagemaker:CreatePresignedDomainUrl'],
+          resources: [accountArn('sagemaker', `user-profile/${props.studio.domain.attrDomainId}/*`)],
+          conditions: {
+            StringEquals: {
+              ...projectTagConditions(project).resourceTags,
+              [`aws:ResourceTag/${TAG_KEYS.ownerPrincipal}`]: '${aws:userid}',
+            },
+            ...(cidrs.length > 0 ? { IpAddress: { 'aws:SourceIp': [...cidrs] } } : {}),
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'LaunchStudioProfiles',
+          actions: [
+            'servicecatalog:DescribeProduct',
+            'servicecatalog:DescribeProvisioningParameters',
+            'servicecatalog:ListLaunchPaths',
+            'servicecatalog:ProvisionProduct',
+          ],
+          resources: [props.studio.productArn],
+        }),
+      ],
+    });
+    (studioPolicy.node.defaultChild as iam.CfnManagedPolicy).cfnOptions.condition = props.studio.condition;
     const reasons = dataScienceWildcardReasons(
       project.names,
       props.buckets.map((b) => bucketObjectsFinding(b)),
@@ -260,6 +304,10 @@ export class ProjectRoles extends Construct {
       shared[1],
       'IAMPolicyNoStatementsWithFullAccess',
       "The only statements with sagemaker:* and application-autoscaling:* are DenyOtherProjectsResources and DenyOtherEnvironmentsResources, Denies on resources tagged as another project's or environment's; the policy grants no full access.",
+    );
+    acknowledgeWildcards(
+      studioPolicy,
+      studioWildcardReasons(project.names, Stack.of(this).resolve(props.studio.domain.logicalId) as string),
     );
     for (const policy of [userPolicy, adminPolicy]) {
       acknowledgeWildcards(policy, { ...reasons, ...notebookWildcardReasons(project.names) });
