@@ -31,7 +31,8 @@ import {
 export interface Dependencies {
   readonly sagemaker: Pick<SageMakerClient, 'send'>;
   readonly sns: Pick<SNSClient, 'send'>;
-  readonly projectNetworks: () => Promise<ProjectNetwork[]>;
+  /** `fresh`: read them again now rather than from a cache. */
+  readonly projectNetworks: (options?: { fresh?: boolean }) => Promise<ProjectNetwork[]>;
   readonly topicArn: string;
   /** `notify`: report what would be done, change nothing (first rollout). */
   readonly mode: 'enforce' | 'notify';
@@ -99,7 +100,11 @@ export async function enforce(event: unknown, deps: Dependencies): Promise<Outco
     deps.log({ decision: 'ignored', reason: error.message, eventId, eventName });
     return { decision: 'ignored', reason: error.message };
   }
-  const { violations, project } = evaluate(api.kind, settings, await deps.projectNetworks());
+  let { violations, project } = evaluate(api.kind, settings, await deps.projectNetworks());
+  // A domain launched since the networks were cached (a profile right after its domain) is not foreign.
+  if (violations.includes('not-a-project-domain')) {
+    ({ violations, project } = evaluate(api.kind, settings, await deps.projectNetworks({ fresh: true })));
+  }
   const remediation = remediationFor(eventName, request);
   const base = { eventId, eventName, who, resource: remediation?.path };
 

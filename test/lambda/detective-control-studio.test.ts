@@ -1,6 +1,6 @@
 import { enforce, VIOLATION_TEXT } from '../../lambda/detective-control/enforce';
 import { ALPHA, ALPHA_STUDIO, BETA, BETA_STUDIO, cloudTrailEvent, STRAY_DOMAIN, STUDIO } from './cloudtrail-events';
-import { fakes, sdkError } from './detective-fakes';
+import { fakes, PROJECTS, sdkError } from './detective-fakes';
 
 const efs = (member: string, id: string) => ({ [member]: { fileSystemId: id } });
 
@@ -154,6 +154,16 @@ describe("Studio user profiles: in a project's domain, with that project's group
       command: 'DeleteUserProfileCommand',
       input: { DomainId: STRAY_DOMAIN, UserProfileName: 'jane-doe' },
     });
+  });
+
+  test('a profile in a domain launched since the networks were cached is judged on a fresh read', async () => {
+    const withoutAlphaStudio = PROJECTS.map((p) => ({ ...p, studioDomainId: undefined }));
+    const { deps, sent } = fakes({ cachedProjects: withoutAlphaStudio });
+    await expect(enforce(cloudTrailEvent('CreateUserProfile', STUDIO.createUserProfile()), deps)).resolves.toEqual({
+      decision: 'compliant',
+      project: 'alpha/dev',
+    });
+    expect(sent).toEqual([]);
   });
 
   test('fails with a custom EFS file system of its own', async () => {

@@ -22,7 +22,9 @@ export const PROJECTS: ProjectNetwork[] = [
 ];
 
 /** Fake clients: record every command; the SageMaker one fails with the given errors first. */
-export function fakes(options: { mode?: 'enforce' | 'notify'; sagemakerErrors?: Error[] } = {}) {
+export function fakes(
+  options: { mode?: 'enforce' | 'notify'; sagemakerErrors?: Error[]; cachedProjects?: ProjectNetwork[] } = {},
+) {
   const sent: { command: string; input: Record<string, unknown> }[] = [];
   const published: Record<string, unknown>[] = [];
   const subjects: string[] = [];
@@ -44,7 +46,8 @@ export function fakes(options: { mode?: 'enforce' | 'notify'; sagemakerErrors?: 
         return {};
       }) as never,
     },
-    projectNetworks: async () => PROJECTS,
+    // A stale cache (when given) until a fresh read is asked for.
+    projectNetworks: async ({ fresh = false } = {}) => (fresh ? PROJECTS : (options.cachedProjects ?? PROJECTS)),
     topicArn: `arn:aws:sns:eu-west-1:111122223333:${TEST_NAMES.prefix}-security-findings`,
     mode: options.mode ?? 'enforce',
     log: (line) => lines.push(line),
