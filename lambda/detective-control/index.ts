@@ -33,8 +33,8 @@ export const handler = (event: unknown): Promise<Outcome> =>
     topicArn: required('TOPIC_ARN'),
     mode: process.env.MODE === 'notify' ? 'notify' : 'enforce',
     log,
-    projectNetworks: async () => {
-      if (!cached || Date.now() - cached.at > CACHE_MS) {
+    projectNetworks: async ({ fresh = false } = {}) => {
+      if (fresh || !cached || Date.now() - cached.at > CACHE_MS) {
         cached = { at: Date.now(), networks: await readProjectNetworks(ssm, new Names(required('PREFIX'))) };
       }
       return cached.networks;

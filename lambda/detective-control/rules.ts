@@ -1,6 +1,6 @@
 /**
- * What each covered SageMaker create call looks like in CloudTrail: where its network settings
- * are, which resource it created, and how that resource is undone.
+ * What each covered SageMaker call looks like in CloudTrail: where its network settings are, which
+ * resource it created (or changed), and how that resource is undone.
  */
 
 import {
@@ -19,14 +19,24 @@ export interface NetworkSettings {
   /** Notebook instances: 'Enabled' | 'Disabled'; absent means the service default (Enabled). */
   readonly directInternetAccess?: string;
   readonly rootAccess?: string;
-  /** Studio domains: 'PublicInternetOnly' | 'VpcOnly'; absent means the default (PublicInternetOnly). */
+  /** Studio domains: 'PublicInternetOnly' | 'VpcOnly'; absent means the default (PublicInternetOnly) on create, unchanged on update. */
   readonly appNetworkAccessType?: string;
+  /** Studio profiles, spaces, apps and domain updates: the domain they are in. */
+  readonly domainId?: string;
+  /** Studio: ids of the EFS or FSx file systems mounted next to the domain's own home volume. */
+  readonly fileSystems?: string[];
   /** The network is that of a named job definition, checked when the definition was created. */
   readonly delegatedTo?: string;
 }
 
 /** How a non-compliant resource is undone, for the resource `name` the request created. */
-export type Remediation = Undo & { readonly name: string };
+export type Remediation = Undo & {
+  readonly name: string;
+  /** The request fields that place a Studio resource (domainId, userProfileName or spaceName, appType). */
+  readonly within: Readonly<Record<string, string>>;
+  /** The resource's ARN path after its type, for findings: the name, or `<domainId>/.../<name>`. */
+  readonly path: string;
+};
 
 export type { RemediationOperation };
 
@@ -34,8 +44,18 @@ export type { RemediationOperation };
 export interface CoveredApi {
   /** Reads the network settings; undefined when the request has none. */
   readonly network: (request: Record<string, unknown>) => NetworkSettings | undefined;
-  /** Notebooks and domains have settings beyond the network to check. */
-  readonly kind: 'job' | 'model' | 'notebook' | 'domain' | 'definition' | 'schedule';
+  /** Notebooks and domains have settings beyond the network to check; Studio resources are judged by their domain. */
+  readonly kind:
+    | 'job'
+    | 'model'
+    | 'notebook'
+    | 'domain'
+    | 'domain-update'
+    | 'user-profile'
+    | 'space'
+    | 'app'
+    | 'definition'
+    | 'schedule';
 }
 
 const obj = (v: unknown): Record<string, unknown> | undefined =>
@@ -56,6 +76,76 @@ function vpcConfig(value: unknown): NetworkSettings | undefined {
   if (!vpc || !subnets || !securityGroups)
     throw new MalformedRequest(`vpcConfig is not {subnets: string[], securityGroupIds: string[]}`);
   return { subnets, securityGroups };
+}
+
+/** A list of strings, or nothing; anything else is malformed (a wrong type must not pass as "no groups"). */
+function optionalStrings(value: unknown, field: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const list = strings(value);
+  if (!list) throw new MalformedRequest(`${field} is not a list of strings`);
+  return list;
+}
+
+/** The domain a Studio request is about: required, it is what decides. */
+function domainIdOf(request: Record<string, unknown>): string {
+  const id = str(request.domainId);
+  if (!id) throw new MalformedRequest('domainId is not a string');
+  return id;
+}
+
+/**
+ * Ids of the EFS and FSx file systems in a list of custom file systems (space settings) or of their
+ * configs (user settings). Each entry is a union with one member; the member's name is matched loosely
+ * (efsFileSystem, eFSFileSystem, fSxLustreFileSystem...) because CloudTrail's casing of these
+ * acronym-led names is not documented. S3 file systems are left out: S3 access is the execution
+ * role's, and the project's bucket policies bound it.
+ */
+function fileSystemIds(value: unknown, field: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new MalformedRequest(`${field} is not a list`);
+  return value.flatMap((entry) => {
+    const members = obj(entry);
+    if (!members) throw new MalformedRequest(`${field} has an entry that is not an object`);
+    return Object.entries(members)
+      .filter(([member]) => /^(efs|fsx)/i.test(member))
+      .map(([, config]) => {
+        const id = str(obj(config)?.fileSystemId);
+        if (!id) throw new MalformedRequest(`${field} has a file system without a fileSystemId`);
+        return id;
+      });
+  });
+}
+
+/** Groups and mounted file systems of a `UserSettings` or `DefaultSpaceSettings` (CreateDomain, UpdateDomain, CreateUserProfile). */
+function studioSettings(value: unknown, field: string): { securityGroups: string[]; fileSystems: string[] } {
+  if (value === undefined || value === null) return { securityGroups: [], fileSystems: [] };
+  const settings = obj(value);
+  if (!settings) throw new MalformedRequest(`${field} is not an object`);
+  return {
+    securityGroups: optionalStrings(settings.securityGroups, `${field}.securityGroups`) ?? [],
+    fileSystems: fileSystemIds(settings.customFileSystemConfigs, `${field}.customFileSystemConfigs`),
+  };
+}
+
+/**
+ * A domain's network as a create or update request states it: its subnets, and every group it would
+ * give apps: default user settings, default space settings, and the domain-level groups
+ * (domainSettings on create, domainSettingsForUpdate on update).
+ */
+function domainNetwork(request: Record<string, unknown>, domainSettingsField: string): NetworkSettings {
+  const user = studioSettings(request.defaultUserSettings, 'defaultUserSettings');
+  const space = studioSettings(request.defaultSpaceSettings, 'defaultSpaceSettings');
+  const domainSettings = obj(request[domainSettingsField]);
+  if (request[domainSettingsField] != null && !domainSettings)
+    throw new MalformedRequest(`${domainSettingsField} is not an object`);
+  const domainGroups =
+    optionalStrings(domainSettings?.securityGroupIds, `${domainSettingsField}.securityGroupIds`) ?? [];
+  return {
+    subnets: optionalStrings(request.subnetIds, 'subnetIds'),
+    securityGroups: [...user.securityGroups, ...space.securityGroups, ...domainGroups],
+    appNetworkAccessType: str(request.appNetworkAccessType),
+    fileSystems: [...user.fileSystems, ...space.fileSystems],
+  };
 }
 
 const definition: CoveredApi = {
@@ -117,11 +207,34 @@ export const COVERED_APIS: Record<CoveredEventName, CoveredApi> = {
   },
   CreateDomain: {
     kind: 'domain',
-    network: (r) => ({
-      subnets: strings(r.subnetIds),
-      securityGroups: strings(obj(r.defaultUserSettings)?.securityGroups) ?? [],
-      appNetworkAccessType: str(r.appNetworkAccessType),
-    }),
+    network: (r) => domainNetwork(r, 'domainSettings'),
+  },
+  // Only what the update states is checked: an absent field keeps its (already checked) value.
+  UpdateDomain: {
+    kind: 'domain-update',
+    network: (r) => ({ ...domainNetwork(r, 'domainSettingsForUpdate'), domainId: domainIdOf(r) }),
+  },
+  // Absent groups inherit the domain's defaults, which the domain's own rule checks.
+  CreateUserProfile: {
+    kind: 'user-profile',
+    network: (r) => ({ ...studioSettings(r.userSettings, 'userSettings'), domainId: domainIdOf(r) }),
+  },
+  // SpaceSettings carry no groups: a space's apps run with its owner's (or the domain's default space) groups.
+  CreateSpace: {
+    kind: 'space',
+    network: (r) => {
+      const settings = r.spaceSettings === undefined ? {} : obj(r.spaceSettings);
+      if (!settings) throw new MalformedRequest('spaceSettings is not an object');
+      return {
+        domainId: domainIdOf(r),
+        fileSystems: fileSystemIds(settings.customFileSystems, 'spaceSettings.customFileSystems'),
+      };
+    },
+  },
+  // An app carries no network: it runs in its domain's, so the domain is what is checked.
+  CreateApp: {
+    kind: 'app',
+    network: (r) => ({ domainId: domainIdOf(r) }),
   },
   CreateDataQualityJobDefinition: definition,
   CreateModelBiasJobDefinition: definition,
@@ -140,13 +253,20 @@ export const COVERED_APIS: Record<CoveredEventName, CoveredApi> = {
   },
 };
 
-/** What to do with the resource a covered request created; undefined when the request names none. */
+/** What to do with the resource a covered request created; undefined when the request does not name it fully. */
 export function remediationFor(eventName: CoveredEventName, request: Record<string, unknown>): Remediation | undefined {
-  const { nameField, undo, resourceType } = COVERED_API_TABLE[eventName] as CoveredApiEntry;
+  const { nameField, undo, resourceType, within: fields = [] } = COVERED_API_TABLE[eventName] as CoveredApiEntry;
   const name = str(request[nameField]);
+  const within: Record<string, string> = {};
+  for (const alternatives of fields) {
+    const field = (typeof alternatives === 'string' ? [alternatives] : alternatives).find((f) => str(request[f]));
+    if (field) within[field] = request[field] as string;
+  }
+  const complete = name !== undefined && Object.keys(within).length === fields.length;
+  const path = [...Object.values(within), name ?? `unknown-${resourceType}`].join('/');
   // A finding still names what it is about when the request does not.
-  if (undo.kind === 'notify-only') return { ...undo, name: name ?? `unknown-${resourceType}` };
-  return name ? { ...undo, name } : undefined;
+  if (undo.kind === 'notify-only') return { ...undo, name: name ?? `unknown-${resourceType}`, within, path };
+  return complete ? { ...undo, name, within, path } : undefined;
 }
 
 export { COVERED_EVENT_NAMES };

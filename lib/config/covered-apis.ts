@@ -1,6 +1,6 @@
 /**
- * The one table of the detective control: each SageMaker create call it covers (by CloudTrail event
- * name), the resource type it creates (its IAM ARN type), the request field that names it, and how
+ * The one table of the detective control: each SageMaker create call it covers (and UpdateDomain, the
+ * one update that can change a network; by CloudTrail event name), the resource type it creates (its IAM ARN type), the request field that names it, and how
  * the control undoes it. The Lambda's rules, the function's IAM actions and resources, the
  * EventBridge pattern and the acknowledgements are all derived from it: adding a covered API is a
  * change here (the Lambda's rules then fail to compile until they read its network settings).
@@ -20,7 +20,9 @@ export type RemediationOperation =
   | 'DeleteDataQualityJobDefinition'
   | 'DeleteModelBiasJobDefinition'
   | 'DeleteModelExplainabilityJobDefinition'
-  | 'DeleteModelQualityJobDefinition';
+  | 'DeleteModelQualityJobDefinition'
+  | 'DeleteUserProfile'
+  | 'DeleteApp';
 
 /** How a non-compliant resource is undone: a call on it, or only a finding (with the reason). */
 export type Undo =
@@ -33,6 +35,13 @@ export interface CoveredApiEntry {
   readonly resourceType: string;
   /** The CloudTrail request field that names the created resource. */
   readonly nameField: string;
+  /**
+   * Studio resources are named inside a domain (apps inside a profile or space, by type): the request
+   * fields that, in this order and followed by the name, make up the resource's ARN path. A list of
+   * fields is alternatives (the first present is taken).
+   * @default - none: the name alone identifies the resource
+   */
+  readonly within?: readonly (string | readonly string[])[];
   readonly undo: Undo;
 }
 
@@ -72,6 +81,39 @@ export const COVERED_API_TABLE = {
       kind: 'notify-only',
       why: 'deleting a Studio domain would delete its users home directories; the security team decides',
     },
+  },
+  // The request names the domain by id; the control cannot put the old settings back (it does not know
+  // them, and SageMaker refuses network changes while apps run), so a person does.
+  UpdateDomain: {
+    resourceType: 'domain',
+    nameField: 'domainId',
+    undo: {
+      kind: 'notify-only',
+      why: 'the previous domain settings are not known to the control, and SageMaker only changes a domain network while no app runs; the security team restores them',
+    },
+  },
+  // A profile just created has no apps and no files of its own yet: deleting it loses nothing.
+  CreateUserProfile: {
+    resourceType: 'user-profile',
+    nameField: 'userProfileName',
+    within: ['domainId'],
+    undo: remove('DeleteUserProfile'),
+  },
+  CreateSpace: {
+    resourceType: 'space',
+    nameField: 'spaceName',
+    within: ['domainId'],
+    undo: {
+      kind: 'notify-only',
+      why: 'deleting a space deletes its storage volume and the work on it; the security team decides',
+    },
+  },
+  // Deleting an app stops its compute; the files stay on the profile's or space's storage.
+  CreateApp: {
+    resourceType: 'app',
+    nameField: 'appName',
+    within: ['domainId', ['userProfileName', 'spaceName'], 'appType'],
+    undo: remove('DeleteApp'),
   },
   CreateDataQualityJobDefinition: {
     resourceType: 'data-quality-job-definition',

@@ -217,3 +217,87 @@ export const SAMPLES: Record<
     input: { MonitoringScheduleName: 'monitor-1' },
   },
 };
+
+/**
+ * Studio: each project environment that enables it publishes one VpcOnly domain in its subnets and a
+ * second, Studio, security group; profiles get both project groups.
+ */
+export const ALPHA_STUDIO = { domainId: 'd-a1pha7studio', securityGroup: 'sg-0alphastudio' };
+export const BETA_STUDIO = { domainId: 'd-be7a9studio', securityGroup: 'sg-0betastudio' };
+/** A domain no project publishes (created by hand, or by someone outside the platform). */
+export const STRAY_DOMAIN = 'd-s7raydomain0';
+
+const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${projectNamed('alpha', 'dev', name)}`;
+const jupyterLab = { defaultResourceSpec: { instanceType: 'ml.t3.medium' } };
+
+/**
+ * Request parameters of the Studio calls as CloudTrail logs them: the API request with camelCase
+ * names (CreateApp's `domainId`, `userProfileName`, `appType`, `appName`, `tags` as logged; the others
+ * by the same rule from the SageMaker API reference).
+ */
+export const STUDIO = {
+  createDomain: (overrides: Record<string, unknown> = {}) => ({
+    domainName: projectNamed('alpha', 'dev', 'studio'),
+    authMode: 'IAM',
+    defaultUserSettings: {
+      executionRole: role('studio-user'),
+      securityGroups: [ALPHA.securityGroup, ALPHA_STUDIO.securityGroup],
+      jupyterLabAppSettings: jupyterLab,
+      studioWebPortal: 'ENABLED',
+      defaultLandingUri: 'studio::',
+    },
+    defaultSpaceSettings: {
+      executionRole: role('studio-user'),
+      securityGroups: [ALPHA.securityGroup, ALPHA_STUDIO.securityGroup],
+      jupyterLabAppSettings: jupyterLab,
+    },
+    subnetIds: ALPHA.subnets,
+    vpcId: 'vpc-0a1pha',
+    appNetworkAccessType: 'VpcOnly',
+    kmsKeyId: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+    tags: [{ key: 'project', value: 'alpha' }],
+    ...overrides,
+  }),
+  updateDomain: (overrides: Record<string, unknown> = {}) => ({
+    domainId: ALPHA_STUDIO.domainId,
+    defaultUserSettings: { securityGroups: [ALPHA.securityGroup, ALPHA_STUDIO.securityGroup] },
+    ...overrides,
+  }),
+  createUserProfile: (overrides: Record<string, unknown> = {}) => ({
+    domainId: ALPHA_STUDIO.domainId,
+    userProfileName: 'jane-doe',
+    userSettings: {
+      executionRole: role('studio-user'),
+      securityGroups: [ALPHA.securityGroup, ALPHA_STUDIO.securityGroup],
+      jupyterLabAppSettings: jupyterLab,
+    },
+    tags: [{ key: 'project', value: 'alpha' }],
+    ...overrides,
+  }),
+  createSpace: (overrides: Record<string, unknown> = {}) => ({
+    domainId: ALPHA_STUDIO.domainId,
+    spaceName: 'jane-doe-lab',
+    spaceDisplayName: 'Jane lab',
+    ownershipSettings: { ownerUserProfileName: 'jane-doe' },
+    spaceSharingSettings: { sharingType: 'Private' },
+    spaceSettings: {
+      appType: 'JupyterLab',
+      jupyterLabAppSettings: jupyterLab,
+      spaceStorageSettings: { ebsStorageSettings: { ebsVolumeSizeInGb: 5 } },
+    },
+    ...overrides,
+  }),
+  /** Studio (JupyterLab) starts an app in a space; the classic UI started JupyterServer apps per profile. */
+  createApp: (overrides: Record<string, unknown> = {}) => ({
+    domainId: ALPHA_STUDIO.domainId,
+    spaceName: 'jane-doe-lab',
+    appType: 'JupyterLab',
+    appName: 'default',
+    resourceSpec: {
+      instanceType: 'ml.t3.medium',
+      sageMakerImageArn: 'arn:aws:sagemaker:eu-west-1:470317259841:image/sagemaker-distribution-cpu',
+    },
+    tags: [],
+    ...overrides,
+  }),
+};

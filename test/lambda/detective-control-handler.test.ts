@@ -1,10 +1,10 @@
 import '../../scripts/node-support';
-import { SageMakerClient, StopTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { DeleteAppCommand, SageMakerClient, StopTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/detective-control';
-import { ALPHA, cloudTrailEvent, SAMPLES } from './cloudtrail-events';
+import { ALPHA, ALPHA_STUDIO, cloudTrailEvent, SAMPLES, STRAY_DOMAIN, STUDIO } from './cloudtrail-events';
 import { TEST_NAMES, projectNamed } from '../helpers/names';
 
 describe('detective control handler, end to end with mocked AWS clients', () => {
@@ -28,6 +28,11 @@ describe('detective control handler, end to end with mocked AWS clients', () => 
       .resolves({
         Parameters: [
           { Name: `${TEST_NAMES.projectsRoot}alpha/dev/sagemaker-security-group-id`, Value: ALPHA.securityGroup },
+          { Name: `${TEST_NAMES.projectsRoot}alpha/dev/studio-domain-id`, Value: ALPHA_STUDIO.domainId },
+          {
+            Name: `${TEST_NAMES.projectsRoot}alpha/dev/studio-security-group-id`,
+            Value: ALPHA_STUDIO.securityGroup,
+          },
           {
             Name: `${TEST_NAMES.projectsRoot}alpha/dev/data-bucket`,
             Value: `${projectNamed('alpha', 'dev', 'data-111122223333')}`,
@@ -35,6 +40,7 @@ describe('detective control handler, end to end with mocked AWS clients', () => 
         ],
       });
     sagemaker.on(StopTrainingJobCommand).resolves({});
+    sagemaker.on(DeleteAppCommand).resolves({});
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   });
   afterAll(() => stdout.mockRestore());
@@ -70,5 +76,18 @@ describe('detective control handler, end to end with mocked AWS clients', () => 
     const outcome = await handler(cloudTrailEvent('CreateTrainingJob', SAMPLES.CreateTrainingJob.request(ALPHA)));
     expect(outcome).toEqual({ decision: 'compliant', project: 'alpha/dev' });
     expect(sagemaker.calls()).toHaveLength(0);
+  });
+
+  test('knows the Studio domain alpha publishes: its apps stay, an app in another domain is deleted', async () => {
+    sagemaker.resetHistory();
+    await expect(handler(cloudTrailEvent('CreateApp', STUDIO.createApp()))).resolves.toEqual({
+      decision: 'compliant',
+      project: 'alpha/dev',
+    });
+    const outcome = await handler(cloudTrailEvent('CreateApp', STUDIO.createApp({ domainId: STRAY_DOMAIN })));
+    expect(outcome).toEqual({ decision: 'non-compliant', violations: ['not-a-project-domain'], action: 'deleted' });
+    expect(sagemaker.commandCalls(DeleteAppCommand).map((c) => c.args[0].input)).toEqual([
+      { DomainId: STRAY_DOMAIN, SpaceName: 'jane-doe-lab', AppType: 'JupyterLab', AppName: 'default' },
+    ]);
   });
 });

@@ -1,49 +1,13 @@
-import { Dependencies, enforce } from '../../lambda/detective-control/enforce';
-import { ProjectNetwork } from '../../lambda/detective-control/projects';
+import { enforce } from '../../lambda/detective-control/enforce';
 import { COVERED_EVENT_NAMES } from '../../lambda/detective-control/rules';
-import { ALPHA, BETA, cloudTrailEvent, SAMPLES } from './cloudtrail-events';
-import { TEST_NAMES } from '../helpers/names';
-
-const projects: ProjectNetwork[] = [
-  { project: 'alpha', envType: 'dev', subnets: new Set(ALPHA.subnets), securityGroups: new Set([ALPHA.securityGroup]) },
-  { project: 'beta', envType: 'dev', subnets: new Set(BETA.subnets), securityGroups: new Set([BETA.securityGroup]) },
-];
-
-/** Fake clients: record every command; the SageMaker one fails with the given errors first. */
-function fakes(options: { mode?: 'enforce' | 'notify'; sagemakerErrors?: Error[] } = {}) {
-  const sent: { command: string; input: Record<string, unknown> }[] = [];
-  const published: Record<string, unknown>[] = [];
-  const lines: Record<string, unknown>[] = [];
-  const errors = [...(options.sagemakerErrors ?? [])];
-  const deps: Dependencies = {
-    sagemaker: {
-      send: (async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
-        sent.push({ command: command.constructor.name, input: command.input });
-        const error = errors.shift();
-        if (error) throw error;
-        return {};
-      }) as never,
-    },
-    sns: {
-      send: (async (command: { input: { Message: string } }) => {
-        published.push(JSON.parse(command.input.Message) as Record<string, unknown>);
-        return {};
-      }) as never,
-    },
-    projectNetworks: async () => projects,
-    topicArn: `arn:aws:sns:eu-west-1:111122223333:${TEST_NAMES.prefix}-security-findings`,
-    mode: options.mode ?? 'enforce',
-    log: (line) => lines.push(line),
-    sleep: async () => undefined,
-  };
-  return { deps, sent, published, lines };
-}
-
-const error = (name: string, message: string) => Object.assign(new Error(message), { name });
+import { ALPHA, BETA, cloudTrailEvent, SAMPLES, STUDIO } from './cloudtrail-events';
+import { fakes, sdkError as error } from './detective-fakes';
 
 describe('detective control: every covered API', () => {
-  test('covers every create call that carries a network configuration', () => {
-    expect(COVERED_EVENT_NAMES.sort()).toEqual(Object.keys(SAMPLES).concat('CreateDomain').sort());
+  test('covers every create call that carries a network configuration, and the Studio calls', () => {
+    const studio = ['CreateDomain', 'UpdateDomain', 'CreateUserProfile', 'CreateSpace', 'CreateApp'];
+    expect([...COVERED_EVENT_NAMES].sort()).toEqual(Object.keys(SAMPLES).concat(studio).sort());
+    expect(Object.keys(STUDIO)).toHaveLength(studio.length);
   });
 
   describe.each(Object.entries(SAMPLES))('%s', (eventName, sample) => {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { COVERED_API_TABLE, COVERED_EVENT_NAMES, CoveredApiEntry } from '../../lib/config/covered-apis';
-import { cloudTrailEvent, SAMPLES } from '../lambda/cloudtrail-events';
+import { cloudTrailEvent, SAMPLES, STRAY_DOMAIN, STUDIO } from '../lambda/cloudtrail-events';
 import { matches } from '../lambda/event-pattern';
 import { DeployContext, resolve } from '../helpers/intrinsics';
 import {
@@ -38,8 +38,14 @@ describe('DetectiveControlStack', () => {
     test.each(Object.keys(SAMPLES))('matches a successful %s', (eventName) => {
       expect(matches(pattern, cloudTrailEvent(eventName, SAMPLES[eventName].request(undefined)))).toBe(true);
     });
-    test('matches CreateDomain', () => {
-      expect(matches(pattern, cloudTrailEvent('CreateDomain', { domainName: 'd' }))).toBe(true);
+    test.each([
+      ['CreateDomain', STUDIO.createDomain()],
+      ['UpdateDomain', STUDIO.updateDomain()],
+      ['CreateUserProfile', STUDIO.createUserProfile()],
+      ['CreateSpace', STUDIO.createSpace()],
+      ['CreateApp', STUDIO.createApp()],
+    ])('matches a successful Studio %s', (eventName, request) => {
+      expect(matches(pattern, cloudTrailEvent(eventName, request))).toBe(true);
     });
     test.each([
       'DeleteModel',
@@ -48,6 +54,10 @@ describe('DetectiveControlStack', () => {
       'CreateEndpoint',
       'ListModels',
       'CreateTrainingJobs',
+      'UpdateUserProfile',
+      'UpdateSpace',
+      'CreatePresignedDomainUrl',
+      'DeleteApp',
     ])('rejects the look-alike %s', (eventName) => {
       expect(matches(pattern, cloudTrailEvent(eventName, {}))).toBe(false);
     });
@@ -77,6 +87,11 @@ describe('DetectiveControlStack', () => {
         ctx,
       );
     const arn = (type: string, name: string) => `arn:aws:sagemaker:eu-west-1:111122223333:${type}/${name}`;
+    // Studio resources are named inside their domain: the simulator checks the ARN has the type's shape.
+    const examplePath: Record<string, string> = {
+      app: `${STRAY_DOMAIN}/jane-doe-lab/JupyterLab/default`,
+      'user-profile': `${STRAY_DOMAIN}/jane-doe`,
+    };
     const entries = Object.entries(COVERED_API_TABLE) as [string, CoveredApiEntry][];
     test.each(entries.filter(([, e]) => e.undo.kind !== 'notify-only'))(
       '%s: its remediation is allowed',
@@ -84,7 +99,10 @@ describe('DetectiveControlStack', () => {
         if (entry.undo.kind === 'notify-only') return;
         await expectDecision(
           role(),
-          { action: `sagemaker:${entry.undo.operation}`, resource: arn(entry.resourceType, 'outside-1') },
+          {
+            action: `sagemaker:${entry.undo.operation}`,
+            resource: arn(entry.resourceType, examplePath[entry.resourceType] ?? 'outside-1'),
+          },
           'Allowed',
         );
       },
@@ -96,6 +114,17 @@ describe('DetectiveControlStack', () => {
         ['sagemaker:DeleteDomain', 'domain'],
       ])
         await expectDecision(role(), { action, resource: arn(type, 'x') }, 'ImplicitlyDenied');
+    });
+    test('in Studio, the role deletes profiles and apps only: never a space or a domain (they hold user work), nor changes one', async () => {
+      for (const [action, resource] of [
+        ['sagemaker:DeleteSpace', arn('space', `${STRAY_DOMAIN}/jane-doe-lab`)],
+        ['sagemaker:DeleteDomain', arn('domain', STRAY_DOMAIN)],
+        ['sagemaker:UpdateDomain', arn('domain', STRAY_DOMAIN)],
+        ['sagemaker:UpdateUserProfile', arn('user-profile', `${STRAY_DOMAIN}/jane-doe`)],
+        ['sagemaker:CreateApp', arn('app', examplePath.app)],
+        ['sagemaker:CreatePresignedDomainUrl', arn('user-profile', `${STRAY_DOMAIN}/jane-doe`)],
+      ])
+        await expectDecision(role(), { action, resource }, 'ImplicitlyDenied');
     });
   });
 

@@ -40,8 +40,9 @@ export interface SageMakerNetworkControlProps {
 
 /**
  * Catches SageMaker resources created outside a launched project network (or notebooks with
- * internet or root, domains not VPC-only) from CloudTrail events, undoes them, and reports each
- * decision. Errors surface: retried by the SDK, then by async invoke, then kept in a dead-letter
+ * internet or root, domains not VPC-only, Studio profiles, spaces and apps outside a project's
+ * domain or with foreign groups or file systems) from CloudTrail events, undoes them, and reports
+ * each decision. Errors surface: retried by the SDK, then by async invoke, then kept in a dead-letter
  * queue, with alarms on both.
  */
 export class SageMakerNetworkControl extends Construct {
@@ -156,7 +157,7 @@ export class SageMakerNetworkControl extends Construct {
           : undefined,
     });
 
-    // Every create call that takes or exposes a network configuration; failed calls created nothing.
+    // Every create call that takes or exposes a network configuration, and UpdateDomain; failed calls changed nothing.
     this.rule = new events.Rule(this, 'Rule', {
       description: 'SageMaker create calls that carry a network configuration (CloudTrail)',
       eventPattern: {
