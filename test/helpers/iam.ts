@@ -1,6 +1,6 @@
 import { getDenialReasons, getGrantReasons, runSimulation } from '@cloud-copilot/iam-simulate';
 import '../../scripts/preflight/simulation-cache';
-import { DeployContext, resolve } from './intrinsics';
+import { DeployContext, resolve, resourceExists } from './intrinsics';
 import { CfnTemplate } from './synth';
 
 /** A policy document as IAM reads it. */
@@ -35,7 +35,7 @@ export function principalFromTemplate(
   for (const policyArn of (resolve(props.ManagedPolicyArns ?? [], template, ctx) as string[]) ?? []) {
     const found = [{ template, ctx }, ...extra].flatMap((source) =>
       Object.entries(source.template.Resources)
-        .filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy')
+        .filter(([id, r]) => r.Type === 'AWS::IAM::ManagedPolicy' && resourceExists(source.template, id, source.ctx))
         .filter(([id]) => resolve({ Ref: id }, source.template, source.ctx) === policyArn)
         .map(([id, r]) => ({
           name: id,
@@ -50,6 +50,8 @@ export function principalFromTemplate(
   for (const source of [{ template, ctx }, ...extra]) {
     for (const [id, r] of Object.entries(source.template.Resources)) {
       if (r.Type !== 'AWS::IAM::Policy' && r.Type !== 'AWS::IAM::ManagedPolicy') continue;
+      // A policy whose condition is false in this launch (Studio disabled) does not exist.
+      if (!resourceExists(source.template, id, source.ctx)) continue;
       const roles = (resolve(r.Properties?.Roles ?? [], source.template, source.ctx) as string[]) ?? [];
       if (!roles.includes(roleName)) continue;
       identityPolicies.push({

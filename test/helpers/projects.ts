@@ -1,6 +1,6 @@
 import { BUDGET_NAMES } from '../../lib/config/budget';
 import { SHARED_PARAMETERS, TAG_KEYS } from '../../lib/config/names';
-import { DeployContext, resolve } from './intrinsics';
+import { DeployContext, resolve, resourceExists } from './intrinsics';
 import { logicalIdOf, managedPolicyDocument, PolicyDocument, Principal, principalFromTemplate } from './iam';
 import { CfnTemplate, synthesize, Synthesized } from './synth';
 import { TEST_NAMES, projectNamed } from '../helpers/names';
@@ -51,8 +51,10 @@ export function launchProject(synthesized: Synthesized, name: string): LaunchedP
     account: ACCOUNT,
     region: REGION,
     instance: name,
-    parameters: { ProjectName: name, EnvType: 'dev', VpcCidr: '10.0.0.0/16', MirrorDomainName: 'none' },
+    parameters: { ProjectName: name, EnvType: 'dev', VpcCidr: '10.0.0.0/16' },
     ssm: {
+      // MirrorDomainName reads this parameter: the mirror without TLS.
+      [shared(SHARED_PARAMETERS.mirrorDomainName)]: 'none',
       [shared(SHARED_PARAMETERS.s3PrefixListId)]: 'pl-63a5400a',
       [shared(SHARED_PARAMETERS.mirrorEndpointServiceName)]: 'com.amazonaws.vpce.eu-west-1.vpce-svc-0mirror',
     },
@@ -93,7 +95,7 @@ export function launchProject(synthesized: Synthesized, name: string): LaunchedP
     keyArn: value({ 'Fn::GetAtt': [keyId, 'Arn'] }),
     user: role('user'),
     admin: role('admin'),
-    notebookProductArn: `arn:aws:catalog:${REGION}:${ACCOUNT}:product/${value({ Ref: id('AWS::ServiceCatalog::CloudFormationProduct', () => true) })}`,
+    notebookProductArn: `arn:aws:catalog:${REGION}:${ACCOUNT}:product/${value({ Ref: id('AWS::ServiceCatalog::CloudFormationProduct', (p) => p.Name === 'SageMaker Notebook') })}`,
     portfolioArn: `arn:aws:catalog:${REGION}:${ACCOUNT}:portfolio/${value({ Ref: id('AWS::ServiceCatalog::Portfolio', () => true) })}`,
     bucketPolicy: (bucketName: string) => {
       const policyId = id('AWS::S3::BucketPolicy', (p) => value(p.Bucket) === bucketName);
@@ -115,9 +117,9 @@ export function launchProject(synthesized: Synthesized, name: string): LaunchedP
  */
 export function launchNotebook(synthesized: Synthesized, project: LaunchedProject, owner: string): Principal {
   const template = synthesized.product(synthesized.platform.portfolio.projectEnvironment.notebookStack);
-  const published = Object.values(project.template.Resources)
-    .filter((r) => r.Type === 'AWS::SSM::Parameter')
-    .map((r) => [
+  const published = Object.entries(project.template.Resources)
+    .filter(([id, r]) => r.Type === 'AWS::SSM::Parameter' && resourceExists(project.template, id, project.ctx))
+    .map(([, r]) => [
       resolve(r.Properties!.Name, project.template, project.ctx),
       resolve(r.Properties!.Value, project.template, project.ctx),
     ]);

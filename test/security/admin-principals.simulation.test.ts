@@ -395,7 +395,7 @@ describe('Project permissions boundary', () => {
   test('fails when the no-VPC deny is dropped: the suite catches the regression', async () => {
     const weakened: Principal = {
       ...bounded,
-      boundary: { ...boundary, Statement: boundary.Statement.filter((s) => s.Sid !== 'DenySageMakerWithoutVpc') },
+      boundary: { ...boundary, Statement: boundary.Statement.filter((s) => s.Sid !== 'DenyNoVpc') },
     };
     await expectDecision(
       weakened,

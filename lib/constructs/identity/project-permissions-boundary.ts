@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { Names, TAG_KEYS } from '../../config/names';
 import { INTERNET_PATH_ACTIONS } from './catalog-statements';
-import { iamArn } from '../../config/arns';
+import { accountArn, iamArn } from '../../config/arns';
 
 /** Props of {@link ProjectPermissionsBoundary}. */
 export interface ProjectPermissionsBoundaryProps {
@@ -76,6 +76,7 @@ export const EXACT_ACTION_GROUPS: Record<string, readonly string[]> = {
     'iam:DetachRolePolicy',
     'iam:GetRolePolicy',
     'iam:PutRolePolicy',
+    'iam:UpdateAssumeRolePolicy',
   ],
   'iam:*PolicyVersion': [
     'iam:CreatePolicyVersion',
@@ -121,7 +122,7 @@ export class ProjectPermissionsBoundary extends Construct {
 
     // Ceiling only: identity policies of each role grant the narrow subset.
     const dataScience = new iam.PolicyStatement({
-      sid: 'DataScienceServices',
+      sid: 'DataScience',
       actions: compactActions([
         ...['Create*', 'Describe*', 'List*', 'Search*', 'Start*', 'Stop*', 'Update*', 'Delete*', 'Add*'].map(
           (verb) => `sagemaker:${verb}`,
@@ -223,13 +224,11 @@ export class ProjectPermissionsBoundary extends Construct {
         'ec2:CreateTags',
         'lambda:Get*',
         'lambda:List*',
-        // Launch roles call the platform's Studio cleanup (identity policies name that one function).
-        'lambda:InvokeFunction',
         'resource-groups:Get*',
         'resource-groups:List*',
         'resource-groups:Search*',
+        // (sts:GetCallerIdentity needs no permission at all.)
         'tag:GetResources',
-        'sts:GetCallerIdentity',
         'iam:GetRole*',
         'iam:ListRole*',
         'iam:ListAttachedRolePolicies',
@@ -238,7 +237,7 @@ export class ProjectPermissionsBoundary extends Construct {
     });
 
     const manageRoles = new iam.PolicyStatement({
-      sid: 'ManageProjectRoles',
+      sid: 'ProjectRoles',
       actions: compactActions([
         'iam:DeleteRole',
         'iam:UpdateRole',
@@ -266,7 +265,7 @@ export class ProjectPermissionsBoundary extends Construct {
         dataScience,
         // Roles a project creates (notebook execution roles) must carry this same boundary.
         new iam.PolicyStatement({
-          sid: 'CreateBoundedProjectRoles',
+          sid: 'BoundedRoles',
           actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
           resources: [projectRoles],
           conditions: {
@@ -303,7 +302,7 @@ export class ProjectPermissionsBoundary extends Construct {
         // Attaching is allowed only for the project policies a project environment created (never
         // AdministratorAccess, nor this boundary as a grant): a notebook role gets its project's policies.
         new iam.PolicyStatement({
-          sid: 'DenyOtherPolicyAttachment',
+          sid: 'DenyPolicies',
           effect: iam.Effect.DENY,
           actions: ['iam:AttachRolePolicy'],
           resources: ['*'],
@@ -332,9 +331,16 @@ export class ProjectPermissionsBoundary extends Construct {
             },
           },
         }),
+        // Launch roles run the platform's Studio cleanup when a Studio launch ends; no other function is invoked
+        // (a pipeline's Lambda step would run code outside the project network).
+        new iam.PolicyStatement({
+          sid: 'StudioCleanup',
+          actions: ['lambda:InvokeFunction'],
+          resources: [accountArn('lambda', `function:${names.studioCleanupFunction}`)],
+        }),
         // Prevents SageMaker workloads outside a VPC, whoever the caller in the project.
         new iam.PolicyStatement({
-          sid: 'DenySageMakerWithoutVpc',
+          sid: 'DenyNoVpc',
           effect: iam.Effect.DENY,
           actions: compactActions(SAGEMAKER_VPC_CREATE_ACTIONS.filter((a) => a !== MONITORING_SCHEDULE)),
           resources: ['*'],
@@ -343,7 +349,7 @@ export class ProjectPermissionsBoundary extends Construct {
         // A schedule either names a job definition (which had to bring its VPC) or defines its own cluster
         // inline (instance types present): then it must bring its VPC too.
         new iam.PolicyStatement({
-          sid: 'DenyInlineMonitoringWithoutVpc',
+          sid: 'DenyMonitorNoVpc',
           effect: iam.Effect.DENY,
           actions: [MONITORING_SCHEDULE, 'sagemaker:UpdateMonitoringSchedule'],
           resources: ['*'],
@@ -354,7 +360,7 @@ export class ProjectPermissionsBoundary extends Construct {
         ...(['DirectInternetAccess', 'RootAccess'] as const).map(
           (setting) =>
             new iam.PolicyStatement({
-              sid: `DenyNotebook${setting}`,
+              sid: `Deny${setting}`,
               effect: iam.Effect.DENY,
               actions: ['sagemaker:CreateNotebookInstance'],
               resources: ['*'],
@@ -363,7 +369,7 @@ export class ProjectPermissionsBoundary extends Construct {
         ),
         // An update can turn root on (not internet access); one that leaves it alone carries no key and passes.
         new iam.PolicyStatement({
-          sid: 'DenyNotebookRootOnUpdate',
+          sid: 'DenyRootOnUpdate',
           effect: iam.Effect.DENY,
           actions: ['sagemaker:UpdateNotebookInstance'],
           resources: ['*'],
