@@ -2,7 +2,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ENVIRONMENT_MODULE_NAMES, ON_START_SCRIPT } from '../../lib/constructs/project/notebook-lifecycle';
+import {
+  ENVIRONMENT_MODULE_NAMES,
+  ON_START_SCRIPT,
+  scriptBody,
+  STUDIO_START_SCRIPT,
+} from '../../lib/constructs/project/notebook-lifecycle';
+import { studioPreamble } from '../../lib/constructs/studio/project-studio';
 import { canRun, PYTHON3, SHELLCHECK } from '../../scripts/optional-tool';
 import { synthesize } from '../helpers/synth';
 import { TEST_NAMES, projectNamed } from '../helpers/names';
@@ -13,8 +19,27 @@ afterAll(() => {
   for (const dir of sandboxes.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the OnStart script as the notebook would, with stand-ins for `aws`, `chown` and `systemctl` and a fake home. */
-function runOnStart(values: Record<string, string>, tags: Record<string, string> | undefined) {
+/** The notebook's OnStart body and the Studio JupyterLab start body, as CloudFormation assembles them. */
+const NOTEBOOK_BODY = scriptBody(ON_START_SCRIPT);
+const STUDIO_BODY = studioPreamble() + scriptBody(STUDIO_START_SCRIPT);
+
+/** Resource metadata SageMaker writes in a Studio JupyterLab app of jane's private space. */
+const STUDIO_METADATA = {
+  AppType: 'JupyterLab',
+  DomainId: 'd-0abc1def2ghi',
+  SpaceName: 'jane-space',
+  ResourceArn: 'arn:aws:sagemaker:eu-west-1:111122223333:app/d-0abc1def2ghi/jane-space/jupyterlab/default',
+};
+
+/**
+ * Runs a lifecycle script as the workspace would, with stand-ins for `aws`, `chown` and `systemctl` and a fake
+ * home: the notebook's OnStart by default, or `body` with `metadata` (Studio).
+ */
+function runOnStart(
+  values: Record<string, string>,
+  tags: Record<string, string> | undefined,
+  studio?: { readonly body: string; readonly metadata: Record<string, string> },
+) {
   const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), `${TEST_NAMES.prefix}-onstart-`));
   sandboxes.push(sandbox);
   const home = path.join(sandbox, 'home');
@@ -29,7 +54,7 @@ function runOnStart(values: Record<string, string>, tags: Record<string, string>
     path.join(bin, 'aws'),
     `#!/bin/sh\necho "aws $*" >> ${calls}\n` +
       `case "$*" in *OwnerUserName*) echo "${tags?.OwnerUserName ?? 'None'}";; *OwnerEmail*) echo "${tags?.OwnerEmail ?? 'None'}";;` +
-      ` *IdleStopMinutes*) echo "${tags?.IdleStopMinutes ?? 'None'}";; esac\n`,
+      ` *IdleStopMinutes*) echo "${tags?.IdleStopMinutes ?? 'None'}";; *describe-space*) echo jane;; esac\n`,
     { mode: 0o755 },
   );
   for (const command of ['chown', 'systemctl'])
@@ -37,15 +62,17 @@ function runOnStart(values: Record<string, string>, tags: Record<string, string>
   const metadata = path.join(sandbox, 'resource-metadata.json');
   fs.writeFileSync(
     metadata,
-    JSON.stringify({
-      ResourceArn: `arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/${projectNamed('alpha', 'dev', 'jane')}`,
-    }),
+    JSON.stringify(
+      studio?.metadata ?? {
+        ResourceArn: `arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/${projectNamed('alpha', 'dev', 'jane')}`,
+      },
+    ),
   );
   const exports = Object.entries(values)
     .map(([k, v]) => `export ${k}='${v}'\n`)
     .join('');
   const script = path.join(sandbox, 'on-start.sh');
-  fs.writeFileSync(script, `#!/bin/bash\n${exports}${fs.readFileSync(ON_START_SCRIPT, 'utf8')}`);
+  fs.writeFileSync(script, `#!/bin/bash\n${exports}${studio?.body ?? NOTEBOOK_BODY}`);
   const result = spawnSync('bash', [script], {
     encoding: 'utf8',
     env: {
@@ -84,9 +111,18 @@ const VALUES = {
 };
 
 describe('notebook OnStart script', () => {
-  (canRun(SHELLCHECK, 'linting the OnStart script') ? test : test.skip)('passes shellcheck', () => {
-    expect(() => execFileSync('shellcheck', ['--shell=bash', ON_START_SCRIPT], { encoding: 'utf8' })).not.toThrow();
-  });
+  (canRun(SHELLCHECK, 'linting the lifecycle scripts') ? test : test.skip)(
+    'passes shellcheck, as the notebook and the Studio script',
+    () => {
+      for (const body of [NOTEBOOK_BODY, STUDIO_BODY]) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${TEST_NAMES.prefix}-shellcheck-`));
+        sandboxes.push(dir);
+        const file = path.join(dir, 'script.sh');
+        fs.writeFileSync(file, `#!/bin/bash\n${body}`);
+        expect(() => execFileSync('shellcheck', ['--shell=bash', file], { encoding: 'utf8' })).not.toThrow();
+      }
+    },
+  );
 
   test('writes an importable environment module with every promised name and the project values', () => {
     const { result, home } = runOnStart(VALUES, { OwnerUserName: 'jane', OwnerEmail: 'jane@example.com' });
@@ -182,8 +218,10 @@ describe('notebook OnStart script', () => {
     const header = Object.entries(longest)
       .map(([k, v]) => `export ${k}='${v}'\n`)
       .join('');
-    const script = `#!/bin/bash\n${header}${fs.readFileSync(ON_START_SCRIPT, 'utf8')}`;
-    expect(Buffer.from(script).toString('base64').length).toBeLessThanOrEqual(16_384);
+    for (const body of [NOTEBOOK_BODY, STUDIO_BODY]) {
+      const script = `#!/bin/bash\n${header}${body}`;
+      expect(Buffer.from(script).toString('base64').length).toBeLessThanOrEqual(16_384);
+    }
   });
 
   test('the synthesized lifecycle configuration carries exactly this script after the project values', () => {
@@ -195,7 +233,59 @@ describe('notebook OnStart script', () => {
     const content = JSON.stringify(config.Properties!.OnStart);
     expect(content).toContain('Fn::Base64');
     for (const name of Object.keys(VALUES)) expect(content).toContain(`export ${name}='`);
-    expect(content).toContain(JSON.stringify(fs.readFileSync(ON_START_SCRIPT, 'utf8')).slice(1, 200));
+    expect(content).toContain(JSON.stringify(NOTEBOOK_BODY).slice(1, 200));
+    // The Studio configuration carries the same values and environment part, then its own.
+    const [studio] = Object.values(template.Resources).filter(
+      (r) => r.Type === 'AWS::SageMaker::StudioLifecycleConfig',
+    );
+    const studioContent = JSON.stringify(studio.Properties!.StudioLifecycleConfigContent);
+    for (const name of Object.keys(VALUES)) expect(studioContent).toContain(`export ${name}='`);
+    expect(studioContent).toContain(JSON.stringify(STUDIO_BODY).slice(1, 400));
+    expect(studio.Properties!.StudioLifecycleConfigAppType).toBe('JupyterLab');
+  });
+});
+
+describe('Studio JupyterLab lifecycle script', () => {
+  const runStudio = (tags: Record<string, string> | undefined, metadata: Record<string, string> = STUDIO_METADATA) =>
+    runOnStart(VALUES, tags, { body: STUDIO_BODY, metadata });
+
+  test('writes the same environment module and pip configuration as the notebook script', () => {
+    const studio = runStudio({ OwnerUserName: 'jane', OwnerEmail: 'jane@example.com' });
+    const notebook = runOnStart(VALUES, { OwnerUserName: 'jane', OwnerEmail: 'jane@example.com' });
+    expect(studio.result.stderr).toBe('');
+    expect(studio.result.status).toBe(0);
+    for (const file of ['.config/pip/pip.conf', '.sagemaker-environment/sagemaker_environment.py']) {
+      expect(fs.readFileSync(path.join(studio.home, file), 'utf8')).toBe(
+        fs.readFileSync(path.join(notebook.home, file), 'utf8'),
+      );
+    }
+    const startup = fs.readFileSync(
+      path.join(studio.home, '.ipython/profile_default/startup/00-sagemaker-environment.py'),
+      'utf8',
+    );
+    expect(startup).toContain(`sys.path.insert(0, "${path.join(studio.home, '.sagemaker-environment')}")`);
+  });
+
+  test("sets the git identity from the owner tags of the space's profile, and installs no idle check", () => {
+    const { home, calls, result, units } = runStudio({ OwnerUserName: 'jane', OwnerEmail: 'jane@example.com' });
+    expect(fs.readFileSync(path.join(home, '.gitconfig'), 'utf8')).toMatch(
+      /name = jane[\s\S]*email = jane@example.com/,
+    );
+    expect(calls).toContain('aws sagemaker describe-space --domain-id d-0abc1def2ghi --space-name jane-space');
+    expect(calls).toContain(
+      'aws sagemaker list-tags --resource-arn arn:aws:sagemaker:eu-west-1:111122223333:user-profile/d-0abc1def2ghi/jane',
+    );
+    // SageMaker shuts idle apps down itself; the script runs as the user (no chown, no systemd).
+    expect(calls).not.toMatch(/chown|systemctl/);
+    expect(fs.readdirSync(units)).toEqual([]);
+    expect(result.stdout).toContain('sagemaker environment configured for project alpha (dev)');
+  });
+
+  test('reads the owner from the metadata when it names the profile, and starts without any owner tag', () => {
+    const named = runStudio(undefined, { ...STUDIO_METADATA, UserProfileName: 'jane' });
+    expect(named.result.status).toBe(0);
+    expect(named.calls).not.toContain('describe-space');
+    expect(fs.existsSync(path.join(named.home, '.gitconfig'))).toBe(false);
   });
 });
 

@@ -39,6 +39,8 @@ describe('ProjectEnvironmentProduct', () => {
     const names = synthesized.platform.names;
     const longest = 'p'.repeat(20);
     expect(names.projectResource(longest, 'prod', 'notebook-launch').length).toBeLessThanOrEqual(64);
+    expect(names.projectResource(longest, 'prod', 'studio-launch').length).toBeLessThanOrEqual(64);
+    expect(names.projectResource(longest, 'prod', 'studio-default').length).toBeLessThanOrEqual(64);
     expect(`${names.projectResource(longest, 'prod', 'models')}-123456789012`.length).toBeLessThanOrEqual(63);
   });
 
@@ -52,6 +54,8 @@ describe('ProjectEnvironmentProduct', () => {
       'EnvType',
       'VpcCidr',
       'ContainerImages',
+      'Studio',
+      'StudioIdleMinutes',
       'UserRoleArns',
       'AdminRoleArns',
       'MonthlyBudget',
@@ -81,7 +85,12 @@ describe('ProjectEnvironmentProduct', () => {
     expect(resourcesOfType(template, 'AWS::ServiceCatalog::CloudFormationProduct')[0][1]).toMatchObject({
       Name: 'SageMaker Notebook',
     });
-    expect(resourcesOfType(template, 'AWS::ServiceCatalog::LaunchRoleConstraint')).toHaveLength(1);
+    const constraints = resourcesOfType(template, 'AWS::ServiceCatalog::LaunchRoleConstraint');
+    // The notebook's, and the Studio user product's (only with Studio enabled).
+    expect(constraints.map(([, c]) => c.RoleArn)).toEqual([
+      { 'Fn::GetAtt': [expect.stringMatching(/^NotebookLaunchRole/), 'Arn'] },
+      { 'Fn::GetAtt': [expect.stringMatching(/^StudioLaunchRole/), 'Arn'] },
+    ]);
   });
 
   test('pins launched notebooks to this project and environment', () => {

@@ -3,7 +3,6 @@
 # deploy time, so it needs no AWS API. The workspace's own part follows (on-start.sh, studio-start.sh).
 set -euo pipefail
 
-NOTEBOOK_USER="${SDS_NOTEBOOK_USER:-ec2-user}"
 USER_HOME="${SDS_USER_HOME:-/home/ec2-user}"
 METADATA="${SDS_RESOURCE_METADATA:-/opt/ml/metadata/resource-metadata.json}"
 MODULE_DIR="$USER_HOME/.sagemaker-environment"

@@ -1,3 +1,5 @@
+NOTEBOOK_USER="${SDS_NOTEBOOK_USER:-ec2-user}"
+
 # 3. git identity from the notebook's owner tags, and its idle-stop setting (tags set by the notebook product).
 idle_minutes=0
 if [ -f "$METADATA" ]; then

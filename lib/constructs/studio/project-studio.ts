@@ -162,7 +162,7 @@ export class ProjectStudio extends Construct {
   }
 }
 
-/** Studio runs the script as sagemaker-user in its home: the environment part reads these. */
+/** Studio runs the script as sagemaker-user, in its home: the environment part writes there. */
 export function studioPreamble(): string {
-  return 'export SDS_NOTEBOOK_USER=sagemaker-user SDS_USER_HOME=/home/sagemaker-user\n';
+  return 'export SDS_USER_HOME="${SDS_USER_HOME:-/home/sagemaker-user}"\n';
 }
