@@ -1,5 +1,6 @@
 import { getDenialReasons, getGrantReasons, runSimulation } from '@cloud-copilot/iam-simulate';
 import '../../scripts/preflight/simulation-cache';
+import { resourceExists } from '../../scripts/preflight/cfn-resolve';
 import { DeployContext, resolve } from './intrinsics';
 import { CfnTemplate } from './synth';
 
@@ -36,6 +37,7 @@ export function principalFromTemplate(
     const found = [{ template, ctx }, ...extra].flatMap((source) =>
       Object.entries(source.template.Resources)
         .filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy')
+        .filter(([id]) => resourceExists(source.template, id, source.ctx))
         .filter(([id]) => resolve({ Ref: id }, source.template, source.ctx) === policyArn)
         .map(([id, r]) => ({
           name: id,
@@ -50,6 +52,8 @@ export function principalFromTemplate(
   for (const source of [{ template, ctx }, ...extra]) {
     for (const [id, r] of Object.entries(source.template.Resources)) {
       if (r.Type !== 'AWS::IAM::Policy' && r.Type !== 'AWS::IAM::ManagedPolicy') continue;
+      // A policy whose condition is false in this launch (e.g. Studio disabled) does not exist.
+      if (!resourceExists(source.template, id, source.ctx)) continue;
       const roles = (resolve(r.Properties?.Roles ?? [], source.template, source.ctx) as string[]) ?? [];
       if (!roles.includes(roleName)) continue;
       identityPolicies.push({

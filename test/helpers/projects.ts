@@ -1,5 +1,6 @@
 import { BUDGET_NAMES } from '../../lib/config/budget';
 import { SHARED_PARAMETERS, TAG_KEYS } from '../../lib/config/names';
+import { resourceExists } from '../../scripts/preflight/cfn-resolve';
 import { DeployContext, resolve } from './intrinsics';
 import { logicalIdOf, managedPolicyDocument, PolicyDocument, Principal, principalFromTemplate } from './iam';
 import { CfnTemplate, synthesize, Synthesized } from './synth';
@@ -93,7 +94,7 @@ export function launchProject(synthesized: Synthesized, name: string): LaunchedP
     keyArn: value({ 'Fn::GetAtt': [keyId, 'Arn'] }),
     user: role('user'),
     admin: role('admin'),
-    notebookProductArn: `arn:aws:catalog:${REGION}:${ACCOUNT}:product/${value({ Ref: id('AWS::ServiceCatalog::CloudFormationProduct', () => true) })}`,
+    notebookProductArn: `arn:aws:catalog:${REGION}:${ACCOUNT}:product/${value({ Ref: id('AWS::ServiceCatalog::CloudFormationProduct', (p) => p.Name === 'SageMaker Notebook') })}`,
     portfolioArn: `arn:aws:catalog:${REGION}:${ACCOUNT}:portfolio/${value({ Ref: id('AWS::ServiceCatalog::Portfolio', () => true) })}`,
     bucketPolicy: (bucketName: string) => {
       const policyId = id('AWS::S3::BucketPolicy', (p) => value(p.Bucket) === bucketName);
@@ -115,23 +116,29 @@ export function launchProject(synthesized: Synthesized, name: string): LaunchedP
  */
 export function launchNotebook(synthesized: Synthesized, project: LaunchedProject, owner: string): Principal {
   const template = synthesized.product(synthesized.platform.portfolio.projectEnvironment.notebookStack);
-  const published = Object.values(project.template.Resources)
-    .filter((r) => r.Type === 'AWS::SSM::Parameter')
-    .map((r) => [
-      resolve(r.Properties!.Name, project.template, project.ctx),
-      resolve(r.Properties!.Value, project.template, project.ctx),
-    ]);
   const ctx: DeployContext = {
     account: ACCOUNT,
     region: REGION,
     instance: `${project.name}-${owner}`,
     parameters: { ProjectName: project.name, EnvType: 'dev', OwnerUserName: owner, OwnerEmail: `${owner}@example.com` },
-    ssm: Object.fromEntries(published) as Record<string, string>,
+    ssm: publishedParameters(project),
   };
   const roleId = logicalIdOf(template, 'AWS::IAM::Role');
   // Its project's shared managed policies live in the environment's template.
   const extra = [{ template: project.template, ctx: project.ctx }];
   return { ...principalFromTemplate(template, roleId, ctx, extra), boundary: projectBoundary(synthesized) };
+}
+
+/** The SSM parameters the launched project environment published (those of its launch only), by name. */
+export function publishedParameters(project: LaunchedProject): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(project.template.Resources)
+      .filter(([id, r]) => r.Type === 'AWS::SSM::Parameter' && resourceExists(project.template, id, project.ctx))
+      .map(([, r]) => [
+        resolve(r.Properties!.Name, project.template, project.ctx),
+        resolve(r.Properties!.Value, project.template, project.ctx),
+      ]),
+  ) as Record<string, string>;
 }
 
 /** The trust policy of `p`'s user role, resolved with `parameters` added to the launch (e.g. UserRoleArns). */
