@@ -325,6 +325,82 @@ describe("whoever updates a Studio launch decides its profile's owner", () => {
   );
 });
 
+describe("jane's Studio role is hers: others cannot act with it", () => {
+  const studioRoleTags = keyed('aws:ResourceTag', jane.roleTags);
+  const passStudioRole = () => ({
+    action: 'iam:PassRole',
+    resource: jane.executionRole.arn,
+    context: { ...studioRoleTags, 'iam:PassedToService': 'sagemaker.amazonaws.com' },
+  });
+  // HOLE: PassProjectRolesToSageMaker names role/<project>-nb-*, which covers the Studio roles nb-<owner>.s: joe (the
+  // shared user role) or any notebook role passes jane's Studio role to a training or processing job, whose code then
+  // holds jane's own-space rights (DeleteSpace of her private spaces and their home volumes, CreateApp in them).
+  // Fix in lib/: in sageMakerCreateStatements, a Deny of iam:PassRole on role/<project>-nb-*.s (the shared policy
+  // is not attached to the Studio launch role, which passes the role when it creates the profile).
+  scenario(
+    "HOLE: the user role (joe's session) passes jane's Studio role to SageMaker",
+    () => alpha.user,
+    passStudioRole,
+    'Allowed',
+  );
+  scenario(
+    "HOLE: jane's Studio role, as a job's role, deletes her private space",
+    () => jane.executionRole,
+    spaceCall('DeleteSpace', spaceArn(domainOf(alpha), 'jane-space'), jane.profileArn, 'Private', jane.roleTags),
+    'Allowed',
+  );
+  scenario("beta's user cannot pass alpha jane's Studio role", () => beta.user, passStudioRole, 'Denied');
+  scenario(
+    "the user role cannot re-tag jane's Studio role (its StudioDomainId and OwnerUserName decide its spaces)",
+    () => alpha.user,
+    () => ({
+      action: 'iam:TagRole',
+      resource: jane.executionRole.arn,
+      context: {
+        ...studioRoleTags,
+        [`aws:RequestTag/${TAG_KEYS.ownerUserName}`]: 'joe',
+        'aws:TagKeys': [TAG_KEYS.ownerUserName],
+      },
+    }),
+    'ImplicitlyDenied',
+  );
+  scenario(
+    "jane's Studio role cannot re-tag itself as joe's",
+    () => jane.executionRole,
+    () => ({
+      action: 'iam:TagRole',
+      resource: jane.executionRole.arn,
+      context: {
+        ...studioRoleTags,
+        [`aws:RequestTag/${TAG_KEYS.ownerUserName}`]: 'joe',
+        'aws:TagKeys': [TAG_KEYS.ownerUserName],
+      },
+    }),
+    'ImplicitlyDenied',
+  );
+  // HOLE (no reach today): the admin's TagSession into the user role checks the ActingAs tag only, so other session
+  // tags ride along. With StudioDomainId and OwnerUserName=jane the session passes DenyOthersSpaces as jane; only the
+  // user role's identity policy, which grants no space calls (see "the user role cannot create spaces"), stops it.
+  // Fix in lib/: `ForAllValues:StringEquals: { 'aws:TagKeys': ['ActingAs'] }` in AdminActsOnLaunches (trust) and
+  // ActAsProjectUserOnLaunches (admin policy).
+  scenario(
+    "HOLE: alpha's admin may add StudioDomainId and OwnerUserName session tags when it acts as the user role",
+    () => alpha.admin,
+    () => ({
+      action: 'sts:TagSession',
+      resource: alpha.user.arn,
+      resourcePolicy: userTrust(alpha),
+      context: {
+        [`aws:RequestTag/${PROJECT_ADMIN_SESSION.key}`]: PROJECT_ADMIN_SESSION.value,
+        [`aws:RequestTag/${TAG_KEYS.studioDomainId}`]: domainOf(alpha),
+        [`aws:RequestTag/${TAG_KEYS.ownerUserName}`]: 'jane',
+        'aws:TagKeys': [PROJECT_ADMIN_SESSION.key, TAG_KEYS.studioDomainId, TAG_KEYS.ownerUserName],
+      },
+    }),
+    'Allowed',
+  );
+});
+
 describe('with consoleSourceCidrs set, Studio opens only from those networks', () => {
   const variant = variantPlatform();
   const restricted = launchProject(variant, 'alpha', { studio: true });
@@ -396,6 +472,14 @@ describe("jane's Studio execution role: her own private spaces and apps in alpha
     role,
     spaceCall('CreateApp', appArn(domain, 'jane-space'), undefined, 'Private', own),
     'ExplicitlyDenied',
+  );
+  scenario(
+    'creates an app on any instance type (no InstanceTypes condition on Studio apps; the budget stop is the limit)',
+    role,
+    spaceCall('CreateApp', appArn(domain, 'jane-space'), jane.profileArn, 'Private', own, {
+      'sagemaker:InstanceTypes': 'ml.p5.48xlarge',
+    }),
+    'Allowed',
   );
   scenario(
     'cannot create a domain',
