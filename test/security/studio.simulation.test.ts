@@ -155,6 +155,12 @@ describe('opening Studio: only the person the profile names, from the project us
     'ExplicitlyDenied',
   );
   scenario(
+    'a wildcard in an OwnerPrincipal tag matches no one (the tag is compared as a string, not a pattern)',
+    () => alpha.user,
+    openStudio(retagged(jane, { [TAG_KEYS.ownerPrincipal]: `${alpha.userRoleId}:*` }), janeSession),
+    'ExplicitlyDenied',
+  );
+  scenario(
     "beta's jane cannot open alpha's jane (her aws:userid names beta's user role)",
     () => beta.user,
     openStudio(jane, userid(beta.userRoleId, JANE)),
