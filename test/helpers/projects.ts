@@ -24,6 +24,11 @@ export interface LaunchedProject {
   readonly keyArn: string;
   readonly user: Principal;
   readonly admin: Principal;
+  /** Unique ids of the user and admin roles: the first part of `aws:userid` in their sessions. */
+  readonly userRoleId: string;
+  readonly adminRoleId: string;
+  /** The project's Studio domain, when launched with Studio enabled. */
+  readonly studioDomainId?: string;
   readonly notebookProductArn: string;
   readonly portfolioArn: string;
   bucketPolicy(bucketName: string): PolicyDocument;
@@ -44,14 +49,24 @@ export function projectBoundary(synthesized: Synthesized): PolicyDocument {
 }
 
 /** "Launches" the project environment product as `name` (dev), resolving every id to a distinct value. */
-export function launchProject(synthesized: Synthesized, name: string): LaunchedProject {
+export function launchProject(
+  synthesized: Synthesized,
+  name: string,
+  options: { readonly studio?: boolean } = {},
+): LaunchedProject {
   const template = synthesized.product(synthesized.platform.portfolio.projectEnvironment);
   const shared = (key: string) => `${TEST_NAMES.sharedParameter('')}${key}`;
   const ctx: DeployContext = {
     account: ACCOUNT,
     region: REGION,
     instance: name,
-    parameters: { ProjectName: name, EnvType: 'dev', VpcCidr: '10.0.0.0/16' },
+    parameters: {
+      ProjectName: name,
+      EnvType: 'dev',
+      VpcCidr: '10.0.0.0/16',
+      // Launch parameter `Studio`: its domain, policy and product exist only when enabled.
+      ...(options.studio ? { Studio: 'Enabled' } : {}),
+    },
     ssm: {
       // MirrorDomainName reads this parameter: the mirror without TLS.
       [shared(SHARED_PARAMETERS.mirrorDomainName)]: 'none',
@@ -72,6 +87,13 @@ export function launchProject(synthesized: Synthesized, name: string): LaunchedP
     );
     return { ...principalFromTemplate(template, roleId, ctx), boundary };
   };
+  const roleUniqueId = (suffix: string) =>
+    value({
+      'Fn::GetAtt': [
+        id('AWS::IAM::Role', (p) => value(p.RoleName ?? '') === `${TEST_NAMES.projectNamespace}${name}-dev-${suffix}`),
+        'RoleId',
+      ],
+    });
   const keyId = id('AWS::KMS::Key', () => true);
   return {
     name,
@@ -95,6 +117,11 @@ export function launchProject(synthesized: Synthesized, name: string): LaunchedP
     keyArn: value({ 'Fn::GetAtt': [keyId, 'Arn'] }),
     user: role('user'),
     admin: role('admin'),
+    userRoleId: roleUniqueId('user'),
+    adminRoleId: roleUniqueId('admin'),
+    studioDomainId: options.studio
+      ? value({ 'Fn::GetAtt': [id('AWS::SageMaker::Domain', () => true), 'DomainId'] })
+      : undefined,
     notebookProductArn: `arn:aws:catalog:${REGION}:${ACCOUNT}:product/${value({ Ref: id('AWS::ServiceCatalog::CloudFormationProduct', (p) => p.Name === 'SageMaker Notebook') })}`,
     portfolioArn: `arn:aws:catalog:${REGION}:${ACCOUNT}:portfolio/${value({ Ref: id('AWS::ServiceCatalog::Portfolio', () => true) })}`,
     bucketPolicy: (bucketName: string) => {
@@ -117,23 +144,84 @@ export function launchProject(synthesized: Synthesized, name: string): LaunchedP
  */
 export function launchNotebook(synthesized: Synthesized, project: LaunchedProject, owner: string): Principal {
   const template = synthesized.product(synthesized.platform.portfolio.projectEnvironment.notebookStack);
-  const published = Object.entries(project.template.Resources)
-    .filter(([id, r]) => r.Type === 'AWS::SSM::Parameter' && resourceExists(project.template, id, project.ctx))
-    .map(([, r]) => [
-      resolve(r.Properties!.Name, project.template, project.ctx),
-      resolve(r.Properties!.Value, project.template, project.ctx),
-    ]);
   const ctx: DeployContext = {
     account: ACCOUNT,
     region: REGION,
     instance: `${project.name}-${owner}`,
     parameters: { ProjectName: project.name, EnvType: 'dev', OwnerUserName: owner, OwnerEmail: `${owner}@example.com` },
-    ssm: Object.fromEntries(published) as Record<string, string>,
+    ssm: publishedParameters(project),
   };
   const roleId = logicalIdOf(template, 'AWS::IAM::Role');
   // Its project's shared managed policies live in the environment's template.
   const extra = [{ template: project.template, ctx: project.ctx }];
   return { ...principalFromTemplate(template, roleId, ctx, extra), boundary: projectBoundary(synthesized) };
+}
+
+/** What the launched Studio user product gives its owner: a profile (its ARN and tags) and an execution role. */
+export interface LaunchedStudioUser {
+  readonly owner: string;
+  readonly profileArn: string;
+  /** The profile's tags, resolved (OwnerPrincipal among them). */
+  readonly profileTags: Record<string, string>;
+  /** The execution role, under the project boundary. */
+  readonly executionRole: Principal;
+  /** The execution role's tags, resolved: what IAM sees as `aws:PrincipalTag/<key>` of its sessions. */
+  readonly roleTags: Record<string, string>;
+}
+
+/**
+ * "Launches" the "SageMaker Studio user" product in `project` (launched with Studio enabled) for
+ * `owner`, who signs in as `signInName`: its dynamic references read what the project published.
+ */
+export function launchStudioUser(
+  synthesized: Synthesized,
+  project: LaunchedProject,
+  owner: string,
+  signInName: string,
+): LaunchedStudioUser {
+  const template = synthesized.product(synthesized.platform.portfolio.projectEnvironment.studioStack);
+  const ctx: DeployContext = {
+    account: ACCOUNT,
+    region: REGION,
+    instance: `${project.name}-${owner}-studio`,
+    parameters: {
+      ProjectName: project.name,
+      EnvType: 'dev',
+      OwnerUserName: owner,
+      OwnerEmail: `${owner}@example.com`,
+      SignInName: signInName,
+    },
+    ssm: publishedParameters(project),
+  };
+  const tags = (id: string) =>
+    Object.fromEntries(
+      (
+        (resolve(template.Resources[id].Properties!.Tags ?? [], template, ctx) as { Key: string; Value: string }[]) ??
+        []
+      ).map((t) => [t.Key, t.Value]),
+    );
+  const roleId = logicalIdOf(template, 'AWS::IAM::Role');
+  const profileId = logicalIdOf(template, 'AWS::SageMaker::UserProfile');
+  const extra = [{ template: project.template, ctx: project.ctx }];
+  return {
+    owner,
+    profileArn: resolve({ 'Fn::GetAtt': [profileId, 'UserProfileArn'] }, template, ctx) as string,
+    profileTags: tags(profileId),
+    executionRole: { ...principalFromTemplate(template, roleId, ctx, extra), boundary: projectBoundary(synthesized) },
+    roleTags: tags(roleId),
+  };
+}
+
+/** The SSM parameters the launched project environment published (those of its launch only), by name. */
+export function publishedParameters(project: LaunchedProject): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(project.template.Resources)
+      .filter(([id, r]) => r.Type === 'AWS::SSM::Parameter' && resourceExists(project.template, id, project.ctx))
+      .map(([, r]) => [
+        resolve(r.Properties!.Name, project.template, project.ctx),
+        resolve(r.Properties!.Value, project.template, project.ctx),
+      ]),
+  ) as Record<string, string>;
 }
 
 /** The trust policy of `p`'s user role, resolved with `parameters` added to the launch (e.g. UserRoleArns). */
