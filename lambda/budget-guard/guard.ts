@@ -46,7 +46,7 @@ import {
   ENDPOINTS_ON_STOP,
   ENDPOINTS_ON_STOP_TAG,
   EndpointsOnStop,
-  EXECUTION_ROLE_SUFFIX,
+  EXECUTION_ROLE_SUFFIXES,
   HALTED_WORKLOADS,
   PIPELINE_CALLS,
   WorkloadKind,
@@ -174,8 +174,8 @@ export async function guard(deps: GuardDeps): Promise<Finding[]> {
 }
 
 /**
- * Attaches the stop policy to (or detaches it from) every notebook execution role of the project:
- * they are created per notebook launch, so the budget action, which names its roles once, cannot.
+ * Attaches the stop policy to (or detaches it from) every notebook and Studio execution role of the project:
+ * they are created per launch, so the budget action, which names its roles once, cannot.
  * Only roles that need the change are touched.
  */
 async function executionRoles(
@@ -185,12 +185,12 @@ async function executionRoles(
   stopPolicy: string,
   change: 'attach' | 'detach',
 ): Promise<Halted[]> {
-  const prefix = deps.names.projectResource(project, environment, EXECUTION_ROLE_SUFFIX);
+  const prefixes = EXECUTION_ROLE_SUFFIXES.map((suffix) => deps.names.projectResource(project, environment, suffix));
   const out: Halted[] = [];
   let Marker: string | undefined;
   do {
     const page = await deps.iam.send(new ListRolesCommand({ Marker }));
-    for (const role of (page.Roles ?? []).filter((r) => r.RoleName?.startsWith(prefix))) {
+    for (const role of (page.Roles ?? []).filter((r) => prefixes.some((p) => r.RoleName?.startsWith(p)))) {
       const RoleName = role.RoleName!;
       const { AttachedPolicies } = await deps.iam.send(new ListAttachedRolePoliciesCommand({ RoleName }));
       const attached = (AttachedPolicies ?? []).some((p) => p.PolicyArn === stopPolicy);

@@ -66,11 +66,12 @@ export const ACTION_STATUS = {
 } as const;
 
 /**
- * Roles the budget action cannot name when it is created: notebook execution roles come and go with
- * notebook launches. The guard attaches the stop to those of a stopped project (and detaches it when
- * the stop is lifted): their names start with this suffix after the project's name prefix.
+ * Roles the budget action cannot name when it is created: execution roles come and go with notebook
+ * (`nb-<owner>`) and Studio user (`st-<owner>`) launches. The guard attaches the stop to those of a
+ * stopped project (and detaches it when the stop is lifted): their names start with one of these after
+ * the project's name prefix.
  */
-export const EXECUTION_ROLE_SUFFIX = 'nb-';
+export const EXECUTION_ROLE_SUFFIXES = ['nb-', 'st-'] as const;
 
 /**
  * The running work the budget guard halts in a stopped project, one entry per kind: the resource's

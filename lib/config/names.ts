@@ -181,6 +181,12 @@ export const PROJECT_PARAMETERS = {
   userRoleId: 'user-role-id',
 } as const;
 
+/**
+ * Studio execution roles are `<project>-st-<owner>`: apart from notebook roles (`nb-`), which every project
+ * role may pass to SageMaker, so only a profile's own role acts as that profile.
+ */
+export const STUDIO_ROLE_PREFIX = 'st-';
+
 /** SSM parameter key of the id of project subnet `n` (1-based), one parameter per subnet. */
 export function subnetIdParameter(n: number | string): string {
   return `subnet-id-${n}`;

@@ -13,27 +13,21 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
-import { accountArn } from '../config/arns';
-import { Names, PROJECT_PARAMETERS, TAG_KEYS } from '../config/names';
+import { accountArn, iamArn } from '../config/arns';
+import { Names, PROJECT_PARAMETERS, STUDIO_ROLE_PREFIX, TAG_KEYS } from '../config/names';
 import { NotebookExecutionRole } from '../constructs/project/notebook-execution-role';
-import { projectParameterName, ProjectContext } from '../constructs/project/project-context';
+import { projectParameterName, ProjectContext, projectResourceName } from '../constructs/project/project-context';
 import { STUDIO_CLEANUP_TYPE, studioCleanupArn } from '../constructs/studio/studio-cleanup';
 import { STUDIO_SPACE_ACTIONS } from '../constructs/identity/project-permissions-boundary';
-import { OWNER_EMAIL } from './notebook-product';
+import { OWNER_EMAIL, OWNER_USER_NAME } from './notebook-product';
 import { addProjectParameters } from './project-parameters';
 import { studioWildcardReasons } from '../constructs/project/policy-acknowledgements';
 
-/**
- * Studio owner names: the profile's name, and part of its execution role's name `nb-<owner>.s` (IAM's 64
- * characters leave 19 for the owner; the dot keeps it apart from every notebook role, whose owners have none).
- */
-export const STUDIO_OWNER = {
-  pattern: '^[a-z][a-z0-9-]{0,17}[a-z0-9]$',
-  description: '2-19 lower-case letters, digits or hyphens, starting with a letter',
-} as const;
+/** Studio owner names: the profile's name, and part of its execution role's name `st-<owner>`. */
+export const STUDIO_OWNER = OWNER_USER_NAME;
 
 /** The suffix of a Studio execution role's name. */
-export const studioRoleSuffix = (owner: string) => `nb-${owner}.s`;
+export const studioRoleSuffix = (owner: string) => `${STUDIO_ROLE_PREFIX}${owner}`;
 
 /**
  * The name a person signs in with: what AWS appends to the role in their session (`aws:userid` is
@@ -129,6 +123,13 @@ export class StudioUserProduct extends servicecatalog.ProductStack {
             ArnEquals: { 'sagemaker:OwnerUserProfileArn': profileArn },
             StringEquals: { 'sagemaker:SpaceSharingType': 'Private' },
           },
+        }),
+        // Jobs the profile starts run as this role; no other project role may pass it (it acts as the profile).
+        new iam.PolicyStatement({
+          sid: 'PassOwnRoleToSageMaker',
+          actions: ['iam:PassRole'],
+          resources: [iamArn(`role/${projectResourceName(project, studioRoleSuffix(userName))}`)],
+          conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
         }),
         // The lifecycle script reads the profile's owner tags (git identity).
         new iam.PolicyStatement({

@@ -99,6 +99,26 @@ const has =
  */
 export const INTERNAL_PERMISSION_SERVICES = ['resolverquerylogging'];
 
+/**
+ * Calls a launch role refuses by design, with why: the check reports them as refused on purpose (a stack
+ * update that needs one fails, and is meant to), never as a missing permission.
+ */
+export const REFUSED_BY_DESIGN: {
+  readonly type: string;
+  readonly handler: Handler;
+  readonly actions: string[];
+  readonly statement: string;
+  readonly why: string;
+}[] = [
+  {
+    type: 'AWS::SageMaker::UserProfile',
+    handler: 'update',
+    actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags'],
+    statement: 'DenyOwnerChanges',
+    why: "a Studio profile's OwnerPrincipal tag is set at create and never changed: an update that changes SignInName fails",
+  },
+];
+
 /** Kept small on purpose: only permissions whose triggering property is plain from the API's name or the resource's docs. */
 export const EXCLUSIONS: Exclusion[] = [
   {
@@ -1506,6 +1526,14 @@ export async function launchRoleDenials(
         seen.add(key);
         const denied = await evaluateRequest(role, request);
         if (!denied) continue;
+        const byDesign = REFUSED_BY_DESIGN.find(
+          (d) =>
+            d.type === request.resourceType &&
+            d.handler === request.handler &&
+            d.actions.some((a) => a.toLowerCase() === request.action.toLowerCase()) &&
+            denied.reason.includes(`(${d.statement})`),
+        );
+        if (byDesign) continue;
         let reason = denied.reason;
         if (request.createTime && denied.decision !== 'CannotModel') {
           const withTags = await evaluateRequest(role, {

@@ -12,7 +12,7 @@ import { accountArn, iamArn } from '../../config/arns';
 import {
   BUDGET_NAMES,
   ENDPOINT_CALLS,
-  EXECUTION_ROLE_SUFFIX,
+  EXECUTION_ROLE_SUFFIXES,
   HALTED_WORKLOADS,
   PIPELINE_CALLS,
 } from '../../config/budget';
@@ -118,7 +118,7 @@ export class BudgetGuard extends Construct {
         new iam.PolicyStatement({
           sid: 'StopExecutionRoles',
           actions: ['iam:ListAttachedRolePolicies', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
-          resources: [iamArn(`role/${names.projectPattern}-${EXECUTION_ROLE_SUFFIX}*`)],
+          resources: EXECUTION_ROLE_SUFFIXES.map((suffix) => iamArn(`role/${names.projectPattern}-${suffix}*`)),
           conditions: {
             ArnLikeIfExists: { 'iam:PolicyARN': iamArn(`policy/${names.projectPattern}-${BUDGET_NAMES.stopPolicy}`) },
           },
@@ -164,11 +164,11 @@ export class BudgetGuard extends Construct {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:${resource}]`,
         reason: `Project pipelines are named with the project prefix (${names.projectNamespace}) at launch time; execution ids are generated. Only listing and stopping runs.`,
       })),
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${names.projectPattern}-${EXECUTION_ROLE_SUFFIX}*]`,
+      ...EXECUTION_ROLE_SUFFIXES.map((suffix) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${names.projectPattern}-${suffix}*]`,
         reason:
-          'Notebook execution roles are named per launch; the guard may attach and detach only project budget stop policies (iam:PolicyARN).',
-      },
+          'Notebook and Studio execution roles are named per launch; the guard may attach and detach only project budget stop policies (iam:PolicyARN).',
+      })),
       {
         id: `AwsSolutions-IAM5[${logStreamsFinding(logs.logGroup)}]`,
         reason: 'Log streams of the guard own log group; Lambda names them per container.',

@@ -318,8 +318,9 @@ export class ProjectPermissionsBoundary extends Construct {
           conditions: { StringNotEquals: { [`aws:ResourceTag/${TAG_KEYS.ownerPrincipal}`]: '${aws:userid}' } },
         }),
         // Spaces and their apps belong to one profile: the caller's own, in its own project's domain (both are tags
-        // of the Studio execution role). Shared spaces and apps outside a space have no owner and are refused, and so
-        // is a role without the tags (people, notebooks): the defaults name no domain.
+        // of the Studio execution role). Apps outside a space have no owner and are refused, and so is a role without
+        // the tags (people, notebooks): the defaults name no domain. (Shared spaces, owned too, are refused by the
+        // Studio role's own policy, which allows private ones only: they stay within the project either way.)
         new iam.PolicyStatement({
           sid: 'DenyOthersSpaces',
           effect: iam.Effect.DENY,

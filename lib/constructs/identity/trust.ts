@@ -17,20 +17,30 @@ export const MFA_PRESENT = { Bool: { 'aws:MultiFactorAuthPresent': 'true' } };
  * always requires MFA; named roles and users are trusted as they are (SSO permission-set roles
  * carry no MFA flag, their sign-in enforces it). Empty means this account, with MFA.
  */
-export function humanTrust(principals: readonly string[]): iam.IPrincipal {
+export function humanTrust(principals: readonly string[], options: HumanTrustOptions = {}): iam.IPrincipal {
+  const conditions = {
+    ...MFA_PRESENT,
+    ...(options.sessionNamedAfterUser ? { StringEquals: { 'sts:RoleSessionName': '${aws:username}' } } : {}),
+  };
+  const mfaOnly = (principal: iam.IPrincipal) => new iam.PrincipalWithConditions(principal, conditions);
+  const toPrincipal = (value: string): iam.IPrincipal => {
+    if (ACCOUNT_ID.test(value)) return mfaOnly(new iam.AccountPrincipal(value));
+    const root = ACCOUNT_ROOT.exec(value);
+    if (root) return mfaOnly(new iam.AccountPrincipal(root[1]));
+    return new iam.ArnPrincipal(value);
+  };
   const parsed = principals.length > 0 ? principals.map(toPrincipal) : [mfaOnly(new iam.AccountRootPrincipal())];
   return parsed.length === 1 ? parsed[0] : new iam.CompositePrincipal(...parsed);
 }
 
-function toPrincipal(value: string): iam.IPrincipal {
-  if (ACCOUNT_ID.test(value)) return mfaOnly(new iam.AccountPrincipal(value));
-  const root = ACCOUNT_ROOT.exec(value);
-  if (root) return mfaOnly(new iam.AccountPrincipal(root[1]));
-  return new iam.ArnPrincipal(value);
-}
-
-function mfaOnly(principal: iam.IPrincipal): iam.IPrincipal {
-  return new iam.PrincipalWithConditions(principal, MFA_PRESENT);
+/** Options of {@link humanTrust}. */
+export interface HumanTrustOptions {
+  /**
+   * IAM users of an account may assume the role only in a session named after themselves (what the console's
+   * switch-role does): the session name then says who is acting (aws:userid), which a Studio profile's owner
+   * tag relies on. Role sessions do not use this statement (they have no aws:username). @default false
+   */
+  readonly sessionNamedAfterUser?: boolean;
 }
 
 /**
@@ -44,7 +54,6 @@ export function trustRoleArns(role: iam.Role, arnList: string): void {
     expression: Fn.conditionNot(Fn.conditionEquals(arnList, '')),
   });
   const statement = {
-    Sid: 'TrustedRoles',
     Effect: 'Allow',
     Principal: { AWS: iamArn('root') },
     Action: 'sts:AssumeRole',

@@ -109,11 +109,15 @@ export class NotebookLaunchRole extends Construct {
 }
 
 /**
- * What a launch role of a workspace product needs for the execution roles it creates: named `nb-*` in the
- * project, carrying the project boundary and exactly the project's shared policies, passed to SageMaker only.
+ * What a launch role of a workspace product needs for the execution roles it creates: named `<roleSuffix>*`
+ * in the project (`nb-` notebooks, `st-` Studio profiles), carrying the project boundary and exactly the project's shared policies, passed to SageMaker only.
  */
-export function executionRoleStatements(project: ProjectContext, boundary: iam.IManagedPolicy): iam.PolicyStatement[] {
-  const notebookRoles = iamArn(`role/${projectResourceName(project, 'nb-*')}`);
+export function executionRoleStatements(
+  project: ProjectContext,
+  boundary: iam.IManagedPolicy,
+  roleSuffix: string = 'nb-',
+): iam.PolicyStatement[] {
+  const notebookRoles = iamArn(`role/${projectResourceName(project, `${roleSuffix}*`)}`);
   return [
     new iam.PolicyStatement({
       sid: 'CreateBoundedExecutionRoles',

@@ -85,6 +85,8 @@ export function notebookWildcardReasons(names: Names): Record<string, string> {
 export function studioWildcardReasons(names: Names, domainToken: string): Record<string, string> {
   const sagemaker = 'arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>';
   return {
+    [`Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${rendered(names, 'st-*')}`]:
+      "Execution roles of this project's Studio profiles, named after their owners at launch; created only with the project boundary.",
     [`Resource::${sagemaker}:user-profile/<${domainToken}.DomainId>/*`]:
       "User profiles of this project's own domain, named after their owners at launch; opening one also needs the owner tag to be the caller's own session.",
     [`Resource::${sagemaker}:studio-lifecycle-config/${rendered(names, '*')}`]:

@@ -13,7 +13,7 @@ import {
 } from '../identity/project-permissions-boundary';
 import { bucketObjectsFinding } from '../acknowledgements/findings';
 import { browseCatalogStatement, ownLaunchesStatement } from '../identity/catalog-statements';
-import { humanTrust, trustRoleArns } from '../identity/trust';
+import { humanTrust, HumanTrustOptions, trustRoleArns } from '../identity/trust';
 import {
   acknowledgeWildcards,
   dataScienceWildcardReasons,
@@ -105,22 +105,23 @@ export class ProjectRoles extends Construct {
   constructor(scope: Construct, id: string, props: ProjectRolesProps) {
     super(scope, id);
     const { project } = props;
-    const role = (roleId: string, suffix: string, description: string) =>
+    const role = (roleId: string, suffix: string, description: string, trust: HumanTrustOptions = {}) =>
       new iam.Role(this, roleId, {
         roleName: projectResourceName(project, suffix),
         description,
-        assumedBy: humanTrust([]),
+        assumedBy: humanTrust([], trust),
         permissionsBoundary: props.boundary,
         maxSessionDuration: Duration.hours(8),
       });
-    this.user = role('User', 'user', 'Data scientist of one project: notebooks, jobs and data of this project only');
+    this.user = role('User', 'user', 'Data scientist of one project: notebooks, jobs and data of this project only', {
+      sessionNamedAfterUser: true,
+    });
     this.admin = role('Admin', 'admin', 'Administrator of one project: its portfolio, people and settings');
     // The admin manages every launch of the project's users (a departed user's notebook) as the user role, with
     // a session tag that only this statement lets anyone set: Service Catalog scopes launches by role, not tag.
     const actingAsAdmin = { [`aws:RequestTag/${PROJECT_ADMIN_SESSION.key}`]: PROJECT_ADMIN_SESSION.value };
     this.user.assumeRolePolicy!.addStatements(
       new iam.PolicyStatement({
-        sid: 'AdminActsOnLaunches',
         principals: [new iam.ArnPrincipal(this.admin.roleArn)],
         actions: ['sts:AssumeRole', 'sts:TagSession'],
         conditions: { StringEquals: actingAsAdmin },
@@ -278,6 +279,8 @@ export class ProjectRoles extends Construct {
               ...projectTagConditions(project).resourceTags,
               [`aws:ResourceTag/${TAG_KEYS.ownerPrincipal}`]: '${aws:userid}',
             },
+            // The project admin acting on launches as this role opens no one's Studio.
+            Null: { [`aws:PrincipalTag/${PROJECT_ADMIN_SESSION.key}`]: 'true' },
             ...(cidrs.length > 0 ? { IpAddress: { 'aws:SourceIp': [...cidrs] } } : {}),
           },
         }),

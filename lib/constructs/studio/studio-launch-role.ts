@@ -12,6 +12,7 @@ import {
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { projectParameterName, ProjectContext, projectResourceName } from '../project/project-context';
 import { studioCleanupArn } from './studio-cleanup';
+import { STUDIO_ROLE_PREFIX, TAG_KEYS } from '../../config/names';
 
 /** Props of {@link StudioLaunchRole}. */
 export interface StudioLaunchRoleProps {
@@ -45,7 +46,7 @@ export class StudioLaunchRole extends Construct {
       roles: [this.role],
       statements: [
         ...launchRoleStatements(),
-        ...executionRoleStatements(project, props.boundary),
+        ...executionRoleStatements(project, props.boundary, STUDIO_ROLE_PREFIX),
         new iam.PolicyStatement({
           sid: 'ProjectUserProfiles',
           actions: [
@@ -58,6 +59,19 @@ export class StudioLaunchRole extends Construct {
             'sagemaker:ListTags',
           ],
           resources: [arn('sagemaker', `user-profile/${props.domain.attrDomainId}/*`)],
+        }),
+        // A profile's owner is set when it is created and never changed: an update of a launch (by anyone who may
+        // update it) cannot hand the profile to another sign-in.
+        new iam.PolicyStatement({
+          sid: 'DenyOwnerChanges',
+          effect: iam.Effect.DENY,
+          actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags'],
+          resources: ['*'],
+          // Only a profile that has an owner: however the create handler tags a new profile, it may.
+          conditions: {
+            'ForAnyValue:StringEquals': { 'aws:TagKeys': [TAG_KEYS.ownerPrincipal] },
+            Null: { [`aws:ResourceTag/${TAG_KEYS.ownerPrincipal}`]: 'false' },
+          },
         }),
         // Profiles run the project's lifecycle configuration; the handler reads images only when a profile names one.
         new iam.PolicyStatement({
