@@ -104,7 +104,7 @@ describe('the launches modelled here are the ones the products make', () => {
       [TAG_KEYS.projectName]: 'alpha',
       [TAG_KEYS.environmentType]: 'dev',
     });
-    expect(jane.executionRole.arn).toBe(`arn:aws:iam::${ACCOUNT}:role/${nameIn(alpha, 'nb-jane.s')}`);
+    expect(jane.executionRole.arn).toBe(`arn:aws:iam::${ACCOUNT}:role/${nameIn(alpha, 'st-jane')}`);
     expect(jane.roleTags).toMatchObject({
       [TAG_KEYS.studioDomainId]: domainOf(alpha),
       [TAG_KEYS.ownerUserName]: 'jane',
@@ -220,13 +220,42 @@ describe('opening Studio: only the person the profile names, from the project us
 });
 
 describe('the sign-in name in aws:userid is chosen by whoever assumes the user role', () => {
-  // HOLE: the user role's trust does not tie the session name to the caller. Anyone who may assume alpha's
-  // user role (a federated data scientist, or alpha's admin with its ActingAs tag) names the session "joe@...":
-  // aws:userid then equals joe's OwnerPrincipal tag and joe's Studio opens. Fix in lib/: every statement of the
-  // user role's trust (TrustedRoles, the account/MFA one, AdminActsOnLaunches) requires the session name to be the
-  // caller's own (e.g. `StringEquals: { 'sts:RoleSessionName': '${aws:username}' }` for IAM users; for federated
-  // roles, tie the owner tag to `aws:SourceIdentity` set by the IdP and require `sts:SourceIdentity` in the trust),
-  // and deny CreatePresignedDomainUrl to sessions tagged ActingAs=ProjectAdmin.
+  // IAM users assume the user role only in a session named after themselves (the trust's MFA statement), and the
+  // admin's ActingAs sessions open no Studio. HOLE (residual, documented): a federated role named in UserRoleArns
+  // chooses its session name freely; IAM cannot compare it with the federated user's own name (no such variable),
+  // so a data scientist who names the session after a colleague opens the colleague's Studio. CloudTrail records the
+  // federated session behind it. Closing it needs the IdP to set aws:SourceIdentity (docs/security.md).
+  const iamUser = (userName: string): Principal => ({
+    arn: `arn:aws:iam::${ACCOUNT}:user/${userName}`,
+    identityPolicies: [
+      {
+        name: 'switch',
+        policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] },
+      },
+    ],
+  });
+  const assumeAs = (userName: string, sessionName: string) => () => ({
+    action: 'sts:AssumeRole',
+    resource: alpha.user.arn,
+    resourcePolicy: userTrust(alpha),
+    context: {
+      'aws:username': userName,
+      'aws:MultiFactorAuthPresent': 'true',
+      'sts:RoleSessionName': sessionName,
+    },
+  });
+  scenario(
+    'IAM user jane (MFA) assumes the user role in a session named jane',
+    () => iamUser('jane'),
+    assumeAs('jane', 'jane'),
+    'Allowed',
+  );
+  scenario(
+    "IAM user jane (MFA) cannot assume the user role in a session named after joe (joe's Studio would open)",
+    () => iamUser('jane'),
+    assumeAs('jane', 'joe'),
+    'Denied',
+  );
   const ssoSession: Principal = {
     arn: `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/${REGION}/AWSReservedSSO_DataScientist_0a1b2c3d4e5f`,
     identityPolicies: [
@@ -258,7 +287,7 @@ describe('the sign-in name in aws:userid is chosen by whoever assumes the user r
     'aws:TagKeys': [PROJECT_ADMIN_SESSION.key],
   };
   scenario(
-    "HOLE: alpha's admin assumes alpha's user role (ActingAs tag) naming the session jane@example.com",
+    "alpha's admin may name its ActingAs session after jane (harmless: such a session opens no Studio)",
     () => alpha.admin,
     () => ({
       action: 'sts:AssumeRole',
@@ -269,26 +298,21 @@ describe('the sign-in name in aws:userid is chosen by whoever assumes the user r
     'Allowed',
   );
   scenario(
-    "HOLE: …and as that session opens jane's Studio (nothing refuses an ActingAs=ProjectAdmin session)",
+    "…and as that session cannot open jane's Studio (an ActingAs=ProjectAdmin session opens none)",
     () => alpha.user,
     openStudio(jane, userid(alpha.userRoleId, JANE), CONSOLE, {
       [`aws:PrincipalTag/${PROJECT_ADMIN_SESSION.key}`]: PROJECT_ADMIN_SESSION.value,
     }),
-    'Allowed',
+    'Denied',
   );
 });
 
 describe("whoever updates a Studio launch decides its profile's owner", () => {
-  // HOLE (with the one above): the launch role re-tags any profile of the domain, so updating joe's launch with
-  // another SignInName hands joe's Studio to that sign-in. alpha's admin may update any launch of the project as the
-  // user role (ActingAs tag, servicecatalog:roleLevel). Fix in lib/: make SignInName unchangeable on update (a
-  // CloudFormation Rules assertion cannot see the old value; instead derive OwnerPrincipal from the launching
-  // session, or have the launch role's ProjectUserProfiles statement refuse sagemaker:AddTags with OwnerPrincipal
-  // in aws:TagKeys unless sagemaker:TaggingAction is CreateUserProfile), and deny the admin's ActingAs sessions
-  // servicecatalog:UpdateProvisionedProduct on Studio user launches (terminate stays).
+  // Whoever may update a launch (its owner; the admin as the user role) cannot hand the profile to another sign-in:
+  // the launch role refuses to change an existing OwnerPrincipal tag (DenyOwnerChanges), so such an update fails.
   const launchRole = projectRole(synthesized, alpha, 'studio-launch');
   scenario(
-    "HOLE: the Studio launch role may put another OwnerPrincipal on joe's existing profile",
+    "the Studio launch role cannot put another OwnerPrincipal on joe's existing profile",
     () => launchRole,
     () => ({
       action: 'sagemaker:AddTags',
@@ -300,10 +324,10 @@ describe("whoever updates a Studio launch decides its profile's owner", () => {
         'sagemaker:TaggingAction': 'AddTags',
       },
     }),
-    'Allowed',
+    'ExplicitlyDenied',
   );
   scenario(
-    "HOLE: alpha's admin, acting as the user role, may update any of the project's launches (joe's Studio user among them)",
+    "alpha's admin, acting as the user role, may update the project's launches (an update cannot change an owner)",
     () => alpha.user,
     () => ({
       action: 'servicecatalog:UpdateProvisionedProduct',
@@ -327,7 +351,7 @@ describe("whoever updates a Studio launch decides its profile's owner", () => {
         'aws:TagKeys': [TAG_KEYS.ownerPrincipal],
       },
     }),
-    'ImplicitlyDenied',
+    'Denied',
   );
 });
 
@@ -338,19 +362,22 @@ describe("jane's Studio role is hers: others cannot act with it", () => {
     resource: jane.executionRole.arn,
     context: { ...studioRoleTags, 'iam:PassedToService': 'sagemaker.amazonaws.com' },
   });
-  // HOLE: PassProjectRolesToSageMaker names role/<project>-nb-*, which covers the Studio roles nb-<owner>.s: joe (the
-  // shared user role) or any notebook role passes jane's Studio role to a training or processing job, whose code then
-  // holds jane's own-space rights (DeleteSpace of her private spaces and their home volumes, CreateApp in them).
-  // Fix in lib/: in sageMakerCreateStatements, a Deny of iam:PassRole on role/<project>-nb-*.s (the shared policy
-  // is not attached to the Studio launch role, which passes the role when it creates the profile).
+  // Studio roles are st-<owner>, outside PassProjectRolesToSageMaker (role/<project>-nb-*): only the role itself passes
+  // it to the jobs it starts, so no one else's job holds jane's own-space rights.
   scenario(
-    "HOLE: the user role (joe's session) passes jane's Studio role to SageMaker",
+    "the user role (joe's session) cannot pass jane's Studio role to SageMaker",
     () => alpha.user,
+    passStudioRole,
+    'Denied',
+  );
+  scenario(
+    "jane's Studio role passes itself to the jobs it starts",
+    () => jane.executionRole,
     passStudioRole,
     'Allowed',
   );
   scenario(
-    "HOLE: jane's Studio role, as a job's role, deletes her private space",
+    "jane's Studio role (and so her own jobs) may delete her private space",
     () => jane.executionRole,
     spaceCall('DeleteSpace', spaceArn(domainOf(alpha), 'jane-space'), jane.profileArn, 'Private', jane.roleTags),
     'Allowed',
@@ -560,7 +587,7 @@ describe('the user role cannot change profiles or their owner tags', () => {
         'aws:TagKeys': [TAG_KEYS.ownerPrincipal],
       },
     }),
-    'ImplicitlyDenied',
+    'Denied',
   );
   scenario(
     'tag spoofing: not even with the project tags in the same request (project tags are set at create only)',
