@@ -65,11 +65,11 @@ describe('the documentation states what the code produces', () => {
     const [, devAndTest, prod] = /\((\d+) resources in dev and test, (\d+) in prod\)/.exec(architecture) ?? [];
     // A launch with the defaults: conditional resources counted where their condition holds (the prod-only
     // notebook endpoint, the budget and its stop; not the optional TLS zone, ECR endpoints or alert email).
-    const created = (envType: string) => {
+    const created = (envType: string, studio = 'Disabled') => {
       const ctx = {
         account: '111122223333',
         region: 'eu-west-1',
-        parameters: { ProjectName: 'alpha', EnvType: envType },
+        parameters: { ProjectName: 'alpha', EnvType: envType, Studio: studio },
         ssm: { [`${TEST_NAMES.sharedParameter('')}mirror/domain-name`]: 'none' },
       };
       return Object.values(template.Resources).filter(
@@ -78,11 +78,15 @@ describe('the documentation states what the code produces', () => {
     };
     expect([Number(devAndTest), Number(prod)]).toEqual([created('dev'), created('prod')]);
     expect(created('test')).toBe(created('dev'));
+    const [, studioMore] = /with `Studio=Enabled`, (\d+) more/.exec(architecture) ?? [];
+    expect(Number(studioMore)).toBe(created('dev', 'Enabled') - created('dev'));
+    const [, studioEnv] = /adds \((\d+) resources\) and its portfolio/.exec(architecture) ?? [];
+    expect(Number(studioEnv)).toBe(Number(studioMore));
   });
 
   test("the architecture page lists exactly the detective control's covered APIs", () => {
     const bullet = architecture.slice(architecture.indexOf('**EventBridge rule**'), architecture.indexOf('**Lambda**'));
-    const listed = [...bullet.matchAll(/`(Create\w+)`/g)].map((m) => m[1]);
+    const listed = [...bullet.matchAll(/`((?:Create|Update)\w+)`/g)].map((m) => m[1]);
     expect([...new Set(listed)].sort()).toEqual([...COVERED_EVENT_NAMES].sort());
   });
 });

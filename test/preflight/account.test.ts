@@ -456,10 +456,11 @@ describe('preflight --account over the synthesized platform (mocked AWS)', () =>
         'com.amazonaws.eu-west-1.ecr.dkr',
       ]),
     );
-    // Nine interface endpoints in a prod project VPC (the mirror's included): a quota of 8 is too small.
+    // Eleven interface endpoints in a prod project VPC with container images (the mirror's included): a quota of 8
+    // is too small. (Sized with ContainerImages=Enabled: a condition switches the ECR endpoints on.)
     mocks.quotas.on(GetServiceQuotaCommand, { QuotaCode: 'L-29B6F2EB' }).resolves({ Quota: { Value: 8 } });
     expect((await vpcQuotas(platform, ctx)).map((f) => f.message)).toEqual([
-      expect.stringMatching(/EnvType=prod.*9 interface endpoints in one VPC/),
+      expect.stringMatching(/EnvType=prod.*ContainerImages=Enabled.*11 interface endpoints in one VPC/),
     ]);
     // Every project endpoint service sits in the third AZ in prod.
     offer(mocks.ec2, { 'com.amazonaws.eu-west-1.logs': ['eu-west-1a', 'eu-west-1b'] });

@@ -17,7 +17,7 @@ describe('check:templates', () => {
   };
 
   test('checks stack and product templates alike', () => {
-    expect(files.filter((f) => f.endsWith('.product.template.json'))).toHaveLength(2);
+    expect(files.filter((f) => f.endsWith('.product.template.json'))).toHaveLength(3);
     expect(files.length).toBeGreaterThanOrEqual(4);
   });
 

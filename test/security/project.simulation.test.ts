@@ -940,12 +940,14 @@ describe('sign-in: federated roles switch in without an MFA flag only when the l
       },
     ],
   });
-  const assume = (arns: string, mfa: boolean) => () => ({
-    action: 'sts:AssumeRole',
-    resource: `arn:aws:iam::${ACCOUNT}:role/${projectNamed('alpha', 'dev', 'user')}`,
-    resourcePolicy: userTrust(alpha, { UserRoleArns: arns }),
-    context: { 'aws:MultiFactorAuthPresent': String(mfa) },
-  });
+  const assume =
+    (arns: string, mfa: boolean, session: Record<string, string> = {}) =>
+    () => ({
+      action: 'sts:AssumeRole',
+      resource: `arn:aws:iam::${ACCOUNT}:role/${projectNamed('alpha', 'dev', 'user')}`,
+      resourcePolicy: userTrust(alpha, { UserRoleArns: arns }),
+      context: { 'aws:MultiFactorAuthPresent': String(mfa), ...session },
+    });
   scenario(
     "a data scientist's Identity Center role switches in when the launch names its pattern",
     () => caller(sso),
@@ -965,10 +967,24 @@ describe('sign-in: federated roles switch in without an MFA flag only when the l
     'Denied',
   );
   scenario(
-    'any principal of the account with MFA still switches in',
-    () => caller(`arn:aws:iam::${ACCOUNT}:role/ci-deployer`),
-    assume('', true),
+    'an IAM user of the account with MFA still switches in, in a session named after itself',
+    () => caller(`arn:aws:iam::${ACCOUNT}:user/jane`),
+    assume('', true, { 'aws:username': 'jane', 'sts:RoleSessionName': 'jane' }),
     'Allowed',
+  );
+  // The session name is who a Studio profile's owner tag names (aws:userid): an IAM user cannot pick another's.
+  scenario(
+    "an IAM user of the account with MFA cannot switch in under another person's name",
+    () => caller(`arn:aws:iam::${ACCOUNT}:user/jane`),
+    assume('', true, { 'aws:username': 'jane', 'sts:RoleSessionName': 'joe' }),
+    'Denied',
+  );
+  // Roles are trusted by name (UserRoleArns), not through the account statement, whose session name they choose.
+  scenario(
+    'an unnamed role of the account with MFA cannot switch in through the account statement',
+    () => caller(`arn:aws:iam::${ACCOUNT}:role/ci-deployer`),
+    assume('', true, { 'sts:RoleSessionName': 'ci' }),
+    'Denied',
   );
   scenario(
     "a role of another account matching the pattern's name cannot switch in",
