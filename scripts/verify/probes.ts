@@ -8,6 +8,7 @@ import { GetBucketEncryptionCommand, GetBucketVersioningCommand, GetObjectComman
 import {
   CreateTrainingJobCommand,
   CreateTrainingJobCommandInput,
+  DescribeDomainCommand,
   DescribeNotebookInstanceCommand,
   ListNotebookInstancesCommand,
   ListTagsCommand,
@@ -69,6 +70,8 @@ export interface ProjectFacts {
   readonly kmsKeyArn: string;
   readonly dataBucket: string;
   readonly modelBucket: string;
+  /** The Studio domain, when the launch enabled Studio. */
+  readonly studioDomainId?: string;
 }
 
 /** A failure verify cannot get past; the message says what to do. */
@@ -122,7 +125,56 @@ export async function discoverProject(clients: Clients, options: VerifyOptions):
     kmsKeyArn: values[p.kmsKeyArn],
     dataBucket: values[p.dataBucket],
     modelBucket: values[p.modelBucket],
+    studioDomainId: values[p.studioDomainId],
   };
+}
+
+/** Studio idle settings of one app type, as DescribeDomain returns them. */
+interface IdleSettings {
+  LifecycleManagement?: string;
+  IdleTimeoutInMinutes?: number;
+}
+
+/** The project's Studio domain: VpcOnly in the project subnets, on the project key, idle apps shut down. */
+async function checkStudio(
+  clients: Clients,
+  facts: ProjectFacts,
+  sleep: (ms: number) => Promise<void>,
+  record: (r: CheckResult) => void,
+): Promise<void> {
+  if (!facts.studioDomainId) {
+    record({ check: 'Studio domain', expected: 'VpcOnly, or not enabled', observed: 'not enabled', pass: true });
+    return;
+  }
+  const domain = (await withRetry(
+    () => clients.sagemaker.send(new DescribeDomainCommand({ DomainId: facts.studioDomainId }) as never),
+    sleep,
+  )) as {
+    AppNetworkAccessType?: string;
+    AuthMode?: string;
+    SubnetIds?: string[];
+    KmsKeyId?: string;
+    DefaultUserSettings?: Record<string, { AppLifecycleManagement?: { IdleSettings?: IdleSettings } } | undefined>;
+  };
+  const inProject = (domain.SubnetIds ?? []).every((s) => facts.subnetIds.includes(s)) && !!domain.SubnetIds?.length;
+  const observed = [
+    domain.AppNetworkAccessType,
+    domain.AuthMode,
+    inProject ? 'project subnets' : `subnets ${(domain.SubnetIds ?? []).join(',') || 'none'}`,
+    domain.KmsKeyId === facts.kmsKeyArn ? 'project key' : `key ${domain.KmsKeyId ?? 'none'}`,
+  ].join(', ');
+  const expected = 'VpcOnly, IAM, project subnets, project key';
+  record({ check: `Studio domain ${facts.studioDomainId}`, expected, observed, pass: observed === expected });
+  for (const app of ['JupyterLab', 'CodeEditor']) {
+    const idle = domain.DefaultUserSettings?.[`${app}AppSettings`]?.AppLifecycleManagement?.IdleSettings;
+    const on = idle?.LifecycleManagement === 'ENABLED' && (idle.IdleTimeoutInMinutes ?? 0) > 0;
+    record({
+      check: `Studio ${app} apps shut down when idle`,
+      expected: 'ENABLED, after N minutes',
+      observed: on ? `ENABLED, after ${idle!.IdleTimeoutInMinutes} minutes` : (idle?.LifecycleManagement ?? 'not set'),
+      pass: on,
+    });
+  }
 }
 
 /** Assumes the project user role; says why when that is refused. */
@@ -345,6 +397,8 @@ export async function verify(
       pass: valid,
     });
   }
+
+  await checkStudio(clients, facts, sleep, record);
 
   const rules = (await withRetry(
     () => clients.events.send(new ListRulesCommand({ NamePrefix: `${options.prefix}-detective-control` }) as never),

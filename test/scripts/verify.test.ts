@@ -6,6 +6,7 @@ import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge
 import { GetBucketEncryptionCommand, GetBucketVersioningCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateTrainingJobCommand,
+  DescribeDomainCommand,
   DescribeNotebookInstanceCommand,
   ListNotebookInstancesCommand,
   ListTagsCommand,
@@ -154,6 +155,7 @@ describe('npm run verify (offline, mocked AWS)', () => {
       'flow logs of vpc-0a',
       `notebook ${projectNamed('alpha', 'dev', 'jane')}`,
       `notebook ${projectNamed('alpha', 'dev', 'jane')} stops itself when idle`,
+      'Studio domain',
       'detective control rule',
       'a CloudTrail trail is logging',
       'project tags are cost allocation tags',
@@ -330,6 +332,59 @@ describe('npm run verify (offline, mocked AWS)', () => {
       const results = await verify(mocks.clients, OPTIONS);
       expect(results.find((r) => r.check.endsWith('stops itself when idle'))).toMatchObject({ observed, pass });
     }
+  });
+
+  test("checks the project's Studio domain: network mode, subnets, key and idle shutdown", async () => {
+    const studio = (domain: Record<string, unknown>) => {
+      const mocks = setup();
+      mocks.ssm.on(GetParametersByPathCommand).resolves({
+        Parameters: [
+          ['vpc-id', 'vpc-0a'],
+          ['subnet-ids', 'subnet-1,subnet-2,subnet-3'],
+          ['sagemaker-security-group-id', 'sg-0a'],
+          ['kms-key-arn', 'arn:aws:kms:eu-west-1:111122223333:key/k'],
+          ['data-bucket', `${projectNamed('alpha', 'dev', 'data-111122223333')}`],
+          ['model-bucket', `${projectNamed('alpha', 'dev', 'models-111122223333')}`],
+          ['studio-domain-id', 'd-0abc'],
+        ].map(([k, v]) => ({ Name: `${TEST_NAMES.projectsRoot}alpha/dev/${k}`, Value: v })),
+      });
+      mocks.adminSageMaker.on(DescribeDomainCommand, { DomainId: 'd-0abc' }).resolves(domain);
+      return verify(mocks.clients, OPTIONS);
+    };
+    const idle = {
+      AppLifecycleManagement: { IdleSettings: { LifecycleManagement: 'ENABLED', IdleTimeoutInMinutes: 120 } },
+    };
+    const healthy = {
+      AppNetworkAccessType: 'VpcOnly',
+      AuthMode: 'IAM',
+      SubnetIds: ['subnet-1', 'subnet-2', 'subnet-3'],
+      KmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k',
+      DefaultUserSettings: { JupyterLabAppSettings: idle, CodeEditorAppSettings: idle },
+    };
+    const ok = await studio(healthy);
+    expect(ok.filter((r) => r.check.startsWith('Studio'))).toEqual([
+      expect.objectContaining({ check: 'Studio domain d-0abc', pass: true }),
+      expect.objectContaining({
+        check: 'Studio JupyterLab apps shut down when idle',
+        observed: 'ENABLED, after 120 minutes',
+        pass: true,
+      }),
+      expect.objectContaining({ check: 'Studio CodeEditor apps shut down when idle', pass: true }),
+    ]);
+    const open = await studio({
+      ...healthy,
+      AppNetworkAccessType: 'PublicInternetOnly',
+      SubnetIds: ['subnet-9'],
+      DefaultUserSettings: { JupyterLabAppSettings: idle },
+    });
+    expect(open.find((r) => r.check === 'Studio domain d-0abc')).toMatchObject({
+      observed: 'PublicInternetOnly, IAM, subnets subnet-9, project key',
+      pass: false,
+    });
+    expect(open.find((r) => r.check === 'Studio CodeEditor apps shut down when idle')).toMatchObject({
+      observed: 'not set',
+      pass: false,
+    });
   });
 
   test('throttling during the probes is retried transparently', async () => {
