@@ -22,6 +22,10 @@ export const PRICES = {
   dnsFirewallMillionQueries: 0.6,
   /** AWS Budgets: an action-enabled budget, per day (each account's first two are free). */
   actionBudgetDay: 0.1,
+  /** Usage-based, not in the idle total: EFS Standard storage (Studio home volumes), per GB and month. */
+  efsGbMonth: 0.3,
+  /** Usage-based: a Studio JupyterLab app on ml.t3.medium (the default), per hour while it runs. */
+  studioT3MediumHour: 0.05,
   hoursPerMonth: 730,
 };
 
@@ -44,7 +48,7 @@ export interface CostLine {
 }
 
 /** Launch options that add fixed cost, with the value that turns each on (off by default). */
-export const COST_OPTIONS: Record<string, string> = { ContainerImages: 'Enabled' };
+export const COST_OPTIONS: Record<string, string> = { ContainerImages: 'Enabled', Studio: 'Enabled' };
 
 /** Launch parameter values a cost is computed for. */
 type Launch = Record<string, string>;
@@ -187,7 +191,7 @@ export function main(argv: string[], io: Io = PROCESS_IO): number {
     }
   }
   lines.push(
-    `\nExcluded: data processed by endpoints ($0.01/GB), flow-log and DNS query-log ingestion ($0.50/GB), DNS Firewall queries ($${PRICES.dnsFirewallMillionQueries.toFixed(2)} per million), S3 storage and requests, notebooks and jobs.`,
+    `\nExcluded: data processed by endpoints ($0.01/GB), flow-log and DNS query-log ingestion ($0.50/GB), DNS Firewall queries ($${PRICES.dnsFirewallMillionQueries.toFixed(2)} per million), S3 storage and requests, notebooks and jobs; with Studio, its home volumes ($${PRICES.efsGbMonth.toFixed(2)}/GB-month, EFS) and apps while they run (JupyterLab on ml.t3.medium $${PRICES.studioT3MediumHour.toFixed(2)}/hour; idle apps stop after StudioIdleMinutes).`,
   );
   io.out(lines.join('\n'));
   return 0;

@@ -219,7 +219,7 @@ describe('opening Studio: only the person the profile names, from the project us
   );
 });
 
-describe('the sign-in name in aws:userid is chosen by whoever assumes the user role', () => {
+describe('the sign-in name in aws:userid: IAM users cannot take another name; federated sessions can (residual)', () => {
   // IAM users assume the user role only in a session named after themselves (the trust's MFA statement), and the
   // admin's ActingAs sessions open no Studio. HOLE (residual, documented): a federated role named in UserRoleArns
   // chooses its session name freely; IAM cannot compare it with the federated user's own name (no such variable),
@@ -307,7 +307,7 @@ describe('the sign-in name in aws:userid is chosen by whoever assumes the user r
   );
 });
 
-describe("whoever updates a Studio launch decides its profile's owner", () => {
+describe("an update of a Studio launch cannot change its profile's owner", () => {
   // Whoever may update a launch (its owner; the admin as the user role) cannot hand the profile to another sign-in:
   // the launch role refuses to change an existing OwnerPrincipal tag (DenyOwnerChanges), so such an update fails.
   const launchRole = projectRole(synthesized, alpha, 'studio-launch');
