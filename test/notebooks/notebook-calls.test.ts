@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { TAG_KEYS } from '../../lib/config/names';
 import { NOTEBOOKS_DIRECTORY } from '../../lib/constructs/project/project-storage';
 import { evaluate, Request } from '../helpers/iam';
-import { ACCOUNT, launchNotebook, launchProject, LaunchedProject, REGION } from '../helpers/projects';
+import { ACCOUNT, launchNotebook, launchProject, LaunchedProject, launchStudioUser, REGION } from '../helpers/projects';
 import { synthesize } from '../helpers/synth';
 import { projectNamed } from '../helpers/names';
 
@@ -53,6 +53,13 @@ const synthesized = synthesize();
 const alpha = launchProject(synthesized, 'alpha');
 const role = launchNotebook(synthesized, alpha, 'jane');
 const roleArn = `arn:aws:iam::${ACCOUNT}:role/${projectNamed('alpha', 'dev', 'nb-jane')}`;
+// The same notebooks in Studio JupyterLab: jane's Studio execution role runs them (and is what jobs are passed).
+const studio = launchStudioUser(synthesized, launchProject(synthesized, 'alpha', { studio: true }), 'jane', 'jane');
+/** The request as Studio makes it: the execution role it passes is the Studio role. */
+const inStudio = (request: Request): Request =>
+  request.action === 'iam:PassRole' && request.resource === roleArn
+    ? { ...request, resource: studio.executionRole.arn }
+    : request;
 const arn = (resource: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${resource}`;
 const inNetwork = { 'aws:SourceVpc': alpha.vpcId, 'aws:SecureTransport': 'true' };
 const ownTags = {
@@ -301,10 +308,18 @@ describe('sample notebooks: every SageMaker call passes our own policies', () =>
     },
   );
 
-  test.each(CALLS.map((c) => [c.notebook, c.call, c] as const))('%s: %s', async (_notebook, _call, call) => {
+  const workspaces = [
+    ['notebook instance', role, (r: Request) => r],
+    ['Studio', studio.executionRole, inStudio],
+  ] as const;
+  test.each(
+    workspaces.flatMap(([where, principal, as]) =>
+      CALLS.map((c) => [where, c.notebook, c.call, principal, as, c] as const),
+    ),
+  )('%s: %s: %s', async (_where, _notebook, _call, principal, as, call) => {
     const source = code(call.notebook);
-    for (const request of call.requests(source)) {
-      const { decision, why } = await evaluate(role, request);
+    for (const request of call.requests(source).map(as)) {
+      const { decision, why } = await evaluate(principal, request);
       if (call.refused) expect([request.action, decision]).not.toEqual([request.action, 'Allowed']);
       else
         expect([request.action, request.resource, decision, why]).toEqual([
