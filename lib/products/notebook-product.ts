@@ -10,20 +10,8 @@ import { acknowledgeGuardRule } from '../constructs/acknowledgements/acknowledge
 import { projectParameterName, ProjectContext, projectResourceName } from '../constructs/project/project-context';
 import { PROJECT_SUBNET_COUNT } from '../constructs/project/project-network';
 import { NotebookExecutionRole } from '../constructs/project/notebook-execution-role';
-import { addProjectParameters } from './project-parameters';
+import { addOwnerParameters, addProjectParameters } from './project-parameters';
 import { accountArn } from '../config/arns';
-
-/** Notebook owner user names: they become part of IAM role and notebook names. */
-export const OWNER_USER_NAME = {
-  pattern: '^[a-z][a-z0-9-]{0,18}[a-z0-9]$',
-  description: '2-20 lower-case letters, digits or hyphens, starting with a letter',
-} as const;
-
-/** Owner e-mail addresses: only characters IAM and SageMaker accept in tag values (the address becomes a tag). */
-export const OWNER_EMAIL = {
-  pattern: '^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$',
-  description: 'an e-mail address like jane@example.com (letters, digits and . _ + - before the @)',
-} as const;
 
 /** Idle stop: the default gives a lunch break and a meeting; a day is the most one may ask for. */
 export const DEFAULT_IDLE_STOP_MINUTES = 120;
@@ -56,19 +44,7 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     const instanceTypes = props.instanceTypes ?? DEFAULT_NOTEBOOK_INSTANCE_TYPES;
     const { projectName, envType } = addProjectParameters(this);
     const project: ProjectContext = { names, projectName: projectName.valueAsString, envType: envType.valueAsString };
-    const owner = new CfnParameter(this, 'OwnerUserName', {
-      type: 'String',
-      description: `Your user name: ${OWNER_USER_NAME.description}. Names the notebook and its role.`,
-      allowedPattern: OWNER_USER_NAME.pattern,
-      constraintDescription: `must be ${OWNER_USER_NAME.description}`,
-    });
-    const email = new CfnParameter(this, 'OwnerEmail', {
-      type: 'String',
-      description: 'Your e-mail address, used as your git identity.',
-      allowedPattern: OWNER_EMAIL.pattern,
-      maxLength: 254,
-      constraintDescription: `must be ${OWNER_EMAIL.description}`,
-    });
+    const { owner, email } = addOwnerParameters(this, 'the notebook and its role');
     const instanceType = new CfnParameter(this, 'InstanceType', {
       type: 'String',
       description: 'Notebook instance type.',

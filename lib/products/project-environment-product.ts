@@ -3,7 +3,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as resourcegroups from 'aws-cdk-lib/aws-resourcegroups';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { Names, PROJECT_PARAMETERS, subnetIdParameter, TAG_KEYS } from '../config/names';
 import { NestedProductStackTemplate } from '../constructs/catalog/product-stack-template';
@@ -16,7 +15,7 @@ import { StudioLaunchRole } from '../constructs/studio/studio-launch-role';
 import { StudioUserProduct } from './studio-user-product';
 import {
   launchIdOfThisStack,
-  projectParameterName,
+  publishProjectSetting,
   ProjectContext,
   projectResourceName,
 } from '../constructs/project/project-context';
@@ -335,14 +334,8 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
     });
 
     // What notebooks, tools and the notebook product read at launch.
-    const publish = (keyName: string, value: string, description: string) =>
-      new ssm.StringParameter(this, `Parameter-${keyName}`, {
-        parameterName: projectParameterName(project, keyName),
-        // The name holds launch parameters, so CDK cannot tell whether it starts with a slash: it does.
-        simpleName: false,
-        stringValue: value,
-        description,
-      });
+    const publish = (key: string, value: string, description: string) =>
+      publishProjectSetting(this, project, key, value, description);
     publish(PROJECT_PARAMETERS.vpcId, network.vpc.ref, 'Project VPC');
     publish(PROJECT_PARAMETERS.subnetIds, Fn.join(',', subnetIds), 'Project subnets, comma-separated');
     subnetIds.forEach((subnetId, i) => publish(subnetIdParameter(i + 1), subnetId, `Project subnet ${i + 1}`));

@@ -19,8 +19,8 @@ import { NotebookExecutionRole } from '../constructs/project/notebook-execution-
 import { projectParameterName, ProjectContext, projectResourceName } from '../constructs/project/project-context';
 import { STUDIO_CLEANUP_TYPE, studioCleanupArn } from '../constructs/studio/studio-cleanup';
 import { STUDIO_SPACE_ACTIONS } from '../constructs/identity/project-permissions-boundary';
-import { OWNER_EMAIL, OWNER_USER_NAME } from './notebook-product';
-import { addProjectParameters } from './project-parameters';
+import { OWNER_USER_NAME } from './project-parameters';
+import { addOwnerParameters, addProjectParameters } from './project-parameters';
 import { studioWildcardReasons } from '../constructs/project/policy-acknowledgements';
 
 /** Studio owner names: the profile's name, and part of its execution role's name `st-<owner>`. */
@@ -59,19 +59,7 @@ export class StudioUserProduct extends servicecatalog.ProductStack {
     const { names } = props;
     const { projectName, envType } = addProjectParameters(this);
     const project: ProjectContext = { names, projectName: projectName.valueAsString, envType: envType.valueAsString };
-    const owner = new CfnParameter(this, 'OwnerUserName', {
-      type: 'String',
-      description: `Your user name: ${STUDIO_OWNER.description}. Names your Studio profile and its role.`,
-      allowedPattern: STUDIO_OWNER.pattern,
-      constraintDescription: `must be ${STUDIO_OWNER.description}`,
-    });
-    const email = new CfnParameter(this, 'OwnerEmail', {
-      type: 'String',
-      description: 'Your e-mail address, used as your git identity.',
-      allowedPattern: OWNER_EMAIL.pattern,
-      maxLength: 254,
-      constraintDescription: `must be ${OWNER_EMAIL.description}`,
-    });
+    const { owner, email } = addOwnerParameters(this, 'your Studio profile and its role');
     const signIn = new CfnParameter(this, 'SignInName', {
       type: 'String',
       description: `The name you sign in with: ${SIGN_IN_NAME.description}, e.g. jane@example.com in DataScientist/jane@example.com. Only this sign-in opens the profile.`,

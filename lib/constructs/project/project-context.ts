@@ -1,4 +1,6 @@
 import { Aws, Fn } from 'aws-cdk-lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
 import { Names } from '../../config/names';
 
 /** Who a construct inside a project environment belongs to: names resolve at launch time. */
@@ -62,4 +64,21 @@ export function projectBucketName(ctx: ProjectContext, suffix: string): string {
 /** The first 8 hex digits of the stack id's UUID: unique per launch, known before any resource is created. */
 export function launchIdOfThisStack(): string {
   return Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
+}
+
+/** Publishes `value` as the project parameter `key` (what products, tools and the detective control read). */
+export function publishProjectSetting(
+  scope: Construct,
+  project: ProjectContext,
+  key: string,
+  value: string,
+  description: string,
+): ssm.StringParameter {
+  return new ssm.StringParameter(scope, `Parameter-${key}`, {
+    parameterName: projectParameterName(project, key),
+    // The name holds launch parameters, so CDK cannot tell whether it starts with a slash: it does.
+    simpleName: false,
+    stringValue: value,
+    description,
+  });
 }

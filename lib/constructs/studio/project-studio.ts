@@ -3,12 +3,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { PROJECT_PARAMETERS } from '../../config/names';
 import { acknowledgeGuardRule } from '../acknowledgements/acknowledge';
 import { lifecycleScript, NotebookEnvironment, scriptBody, STUDIO_START_SCRIPT } from '../project/notebook-lifecycle';
-import { projectParameterName, ProjectContext, projectResourceName } from '../project/project-context';
+import { ProjectContext, projectResourceName, publishProjectSetting } from '../project/project-context';
 import { STUDIO_CLEANUP_TYPE, studioCleanupArn } from './studio-cleanup';
 
 /** Idle shutdown of Studio apps, in minutes: SageMaker accepts 60 at the least; a day is the most one may ask. */
@@ -145,13 +144,8 @@ export class ProjectStudio extends Construct {
       },
     });
 
-    const publish = (keyName: string, value: string, description: string) =>
-      new ssm.StringParameter(this, `Parameter-${keyName}`, {
-        parameterName: projectParameterName(project, keyName),
-        simpleName: false,
-        stringValue: value,
-        description,
-      });
+    const publish = (key: string, value: string, description: string) =>
+      publishProjectSetting(this, project, key, value, description);
     publish(PROJECT_PARAMETERS.studioDomainId, this.domain.attrDomainId, 'Studio domain of the project');
     publish(PROJECT_PARAMETERS.studioSecurityGroupId, sg.securityGroupId, 'Security group of Studio apps');
     publish(PROJECT_PARAMETERS.studioLifecycleConfigArns, lifecycleArn, 'JupyterLab lifecycle configuration');
