@@ -155,7 +155,8 @@ export async function cleanUpDomain(
   const { DomainId: domainId, HomeEfsFileSystemId: fileSystemId, VpcId: vpcId } = request;
   const deleted: string[] = [];
   const domain = await describeDomain(c, domainId);
-  if (domain) {
+  // A retry while SageMaker is still deleting it only waits.
+  if (domain && domain.Status !== 'Deleting') {
     await checkOwnDomain(c, domain.DomainArn!);
     try {
       await c.sagemaker.send(
@@ -169,6 +170,8 @@ export async function cleanUpDomain(
       );
     }
     deleted.push(`domain ${domainId} (home file system ${fileSystemId} retained)`);
+  }
+  if (domain) {
     await waitFor(c, `domain ${domainId} to be deleted`, async () => (await describeDomain(c, domainId)) === undefined);
   }
   // The retained file system keeps the homes; its mount targets would keep the subnets alive.

@@ -298,6 +298,9 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       for (const child of part.node.findAll()) {
         if (child instanceof CfnResource) child.cfnOptions.condition = withStudio;
       }
+      // Deleted only once the domain cleanup succeeded: while it refuses (profiles remain), their launches stay
+      // terminable with the launch role and product they were launched with.
+      part.node.addDependency(projectStudio.cleanup);
     }
 
     const arn = (service: string, resource: string) => accountArn(service, resource);
@@ -315,6 +318,7 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       notebookProductArn: arn('catalog', `product/${this.notebookProduct.productId}`),
       studio: {
         domain: projectStudio.domain,
+        cleanup: projectStudio.cleanup,
         productArn: arn('catalog', `product/${this.studioProduct.productId}`),
         condition: withStudio,
       },

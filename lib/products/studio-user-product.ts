@@ -17,7 +17,11 @@ import { accountArn, iamArn } from '../config/arns';
 import { Names, PROJECT_PARAMETERS, STUDIO_ROLE_PREFIX, TAG_KEYS } from '../config/names';
 import { NotebookExecutionRole } from '../constructs/project/notebook-execution-role';
 import { projectParameterName, ProjectContext, projectResourceName } from '../constructs/project/project-context';
-import { STUDIO_CLEANUP_TYPE, studioCleanupArn } from '../constructs/studio/studio-cleanup';
+import {
+  STUDIO_CLEANUP_TIMEOUT_SECONDS,
+  STUDIO_CLEANUP_TYPE,
+  studioCleanupArn,
+} from '../constructs/studio/studio-cleanup';
 import { STUDIO_SPACE_ACTIONS } from '../constructs/identity/project-permissions-boundary';
 import { OWNER_USER_NAME } from './project-parameters';
 import { addOwnerParameters, addProjectParameters } from './project-parameters';
@@ -91,8 +95,9 @@ export class StudioUserProduct extends servicecatalog.ProductStack {
     Tags.of(this).add(TAG_KEYS.environmentType, project.envType);
     Tags.of(this).add(TAG_KEYS.ownerUserName, userName);
     Tags.of(this).add(TAG_KEYS.ownerEmail, email.valueAsString);
-    // The boundary keeps the execution role's spaces in this domain, owned by this profile.
-    Tags.of(this).add(TAG_KEYS.studioDomainId, domainId);
+    // The boundary keeps the execution role's spaces in this domain, owned by this profile. Not on the profile: its
+    // tags are create-only (a changed tag would replace it), and it names its domain anyway.
+    Tags.of(this).add(TAG_KEYS.studioDomainId, domainId, { excludeResourceTypes: ['AWS::SageMaker::UserProfile'] });
 
     const profileArn = accountArn('sagemaker', `user-profile/${domainId}/${userName}`);
     const { role: executionRole, policy } = new NotebookExecutionRole(this, {
@@ -119,6 +124,13 @@ export class StudioUserProduct extends servicecatalog.ProductStack {
           resources: [iamArn(`role/${projectResourceName(project, studioRoleSuffix(userName))}`)],
           conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
         }),
+        // Studio tags the spaces and apps it creates for the profile (with the domain's propagated tags).
+        new iam.PolicyStatement({
+          sid: 'TagOwnSpacesAtCreate',
+          actions: ['sagemaker:AddTags'],
+          resources: [accountArn('sagemaker', 'space/*'), accountArn('sagemaker', 'app/*')],
+          conditions: { StringEquals: { 'sagemaker:TaggingAction': ['CreateSpace', 'CreateApp'] } },
+        }),
         // The lifecycle script reads the profile's owner tags (git identity).
         new iam.PolicyStatement({
           sid: 'ReadOwnProfileTags',
@@ -127,6 +139,7 @@ export class StudioUserProduct extends servicecatalog.ProductStack {
         }),
       ],
       ownWildcardReasons: studioWildcardReasons(names, 'none'),
+      studioReads: true,
     });
 
     const lifecycleArn = setting(PROJECT_PARAMETERS.studioLifecycleConfigArns);
@@ -158,6 +171,7 @@ export class StudioUserProduct extends servicecatalog.ProductStack {
       type: STUDIO_CLEANUP_TYPE,
       properties: {
         ServiceToken: studioCleanupArn(names),
+        ServiceTimeout: STUDIO_CLEANUP_TIMEOUT_SECONDS,
         Kind: 'UserProfile',
         DomainId: domainId,
         UserProfileName: userName,

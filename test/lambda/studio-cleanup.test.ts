@@ -173,6 +173,18 @@ describe('Studio cleanup: the project domain', () => {
     await expect(handle(clients, 'Delete', request)).rejects.toThrow(/Terminate the project's SageMaker Studio user/);
   });
 
+  test('a retry while SageMaker is still deleting the domain waits for it instead of deleting it again', async () => {
+    const { sagemaker, efs, ec2, clients } = setUp();
+    sagemaker
+      .on(DescribeDomainCommand)
+      .resolvesOnce({ DomainArn: DOMAIN_ARN, DomainId: DOMAIN, Status: 'Deleting' })
+      .rejects(notFound());
+    efs.on(DescribeMountTargetsCommand).resolves({ MountTargets: [] });
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    await expect(handle(clients, 'Delete', request)).resolves.toEqual([]);
+    expect(sagemaker.commandCalls(DeleteDomainCommand)).toHaveLength(0);
+  });
+
   test('a domain already gone: only its leftovers are removed', async () => {
     const { sagemaker, efs, ec2, clients } = setUp();
     sagemaker.on(DescribeDomainCommand).rejects(notFound());

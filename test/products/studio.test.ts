@@ -2,6 +2,7 @@ import { STUDIO_IDLE, STUDIO_APP_PORTS, NFS_PORT } from '../../lib/constructs/st
 import { SIGN_IN_NAME, STUDIO_OWNER } from '../../lib/products/studio-user-product';
 import { PROJECT_PARAMETERS, TAG_KEYS } from '../../lib/config/names';
 import { CfnTemplate, resourcesOfType, synthesize } from '../helpers/synth';
+import { evaluate, managedPolicyDocument } from '../helpers/iam';
 import { TEST_NAMES } from '../helpers/names';
 
 const synthesized = synthesize();
@@ -172,6 +173,56 @@ describe('project environment: the Studio domain', () => {
     const rules = JSON.stringify(constraint.Rules);
     expect(rules).toContain('Studio profiles launched from this portfolio belong to this project');
     expect(rules).toContain('Studio profiles launched from this portfolio belong to this environment type');
+  });
+});
+
+describe('terminating a project with Studio', () => {
+  test('what Studio launches need is deleted only after the domain cleanup succeeded', () => {
+    const [cleanupId] = resourcesOfType(environment, 'Custom::StudioCleanup')[0];
+    const dependsOnCleanup = (id: string) => [environment.Resources[id].DependsOn ?? []].flat().includes(cleanupId);
+    const studioLaunch = Object.keys(environment.Resources).filter(
+      (id) =>
+        id.startsWith('StudioLaunchRole') ||
+        id.startsWith('RolesStudioPolicy') ||
+        (environment.Resources[id].Type.startsWith('AWS::ServiceCatalog::') &&
+          environment.Resources[id].Condition === 'WithStudio'),
+    );
+    expect(studioLaunch.length).toBeGreaterThanOrEqual(6);
+    expect(studioLaunch.filter((id) => !dependsOnCleanup(id))).toEqual([]);
+  });
+
+  test("the cleanup function may read a deleted domain, remove its volume's mount targets and interfaces, and nothing else", async () => {
+    const template = synthesized.stack('portfolio').toJSON() as CfnTemplate;
+    const [policyId] = resourcesOfType(template, 'AWS::IAM::ManagedPolicy').find(([id]) =>
+      id.startsWith('StudioCleanupPolicy'),
+    )!;
+    const ctx = { account: '111122223333', region: 'eu-west-1' };
+    const role = {
+      arn: 'arn:aws:iam::111122223333:role/studio-cleanup',
+      identityPolicies: [{ name: policyId, policy: managedPolicyDocument(template, policyId, ctx) }],
+    };
+    const arn = (service: string, resource: string) => `arn:aws:${service}:eu-west-1:111122223333:${resource}`;
+    const ours = { [`aws:ResourceTag/${TAG_KEYS.system}`]: TEST_NAMES.prefix };
+    const byDomain = { 'aws:ResourceTag/ManagedByAmazonSageMakerResource': arn('sagemaker', 'domain/d-1') };
+    const cases = [
+      // A deleted domain has no tags: reading it must answer "not found", not "refused".
+      ['sagemaker:DescribeDomain', arn('sagemaker', 'domain/d-1'), {}, 'Allowed'],
+      ['sagemaker:DeleteDomain', arn('sagemaker', 'domain/d-1'), ours, 'Allowed'],
+      ['sagemaker:DeleteDomain', arn('sagemaker', 'domain/d-2'), {}, 'ImplicitlyDenied'],
+      ['elasticfilesystem:DeleteMountTarget', arn('elasticfilesystem', 'file-system/fs-1'), byDomain, 'Allowed'],
+      ['ec2:DeleteNetworkInterface', arn('ec2', 'network-interface/eni-1'), {}, 'Allowed'],
+      [
+        'elasticfilesystem:DeleteFileSystem',
+        arn('elasticfilesystem', 'file-system/fs-1'),
+        byDomain,
+        'ImplicitlyDenied',
+      ],
+      ['sagemaker:DeleteUserProfile', arn('sagemaker', 'user-profile/d-1/jane'), ours, 'ImplicitlyDenied'],
+    ] as const;
+    for (const [action, resource, context, expected] of cases) {
+      const { decision } = await evaluate(role, { action, resource, context: { ...context } });
+      expect([action, resource, decision]).toEqual([action, resource, expected]);
+    }
   });
 });
 

@@ -743,6 +743,49 @@ describe('the boundary alone holds Studio (a project role whose identity policy 
   );
 });
 
+describe("Studio's web portal reads with jane's Studio role from outside the project network", () => {
+  // The portal lists and describes the domain, profile, spaces and apps with the execution role, not through the
+  // project's endpoints: names and settings. What code wrote (jobs, models, logs) is still read back only inside.
+  const outside = { 'aws:SecureTransport': 'true' };
+  const tagged = keyed('aws:ResourceTag', { [TAG_KEYS.projectName]: 'alpha', [TAG_KEYS.environmentType]: 'dev' });
+  scenario(
+    'lists the spaces of the domain',
+    () => jane.executionRole,
+    () => ({ action: 'sagemaker:ListSpaces', resource: '*', context: outside }),
+    'Allowed',
+  );
+  scenario(
+    'describes her own space',
+    () => jane.executionRole,
+    () => ({
+      action: 'sagemaker:DescribeSpace',
+      resource: spaceArn(domainOf(alpha), 'jane-space'),
+      context: { ...outside, ...tagged },
+    }),
+    'Allowed',
+  );
+  scenario(
+    'still cannot describe a project training job (what code wrote) from outside',
+    () => jane.executionRole,
+    () => ({
+      action: 'sagemaker:DescribeTrainingJob',
+      resource: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:training-job/${nameIn(alpha, 'train')}`,
+      context: { ...outside, ...tagged },
+    }),
+    'ExplicitlyDenied',
+  );
+  scenario(
+    'still cannot read project logs from outside',
+    () => jane.executionRole,
+    () => ({
+      action: 'logs:GetLogEvents',
+      resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs:log-stream:x`,
+      context: outside,
+    }),
+    'ExplicitlyDenied',
+  );
+});
+
 describe('other project roles get no Studio', () => {
   const notebook = launchNotebook(synthesized, alpha, 'jane');
   const domain = domainOf(alpha);

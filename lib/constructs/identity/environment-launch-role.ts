@@ -560,6 +560,7 @@ export class EnvironmentLaunchRole extends Construct {
         sid: 'StudioHomeVolumes',
         actions: [
           'elasticfilesystem:DescribeMountTargets',
+          'elasticfilesystem:TagResource',
           'elasticfilesystem:DeleteMountTarget',
           'elasticfilesystem:DeleteFileSystem',
         ],
@@ -583,7 +584,11 @@ export class EnvironmentLaunchRole extends Construct {
         conditions: {
           StringEquals: {
             [`aws:ResourceTag/${TAG_KEYS.system}`]: names.prefix,
-            'kms:ViaService': `sagemaker.${Aws.REGION}.amazonaws.com`,
+            // SageMaker for app storage; EFS for the home volume it creates with the caller's credentials.
+            'kms:ViaService': [
+              `sagemaker.${Aws.REGION}.amazonaws.com`,
+              `elasticfilesystem.${Aws.REGION}.amazonaws.com`,
+            ],
           },
         },
       }),

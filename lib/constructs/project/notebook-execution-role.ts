@@ -6,7 +6,7 @@ import { PROJECT_PARAMETERS } from '../../config/names';
 import { acknowledgeCompliance } from '../acknowledgements/acknowledge';
 import { acknowledgeWildcards, dataScienceWildcardReasons, notebookWildcardReasons } from './policy-acknowledgements';
 import { ProjectContext, projectResourceName } from './project-context';
-import { PROJECT_SHARED_POLICIES, readBackOnlyFromStatement } from './project-roles';
+import { PROJECT_SHARED_POLICIES, READ_BACK_ACTIONS, readBackOnlyFromStatement } from './project-roles';
 
 /** What {@link NotebookExecutionRole} needs from the notebook product. */
 export interface NotebookExecutionRoleProps {
@@ -18,6 +18,12 @@ export interface NotebookExecutionRoleProps {
   readonly ownStatements: iam.PolicyStatement[];
   /** Why the own statements' wildcards are needed (cdk-nag acknowledgements). @default - none */
   readonly ownWildcardReasons?: Record<string, string>;
+  /**
+   * A Studio role: Studio's web portal lists and describes the profile's domain, spaces and apps with this role
+   * from outside the project network, so those reads (names and settings, not what code wrote) are allowed
+   * from anywhere. @default false
+   */
+  readonly studioReads?: boolean;
   /** A project setting, read at launch from the parameters the project environment publishes. */
   readonly setting: (key: string) => string;
 }
@@ -56,7 +62,9 @@ export class NotebookExecutionRole {
     const pullImage = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'];
     const statements = [
       // Notebook credentials used outside the project network cannot read back logs, metrics or models.
-      readBackOnlyFromStatement(setting(PROJECT_PARAMETERS.vpcId)),
+      ...(props.studioReads
+        ? studioReadBackStatements(setting(PROJECT_PARAMETERS.vpcId))
+        : [readBackOnlyFromStatement(setting(PROJECT_PARAMETERS.vpcId))]),
       // SageMaker attaches network interfaces in the project subnets with the execution role: in this VPC only.
       ...networkInterfaceStatements(accountArn('ec2', `vpc/${setting(PROJECT_PARAMETERS.vpcId)}`)),
       // SageMaker pulls job and model images with this role, from outside the project network: AWS's images
@@ -107,6 +115,35 @@ export class NotebookExecutionRole {
       'Deliberately inline: the notebook launch role carries the project boundary, which forbids creating or attaching managed policies so no project role can mint privileges.',
     );
   }
+}
+
+/** SageMaker resource types of Studio itself, whose names and settings its web portal reads from outside the VPC. */
+export const STUDIO_METADATA_TYPES = ['domain', 'user-profile', 'space', 'app', 'studio-lifecycle-config'];
+
+/**
+ * The read-back refusal of a Studio role: as a notebook role's, except that SageMaker's List calls (names) and
+ * Describe calls on Studio's own resources work from outside the project network too; Describe of anything else
+ * (jobs, models, experiments: what code wrote) still needs the project network.
+ */
+export function studioReadBackStatements(vpcId: string): iam.PolicyStatement[] {
+  const outside = { StringNotEquals: { 'aws:SourceVpc': vpcId } };
+  const portal = ['sagemaker:Describe*', 'sagemaker:List*'];
+  return [
+    new iam.PolicyStatement({
+      sid: 'ReadBackOnlyFromProjectNetwork',
+      effect: iam.Effect.DENY,
+      actions: READ_BACK_ACTIONS.filter((a) => !portal.includes(a)),
+      resources: ['*'],
+      conditions: outside,
+    }),
+    new iam.PolicyStatement({
+      sid: 'DescribeWorkOnlyFromProjectNetwork',
+      effect: iam.Effect.DENY,
+      actions: ['sagemaker:Describe*'],
+      notResources: STUDIO_METADATA_TYPES.map((type) => accountArn('sagemaker', `${type}/*`)),
+      conditions: outside,
+    }),
+  ];
 }
 
 /**

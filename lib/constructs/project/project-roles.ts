@@ -1,4 +1,4 @@
-import { Aws, CfnCondition, Duration, Stack } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -47,6 +47,8 @@ export interface ProjectRolesProps {
   /** The project's Studio domain and user product: their resources exist only under `condition`. */
   readonly studio: {
     readonly domain: sagemaker.CfnDomain;
+    /** The domain's cleanup: the Studio policy outlives it, for the launches that remain while it refuses. */
+    readonly cleanup: CfnResource;
     readonly productArn: string;
     readonly condition: CfnCondition;
   };
@@ -297,6 +299,7 @@ export class ProjectRoles extends Construct {
       ],
     });
     (studioPolicy.node.defaultChild as iam.CfnManagedPolicy).cfnOptions.condition = props.studio.condition;
+    studioPolicy.node.addDependency(props.studio.cleanup);
     const reasons = dataScienceWildcardReasons(
       project.names,
       props.buckets.map((b) => bucketObjectsFinding(b)),

@@ -8,7 +8,7 @@ import { PROJECT_PARAMETERS } from '../../config/names';
 import { acknowledgeGuardRule } from '../acknowledgements/acknowledge';
 import { lifecycleScript, NotebookEnvironment, scriptBody, STUDIO_START_SCRIPT } from '../project/notebook-lifecycle';
 import { ProjectContext, projectResourceName, publishProjectSetting } from '../project/project-context';
-import { STUDIO_CLEANUP_TYPE, studioCleanupArn } from './studio-cleanup';
+import { STUDIO_CLEANUP_TIMEOUT_SECONDS, STUDIO_CLEANUP_TYPE, studioCleanupArn } from './studio-cleanup';
 
 /** Idle shutdown of Studio apps, in minutes: SageMaker accepts 60 at the least; a day is the most one may ask. */
 export const STUDIO_IDLE = { default: 120, min: 60, max: 1440 } as const;
@@ -54,6 +54,8 @@ export class ProjectStudio extends Construct {
   readonly domain: sagemaker.CfnDomain;
   readonly securityGroup: ec2.SecurityGroup;
   readonly lifecycleConfig: sagemaker.CfnStudioLifecycleConfig;
+  /** Runs before the domain is deleted; what Studio launches need must outlive it (depend on it). */
+  readonly cleanup: CfnResource;
 
   constructor(scope: Construct, id: string, props: ProjectStudioProps) {
     super(scope, id);
@@ -133,10 +135,11 @@ export class ProjectStudio extends Construct {
 
     // Deleting the domain would leave its home volume's mount targets and NFS groups in the project subnets: the
     // cleanup deletes the domain itself (home volume retained), then those, before CloudFormation deletes the VPC.
-    new CfnResource(this, 'Cleanup', {
+    this.cleanup = new CfnResource(this, 'Cleanup', {
       type: STUDIO_CLEANUP_TYPE,
       properties: {
         ServiceToken: studioCleanupArn(project.names),
+        ServiceTimeout: STUDIO_CLEANUP_TIMEOUT_SECONDS,
         Kind: 'Domain',
         DomainId: this.domain.attrDomainId,
         HomeEfsFileSystemId: this.domain.attrHomeEfsFileSystemId,
