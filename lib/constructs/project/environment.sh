@@ -1,6 +1,7 @@
 # First part of every lifecycle script (notebook OnStart, Studio JupyterLab start): the environment module and
-# pip. CloudFormation prepends the shebang and the SDS_* values of this project; everything here is known at
-# deploy time, so it needs no AWS API. The workspace's own part follows (on-start.sh, studio-start.sh).
+# pip. CloudFormation prepends the shebang and the SDS_* values of this project; everything written here is known
+# at deploy time. The workspace's own part follows (on-start.sh, studio-start.sh): it reads the owner tags of its
+# own resource with the functions defined here (the only AWS API calls).
 set -euo pipefail
 
 USER_HOME="${SDS_USER_HOME:-/home/ec2-user}"
@@ -9,6 +10,23 @@ MODULE_DIR="$USER_HOME/.sagemaker-environment"
 STARTUP_DIR="$USER_HOME/.ipython/profile_default/startup"
 
 mkdir -p "$MODULE_DIR" "$STARTUP_DIR" "$USER_HOME/.config/pip"
+
+# A tag of the workspace resource ARN $1 (a notebook, or a Studio profile): "None" when it has none.
+resource_tag() {
+  aws sagemaker list-tags --resource-arn "$1" --region "$SDS_REGION" \
+    --query "Tags[?Key=='$2'].Value | [0]" --output text
+}
+
+# The git identity from the owner tags the workspace product set on resource $1.
+git_identity_from() {
+  local owner_name owner_email
+  owner_name="$(resource_tag "$1" OwnerUserName)"
+  owner_email="$(resource_tag "$1" OwnerEmail)"
+  if [ -n "$owner_name" ] && [ "$owner_name" != "None" ]; then
+    git config --file "$USER_HOME/.gitconfig" user.name "$owner_name"
+    git config --file "$USER_HOME/.gitconfig" user.email "$owner_email"
+  fi
+}
 
 # 1. The environment module notebooks import: `from sagemaker_environment import VPC_SUBNETS, ...`
 cat > "$MODULE_DIR/sagemaker_environment.py" <<PYTHON

@@ -4,17 +4,8 @@ NOTEBOOK_USER="${SDS_NOTEBOOK_USER:-ec2-user}"
 idle_minutes=0
 if [ -f "$METADATA" ]; then
   notebook_arn="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["ResourceArn"])' "$METADATA")"
-  notebook_tag() {
-    aws sagemaker list-tags --resource-arn "$notebook_arn" --region "$SDS_REGION" \
-      --query "Tags[?Key=='$1'].Value | [0]" --output text
-  }
-  owner_name="$(notebook_tag OwnerUserName)"
-  owner_email="$(notebook_tag OwnerEmail)"
-  if [ -n "$owner_name" ] && [ "$owner_name" != "None" ]; then
-    git config --file "$USER_HOME/.gitconfig" user.name "$owner_name"
-    git config --file "$USER_HOME/.gitconfig" user.email "$owner_email"
-  fi
-  idle_tag="$(notebook_tag IdleStopMinutes)"
+  git_identity_from "$notebook_arn"
+  idle_tag="$(resource_tag "$notebook_arn" IdleStopMinutes)"
   if [[ "$idle_tag" =~ ^[0-9]+$ ]]; then idle_minutes="$idle_tag"; fi
 fi
 

@@ -12,17 +12,7 @@ print(m.get("ResourceArn", "-"), m.get("DomainId", "-"), m.get("SpaceName") or "
   fi
   if [ -n "$profile_name" ] && [ "$profile_name" != "-" ] && [ "$profile_name" != "None" ]; then
     # arn:<partition>:sagemaker:<region>:<account>:app/... -> the profile's ARN in the same account.
-    profile_arn="$(echo "$app_arn" | cut -d: -f1-5):user-profile/$domain_id/$profile_name"
-    profile_tag() {
-      aws sagemaker list-tags --resource-arn "$profile_arn" --region "$SDS_REGION" \
-        --query "Tags[?Key=='$1'].Value | [0]" --output text
-    }
-    owner_name="$(profile_tag OwnerUserName)"
-    owner_email="$(profile_tag OwnerEmail)"
-    if [ -n "$owner_name" ] && [ "$owner_name" != "None" ]; then
-      git config --file "$USER_HOME/.gitconfig" user.name "$owner_name"
-      git config --file "$USER_HOME/.gitconfig" user.email "$owner_email"
-    fi
+    git_identity_from "$(echo "$app_arn" | cut -d: -f1-5):user-profile/$domain_id/$profile_name"
   fi
 fi
 
