@@ -3,6 +3,7 @@
  * action and the stop policy) and the platform's budget guard Lambda (which halts running work and
  * lifts the stop). Pure data: imported by both lib/ and lambda/.
  */
+import { NOTEBOOK_ROLE_PREFIX, STUDIO_ROLE_PREFIX } from './names';
 
 /** Name suffixes of a project's budget, its stop policy and the role AWS Budgets applies it with. */
 export const BUDGET_NAMES = { budget: 'budget', stopPolicy: 'budget-stop', actionRole: 'budget-action' } as const;
@@ -71,7 +72,7 @@ export const ACTION_STATUS = {
  * stopped project (and detaches it when the stop is lifted): their names start with one of these after
  * the project's name prefix.
  */
-export const EXECUTION_ROLE_SUFFIXES = ['nb-', 'st-'] as const;
+export const EXECUTION_ROLE_SUFFIXES = [NOTEBOOK_ROLE_PREFIX, STUDIO_ROLE_PREFIX] as const;
 
 /**
  * The running work the budget guard halts in a stopped project, one entry per kind: the resource's

@@ -181,9 +181,12 @@ export const PROJECT_PARAMETERS = {
   userRoleId: 'user-role-id',
 } as const;
 
+/** Notebook execution roles are `<project>-nb-<owner>`: every project role may pass them to SageMaker. */
+export const NOTEBOOK_ROLE_PREFIX = 'nb-';
+
 /**
- * Studio execution roles are `<project>-st-<owner>`: apart from notebook roles (`nb-`), which every project
- * role may pass to SageMaker, so only a profile's own role acts as that profile.
+ * Studio execution roles are `<project>-st-<owner>`: apart from notebook roles, so only a profile's own role
+ * acts as that profile.
  */
 export const STUDIO_ROLE_PREFIX = 'st-';
 

@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
-import { Names, PROJECT_PARAMETERS, subnetIdParameter, TAG_KEYS } from '../config/names';
+import { Names, NOTEBOOK_ROLE_PREFIX, PROJECT_PARAMETERS, subnetIdParameter, TAG_KEYS } from '../config/names';
 import { DEFAULT_NOTEBOOK_INSTANCE_TYPES } from '../config/config';
 import { acknowledgeGuardRule } from '../constructs/acknowledgements/acknowledge';
 import { projectParameterName, ProjectContext, projectResourceName } from '../constructs/project/project-context';
@@ -117,7 +117,7 @@ export class NotebookProduct extends servicecatalog.ProductStack {
     const notebookArn = accountArn('sagemaker', `notebook-instance/${notebookName}`);
     const { role: executionRole, policy } = new NotebookExecutionRole(this, {
       project,
-      roleSuffix: `nb-${userName}`,
+      roleSuffix: `${NOTEBOOK_ROLE_PREFIX}${userName}`,
       description: 'Execution role of one data scientist notebook and the SageMaker work it starts',
       setting,
       ownStatements: [

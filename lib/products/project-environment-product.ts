@@ -1,4 +1,4 @@
-import { CfnCondition, CfnOutput, CfnParameter, CfnResource, Fn, Tags } from 'aws-cdk-lib';
+import { CfnCondition, CfnOutput, CfnParameter, Fn, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as resourcegroups from 'aws-cdk-lib/aws-resourcegroups';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -6,6 +6,7 @@ import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
 import { Names, PROJECT_PARAMETERS, subnetIdParameter, TAG_KEYS } from '../config/names';
 import { NestedProductStackTemplate } from '../constructs/catalog/product-stack-template';
+import { onlyWhen } from '../constructs/catalog/launch-condition';
 import { EncryptionKey } from '../constructs/encryption/encryption-key';
 import { switchRoleUrl } from '../constructs/identity/project-administrator-role';
 import { TRUSTED_ROLE_ARNS } from '../constructs/identity/trust';
@@ -295,9 +296,7 @@ export class ProjectEnvironmentProduct extends servicecatalog.ProductStack {
       ...this.portfolio.node.findAll().filter((c) => !before.has(c)),
     ];
     for (const part of studioParts) {
-      for (const child of part.node.findAll()) {
-        if (child instanceof CfnResource) child.cfnOptions.condition = withStudio;
-      }
+      onlyWhen(part, withStudio);
       // Deleted only once the domain cleanup succeeded: while it refuses (profiles remain), their launches stay
       // terminable with the launch role and product they were launched with.
       part.node.addDependency(projectStudio.cleanup);

@@ -138,7 +138,7 @@ export class StudioUserProduct extends servicecatalog.ProductStack {
           resources: [profileArn],
         }),
       ],
-      ownWildcardReasons: studioWildcardReasons(names, 'none'),
+      ownWildcardReasons: studioWildcardReasons(names),
       studioReads: true,
     });
 

@@ -8,6 +8,7 @@ import { PROJECT_SHARED_POLICIES } from './project-roles';
 import { acknowledgeWildcards, notebookWildcardReasons } from './policy-acknowledgements';
 import { projectParameterName, ProjectContext, projectResourceName } from './project-context';
 import { accountArn, iamArn } from '../../config/arns';
+import { NOTEBOOK_ROLE_PREFIX } from '../../config/names';
 
 /** Props of {@link NotebookLaunchRole}. */
 export interface NotebookLaunchRoleProps {
@@ -115,7 +116,7 @@ export class NotebookLaunchRole extends Construct {
 export function executionRoleStatements(
   project: ProjectContext,
   boundary: iam.IManagedPolicy,
-  roleSuffix: string = 'nb-',
+  roleSuffix: string = NOTEBOOK_ROLE_PREFIX,
 ): iam.PolicyStatement[] {
   const notebookRoles = iamArn(`role/${projectResourceName(project, `${roleSuffix}*`)}`);
   return [

@@ -1,6 +1,6 @@
 import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { Names } from '../../config/names';
+import { Names, NOTEBOOK_ROLE_PREFIX, STUDIO_ROLE_PREFIX } from '../../config/names';
 
 /** How cdk-nag renders a per-project name: the launch parameters as `<ProjectName>` and `<EnvType>`. */
 const NAG_PROJECT = '<ProjectName>';
@@ -21,7 +21,7 @@ export function dataScienceWildcardReasons(names: Names, bucketObjects: string[]
       'Endpoint configuration names are chosen at create time; creation requires the project key and tag, and serves only models named for this project.',
     [`Resource::${account}:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint/*`]:
       'Endpoint names are chosen at create time; creation requires the project tags, and the endpoint configuration must carry them too.',
-    [`Resource::${account}:iam::<AWS::AccountId>:role/${rendered(names, 'nb-*')}`]:
+    [`Resource::${account}:iam::<AWS::AccountId>:role/${rendered(names, `${NOTEBOOK_ROLE_PREFIX}*`)}`]:
       "PassRole of this project's notebook execution roles, to SageMaker only (iam:PassedToService), and only those tagged with this project and environment.",
     [`Resource::${account}:ssm:<AWS::Region>:<AWS::AccountId>:parameter${names.projectParameter(NAG_PROJECT, NAG_ENV, '*')}`]:
       'Read-only on the parameters this project publishes under its own path /<prefix>/projects/<project>/<env>/.',
@@ -70,7 +70,7 @@ export function acknowledgeWildcards(policy: IConstruct, reasons: Record<string,
 export function notebookWildcardReasons(names: Names): Record<string, string> {
   const account = 'arn:<AWS::Partition>';
   return {
-    [`Resource::${account}:iam::<AWS::AccountId>:role/${rendered(names, 'nb-*')}`]:
+    [`Resource::${account}:iam::<AWS::AccountId>:role/${rendered(names, `${NOTEBOOK_ROLE_PREFIX}*`)}`]:
       "Execution roles of this project's notebooks, named after their owners at launch; created only with the project boundary.",
     [`Resource::${account}:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/${rendered(names, '*')}`]:
       'Notebook instances of this project, named after their owners at launch.',
@@ -82,13 +82,18 @@ export function notebookWildcardReasons(names: Names): Record<string, string> {
 }
 
 /** Reasons for the wildcards of Studio policies (user profiles of the project's domain, its lifecycle configuration). */
-export function studioWildcardReasons(names: Names, domainToken: string): Record<string, string> {
+export function studioWildcardReasons(names: Names, domainToken?: string): Record<string, string> {
   const sagemaker = 'arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>';
   return {
-    [`Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${rendered(names, 'st-*')}`]:
+    [`Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${rendered(names, `${STUDIO_ROLE_PREFIX}*`)}`]:
       "Execution roles of this project's Studio profiles, named after their owners at launch; created only with the project boundary.",
-    [`Resource::${sagemaker}:user-profile/<${domainToken}.DomainId>/*`]:
-      "User profiles of this project's own domain, named after their owners at launch; opening one also needs the owner tag to be the caller's own session.",
+    // Policies of the project environment name its domain (its logical id in the finding); products read it at launch.
+    ...(domainToken
+      ? {
+          [`Resource::${sagemaker}:user-profile/<${domainToken}.DomainId>/*`]:
+            "User profiles of this project's own domain, named after their owners at launch; opening one also needs the owner tag to be the caller's own session.",
+        }
+      : {}),
     [`Resource::${sagemaker}:studio-lifecycle-config/${rendered(names, '*')}`]:
       "Read-only on this project's Studio lifecycle configuration, which every profile runs.",
     ...Object.fromEntries(

@@ -12,6 +12,7 @@ import {
   STOP_PERCENT,
 } from '../../config/budget';
 import { TAG_KEYS } from '../../config/names';
+import { onlyWhen } from '../catalog/launch-condition';
 import { EncryptionKey } from '../encryption/encryption-key';
 import { ProjectContext, projectResourceName } from './project-context';
 
@@ -196,9 +197,7 @@ export class ProjectBudget extends Construct {
     const withEmail = new CfnCondition(this, 'WithAlertEmail', {
       expression: Fn.conditionAnd(withBudget, Fn.conditionNot(Fn.conditionEquals(props.alertEmail, ''))),
     });
-    for (const c of this.node.findAll()) {
-      if (c instanceof CfnResource) c.cfnOptions.condition = withBudget;
-    }
+    onlyWhen(this, withBudget);
     (subscription.node.defaultChild as CfnResource).cfnOptions.condition = withEmail;
   }
 }

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeCompliance } from '../acknowledgements/acknowledge';
-import { PROJECT_ADMIN_SESSION, TAG_KEYS } from '../../config/names';
+import { NOTEBOOK_ROLE_PREFIX, PROJECT_ADMIN_SESSION, TAG_KEYS } from '../../config/names';
 import {
   compactActions,
   MONITORING_SCHEDULE,
@@ -14,6 +14,7 @@ import {
 import { bucketObjectsFinding } from '../acknowledgements/findings';
 import { browseCatalogStatement, ownLaunchesStatement } from '../identity/catalog-statements';
 import { humanTrust, HumanTrustOptions, trustRoleArns } from '../identity/trust';
+import { onlyWhen } from '../catalog/launch-condition';
 import {
   acknowledgeWildcards,
   dataScienceWildcardReasons,
@@ -298,7 +299,7 @@ export class ProjectRoles extends Construct {
         }),
       ],
     });
-    (studioPolicy.node.defaultChild as iam.CfnManagedPolicy).cfnOptions.condition = props.studio.condition;
+    onlyWhen(studioPolicy, props.studio.condition);
     studioPolicy.node.addDependency(props.studio.cleanup);
     const reasons = dataScienceWildcardReasons(
       project.names,
@@ -505,7 +506,7 @@ export function sageMakerCreateStatements(input: DataScienceScope): iam.PolicySt
     new iam.PolicyStatement({
       sid: 'PassProjectRolesToSageMaker',
       actions: ['iam:PassRole'],
-      resources: [iamArn(`role/${projectResourceName(project, 'nb-*')}`)],
+      resources: [iamArn(`role/${projectResourceName(project, `${NOTEBOOK_ROLE_PREFIX}*`)}`)],
       // By name and by tags: the tags also hold if a role is ever named outside the convention.
       conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com', ...resourceTags } },
     }),

@@ -6,6 +6,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { PROJECT_PARAMETERS } from '../../config/names';
 import { acknowledgeGuardRule } from '../acknowledgements/acknowledge';
+import { onlyWhen } from '../catalog/launch-condition';
 import { lifecycleScript, NotebookEnvironment, scriptBody, STUDIO_START_SCRIPT } from '../project/notebook-lifecycle';
 import { ProjectContext, projectResourceName, publishProjectSetting } from '../project/project-context';
 import { STUDIO_CLEANUP_TIMEOUT_SECONDS, STUDIO_CLEANUP_TYPE, studioCleanupArn } from './studio-cleanup';
@@ -153,9 +154,7 @@ export class ProjectStudio extends Construct {
     publish(PROJECT_PARAMETERS.studioSecurityGroupId, sg.securityGroupId, 'Security group of Studio apps');
     publish(PROJECT_PARAMETERS.studioLifecycleConfigArns, lifecycleArn, 'JupyterLab lifecycle configuration');
 
-    for (const child of this.node.findAll()) {
-      if (child instanceof CfnResource) child.cfnOptions.condition = props.condition;
-    }
+    onlyWhen(this, props.condition);
   }
 }
 
