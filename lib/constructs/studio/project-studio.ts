@@ -5,7 +5,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { PROJECT_PARAMETERS } from '../../config/names';
-import { acknowledgeGuardRule } from '../acknowledgements/acknowledge';
 import { onlyWhen } from '../catalog/launch-condition';
 import { lifecycleScript, NotebookEnvironment, scriptBody, STUDIO_START_SCRIPT } from '../project/notebook-lifecycle';
 import { ProjectContext, projectResourceName, publishProjectSetting } from '../project/project-context';
@@ -128,11 +127,6 @@ export class ProjectStudio extends Construct {
       defaultSpaceSettings: { executionRole: defaultRole.roleArn, securityGroups },
       domainSettings: { dockerSettings: { enableDockerAccess: 'DISABLED' } },
     });
-    acknowledgeGuardRule(
-      this.domain,
-      'sagemaker_domain_in_vpc_check',
-      'AppNetworkAccessType is VpcOnly in the project subnets; the rule cannot follow a condition on the resource.',
-    );
 
     // Deleting the domain would leave its home volume's mount targets and NFS groups in the project subnets: the
     // cleanup deletes the domain itself (home volume retained), then those, before CloudFormation deletes the VPC.
